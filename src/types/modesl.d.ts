@@ -32,7 +32,12 @@ declare module 'modesl' {
     send(command: string, args?: Record<string, string>): void;
     sendRecv(command: string, args?: Record<string, string> | EventCallback, cb?: EventCallback): void;
     api(command: string, args?: string | string[] | EventCallback, cb?: EventCallback): void;
-    bgapi(command: string, args?: string | string[] | EventCallback, jobid?: string | EventCallback, cb?: EventCallback): void;
+    bgapi(
+      command: string,
+      args?: string | string[] | EventCallback,
+      jobid?: string | EventCallback,
+      cb?: EventCallback,
+    ): void;
     events(type: 'plain' | 'json' | 'xml', events: string | string[], cb?: EventCallback): void;
     subscribe(events: string | string[], cb?: EventCallback): void;
     filter(header: string, value: string, cb?: EventCallback): void;

@@ -1,0 +1,123 @@
+// Router configuration, read from environment variables and validated once at start.
+// Every bad value is reported at once, each with the variable's name, so operators fix them in one pass.
+import os from 'node:os';
+
+export interface Config {
+  instanceId: string;
+  http: { host: string; port: number };
+  eslListen: { host: string; port: number };
+  freeswitch: { host: string; port: number; password: string };
+  redis: { url: string; prefix: string };
+  adminToken: string;
+  agentTokenSecret: string;
+  agentTokenTtlS: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  ringTimeoutS: number;
+  defaultLine: string;
+  holdMusic: string;
+  reservationTtlS: number;
+  wrapupS: number;
+  usingDefaultSecrets: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULT_ADMIN_TOKEN = 'dev-admin-token-change-me';
+const DEFAULT_AGENT_SECRET = 'dev-agent-secret-change-me';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  str(name: string, def: string, check?: (v: string) => string | null): string {
+    const raw = this.env[name];
+    const v = raw === undefined || raw === '' ? def : raw;
+    const why = check?.(v);
+    if (why) this.problems.push(`${name}=${JSON.stringify(v)}: ${why}`);
+    return v;
+  }
+
+  int(name: string, def: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return def;
+    if (!/^\d+$/.test(raw.trim())) {
+      this.problems.push(`${name}=${JSON.stringify(raw)}: must be a whole number between ${min} and ${max}`);
+      return def;
+    }
+    const n = Number(raw);
+    if (n < min || n > max) {
+      this.problems.push(`${name}=${raw}: must be between ${min} and ${max}`);
+      return def;
+    }
+    return n;
+  }
+}
+
+const host = (v: string) => (/^[A-Za-z0-9.:_-]+$/.test(v) ? null : 'must be a host name or IP address');
+const port = (r: Reader, name: string, def: number) => r.int(name, def, 0, 65535);
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const adminToken = r.str('HOTLINE_ADMIN_TOKEN', DEFAULT_ADMIN_TOKEN, (v) =>
+    v.length < 16 ? 'must be at least 16 characters' : null,
+  );
+  const agentTokenSecret = r.str('HOTLINE_AGENT_TOKEN_SECRET', DEFAULT_AGENT_SECRET, (v) =>
+    v.length < 16 ? 'must be at least 16 characters' : null,
+  );
+  const cfg: Config = {
+    instanceId: r.str('HOTLINE_INSTANCE_ID', `${os.hostname()}-${process.pid}`, (v) =>
+      /^[A-Za-z0-9._-]{1,64}$/.test(v) ? null : 'letters, digits, dot, dash or underscore, at most 64',
+    ),
+    http: { host: r.str('HOTLINE_HTTP_HOST', '127.0.0.1', host), port: port(r, 'HOTLINE_HTTP_PORT', 8080) },
+    eslListen: {
+      host: r.str('HOTLINE_ESL_LISTEN_HOST', '127.0.0.1', host),
+      port: port(r, 'HOTLINE_ESL_LISTEN_PORT', 8084),
+    },
+    freeswitch: {
+      host: r.str('HOTLINE_FS_HOST', '127.0.0.1', host),
+      port: port(r, 'HOTLINE_FS_PORT', 8021),
+      password: r.str('HOTLINE_FS_PASSWORD', 'ClueCon', (v) =>
+        /[\r\n]/.test(v) ? 'must not contain line breaks' : null,
+      ),
+    },
+    redis: {
+      url: r.str('HOTLINE_REDIS_URL', 'redis://127.0.0.1:6379/0', (v) =>
+        /^rediss?:\/\/[^\s]+$/.test(v) ? null : 'must be a redis:// or rediss:// URL',
+      ),
+      prefix: r.str('HOTLINE_REDIS_PREFIX', 'hl:', (v) =>
+        /^[A-Za-z0-9:_-]{1,32}$/.test(v) ? null : 'letters, digits, colon, dash or underscore',
+      ),
+    },
+    adminToken,
+    agentTokenSecret,
+    agentTokenTtlS: r.int('HOTLINE_AGENT_TOKEN_TTL_S', 12 * 3600, 60, 7 * 24 * 3600),
+    logLevel: r.str('HOTLINE_LOG_LEVEL', 'info', (v) =>
+      (LOG_LEVELS as readonly string[]).includes(v) ? null : `must be one of ${LOG_LEVELS.join(', ')}`,
+    ) as Config['logLevel'],
+    ringTimeoutS: r.int('HOTLINE_RING_TIMEOUT_S', 15, 3, 120),
+    defaultLine: r.str('HOTLINE_DEFAULT_LINE', '12345', (v) =>
+      /^\d{3,8}$/.test(v) ? null : 'must be a hotline number such as 12345',
+    ),
+    holdMusic: r.str('HOTLINE_HOLD_MUSIC', 'local_stream://moh'),
+    reservationTtlS: r.int('HOTLINE_RESERVATION_TTL_S', 30, 5, 600),
+    wrapupS: r.int('HOTLINE_WRAPUP_S', 5, 0, 600),
+    usingDefaultSecrets: false,
+  };
+  cfg.usingDefaultSecrets = adminToken === DEFAULT_ADMIN_TOKEN || agentTokenSecret === DEFAULT_AGENT_SECRET;
+  const loopback = (h: string) => h === '127.0.0.1' || h === '::1' || h === 'localhost';
+  if (cfg.usingDefaultSecrets && !loopback(cfg.http.host)) {
+    r.problems.push(
+      `HOTLINE_HTTP_HOST=${cfg.http.host}: the default admin token and agent secret are only allowed on loopback; set HOTLINE_ADMIN_TOKEN and HOTLINE_AGENT_TOKEN_SECRET`,
+    );
+  }
+  if (r.problems.length) throw new ConfigError(r.problems);
+  return cfg;
+}

@@ -1,0 +1,194 @@
+// Promise-based control of one caller's channel over its outbound event socket. The call flow talks
+// to this interface only, so it does not know about ESL frames, modesl or the switch behind it.
+import { EventEmitter } from 'node:events';
+import type { Connection, Event } from 'modesl';
+
+export interface ChannelInfo {
+  uuid: string;
+  destination: string;
+  callerIdNumber: string;
+  callerIdName: string;
+  /** Channel variables, without the variable_ prefix (sip_h_X-... carries SIP X- headers). */
+  variables: Record<string, string>;
+}
+
+export interface AppResult {
+  /** Application-Response, e.g. "FILE PLAYED" or "PLAYBACK ERROR". */
+  response: string;
+  variables: Record<string, string>;
+}
+
+export interface BridgeResult {
+  /** True when the other leg answered and media was bridged. */
+  bridged: boolean;
+  /** originate_disposition: SUCCESS, NO_ANSWER, USER_BUSY, CALL_REJECTED, USER_NOT_REGISTERED, ... */
+  disposition: string;
+  otherUuid?: string;
+}
+
+/** Events: 'hangup'(cause), 'bridge'(otherUuid), 'unbridge', 'dtmf'(digit), 'closed'. */
+export class ChannelControl extends EventEmitter {
+  readonly info: ChannelInfo;
+  hungUp = false;
+  hangupCause = '';
+  private closed = false;
+
+  constructor(private readonly conn: Connection) {
+    super();
+    const data = conn.getInfo();
+    this.info = channelInfoOf(data);
+    const uuid = this.info.uuid;
+    conn.on(`esl::event::CHANNEL_HANGUP::${uuid}`, (e: Event) => this.onHangup(e));
+    conn.on(`esl::event::CHANNEL_HANGUP_COMPLETE::${uuid}`, (e: Event) => this.onHangup(e));
+    conn.on(`esl::event::CHANNEL_BRIDGE::${uuid}`, (e: Event) =>
+      this.emit('bridge', e.getHeader('Other-Leg-Unique-ID') ?? e.getHeader('Bridge-B-Unique-ID') ?? ''),
+    );
+    conn.on(`esl::event::CHANNEL_UNBRIDGE::${uuid}`, () => this.emit('unbridge'));
+    conn.on(`esl::event::DTMF::${uuid}`, (e: Event) => this.emit('dtmf', e.getHeader('DTMF-Digit') ?? ''));
+    conn.on('esl::event::disconnect::notice', () => {
+      // With linger FreeSWITCH sends a notice when the channel is gone; the socket may stay open.
+      if (!this.hungUp) this.onHangup(null);
+    });
+    conn.on('esl::end', () => this.onClosed());
+    conn.socket?.on('close', () => this.onClosed());
+  }
+
+  get uuid(): string {
+    return this.info.uuid;
+  }
+
+  /** Runs a dialplan application and resolves when FreeSWITCH reports it complete. */
+  execute(app: string, arg = ''): Promise<AppResult> {
+    return new Promise((resolve) => {
+      if (this.hungUp || this.closed) {
+        resolve({ response: 'HANGUP', variables: {} });
+        return;
+      }
+      // After a hangup FreeSWITCH may never complete a queued application, so the caller's
+      // hangup settles every pending one.
+      const onGone = () => resolve({ response: 'HANGUP', variables: {} });
+      this.once('hangup', onGone);
+      this.conn.execute(app, arg, (evt: Event) => {
+        this.off('hangup', onGone);
+        resolve({ response: evt.getHeader('Application-Response') ?? '', variables: variablesOf(evt) });
+      });
+    });
+  }
+
+  async answer(): Promise<void> {
+    await this.execute('answer');
+  }
+
+  async set(name: string, value: string): Promise<void> {
+    await this.execute('set', `${name}=${value}`);
+  }
+
+  /**
+   * Plays a prompt and collects digits (FreeSWITCH's play_and_get_digits). A digit pressed during
+   * the prompt stops it and counts. Returns the digits, or '' on timeout.
+   */
+  async collectDigits(opts: {
+    prompt: string;
+    min?: number;
+    max?: number;
+    tries?: number;
+    timeoutMs?: number;
+    validDigits?: string;
+    invalidPrompt?: string;
+  }): Promise<string> {
+    const v = 'hotline_digits';
+    const regex = `^[${opts.validDigits ?? '0-9*#'}]+$`;
+    const arg = [
+      opts.min ?? 1,
+      opts.max ?? 1,
+      opts.tries ?? 1,
+      opts.timeoutMs ?? 5000,
+      '#',
+      opts.prompt,
+      opts.invalidPrompt ?? 'silence_stream://250',
+      v,
+      regex,
+    ].join(' ');
+    const r = await this.execute('play_and_get_digits', arg);
+    return r.variables[v] ?? '';
+  }
+
+  playback(file: string): Promise<AppResult> {
+    return this.execute('playback', file);
+  }
+
+  /** Bridges to an endpoint, e.g. `{leg_timeout=15}user/1001`. Resolves when the bridge ends or fails. */
+  async bridge(dialString: string): Promise<BridgeResult> {
+    let otherUuid: string | undefined;
+    const onBridge = (u: string) => {
+      otherUuid = u;
+    };
+    this.on('bridge', onBridge);
+    const r = await this.execute('bridge', dialString);
+    this.off('bridge', onBridge);
+    const disposition = r.variables.originate_disposition ?? (otherUuid ? 'SUCCESS' : 'UNKNOWN');
+    return { bridged: otherUuid !== undefined, disposition, otherUuid: otherUuid ?? r.variables.bridge_uuid };
+  }
+
+  /** Stops whatever the channel is playing (music on hold) so the next application runs at once. */
+  breakCurrent(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.hungUp || this.closed) return resolve();
+      this.conn.api(`uuid_break ${this.uuid} all`, () => resolve());
+    });
+  }
+
+  hangup(cause = 'NORMAL_CLEARING'): void {
+    if (this.closed) return;
+    this.conn.send(`sendmsg ${this.uuid}`, { 'call-command': 'hangup', 'hangup-cause': cause });
+  }
+
+  /** Ends the socket session (after the channel is gone, with linger). */
+  exit(): void {
+    if (this.closed) return;
+    try {
+      this.conn.send('exit');
+    } catch {
+      // the socket may already be half-closed by FreeSWITCH
+    }
+  }
+
+  private onHangup(e: Event | null): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    this.hangupCause =
+      e?.getHeader('Hangup-Cause') ?? e?.getHeader('variable_hangup_cause') ?? 'NORMAL_CLEARING';
+    this.emit('hangup', this.hangupCause);
+  }
+
+  private onClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.hungUp) this.onHangup(null);
+    this.emit('closed');
+  }
+}
+
+function variablesOf(evt: Event): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of evt.headers ?? []) {
+    if (h.name.startsWith('variable_')) out[h.name.slice(9)] = h.value;
+  }
+  return out;
+}
+
+export function channelInfoOf(data: Event): ChannelInfo {
+  const variables = variablesOf(data);
+  return {
+    uuid: data.getHeader('Unique-ID') ?? data.getHeader('Channel-Unique-ID') ?? '',
+    destination:
+      variables.hotline_dialed ??
+      data.getHeader('Caller-Destination-Number') ??
+      data.getHeader('Channel-Destination-Number') ??
+      '',
+    callerIdNumber:
+      data.getHeader('Caller-Caller-ID-Number') ?? data.getHeader('Channel-Caller-ID-Number') ?? '',
+    callerIdName: data.getHeader('Caller-Caller-ID-Name') ?? '',
+    variables,
+  };
+}

@@ -1,0 +1,131 @@
+// The router's inbound event-socket link to FreeSWITCH (port 8021): api/bgapi commands and events.
+// It reconnects with exponential backoff and never throws into the rest of the router: while
+// FreeSWITCH is away the HTTP API keeps serving and /health says so.
+import { EventEmitter } from 'node:events';
+import type { Connection, Event } from 'modesl';
+import type { Logger } from '../logging/logger.ts';
+import { inboundConnection } from './guarded-connection.ts';
+
+export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'auth-failed' | 'stopped';
+
+export interface InboundOptions {
+  host: string;
+  port: number;
+  password: string;
+  events?: string[];
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class FreeSwitchLink extends EventEmitter {
+  state: LinkState = 'disconnected';
+  protocolErrors = 0;
+  reconnects = 0;
+  lastError = '';
+  private conn: Connection | null = null;
+  private backoff: number;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly opts: InboundOptions,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.backoff = opts.minBackoffMs ?? 250;
+  }
+
+  start(): void {
+    if (this.state === 'stopped') return;
+    this.connect();
+  }
+
+  stop(): void {
+    this.setState('stopped');
+    if (this.timer) clearTimeout(this.timer);
+    this.teardown();
+  }
+
+  /** Runs an api command; rejects at once when FreeSWITCH is not connected. */
+  api(command: string, timeoutMs = 5000): Promise<string> {
+    const conn = this.conn;
+    if (!conn || this.state !== 'connected') {
+      return Promise.reject(new Error(`FreeSWITCH not connected (${this.state})`));
+    }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`api ${command.split(' ')[0]} timed out`)), timeoutMs);
+      conn.api(command, (evt: Event) => {
+        clearTimeout(t);
+        resolve(evt.getBody());
+      });
+    });
+  }
+
+  private connect(): void {
+    this.setState('connecting');
+    const conn = inboundConnection(this.opts.host, this.opts.port, this.opts.password, (p) => {
+      this.protocolErrors++;
+      this.log.warn(
+        { reason: p.reason, sample: p.sample, errors: this.protocolErrors },
+        'ESL protocol error (inbound)',
+      );
+      this.emit('protocol-error', p);
+    });
+    this.conn = conn;
+    let settled = false;
+    conn.on('error', (err: Error) => {
+      this.lastError = err.message;
+      if (!settled) this.log.debug({ err: err.message }, 'ESL inbound socket error');
+    });
+    conn.on('esl::event::auth::fail', () => {
+      settled = true;
+      this.lastError = 'authentication failed';
+      this.setState('auth-failed');
+    });
+    conn.on('esl::ready', () => {
+      settled = true;
+      this.backoff = this.opts.minBackoffMs ?? 250;
+      const events = this.opts.events ?? ['CHANNEL_HANGUP_COMPLETE', 'BACKGROUND_JOB'];
+      conn.events('json', events, () => {
+        this.setState('connected');
+        this.emit('connected');
+      });
+    });
+    conn.on('esl::event::**', (evt: Event) => {
+      const name = evt.getHeader('Event-Name');
+      if (name) this.emit('event', evt);
+    });
+    conn.on('esl::end', () => this.onClosed(conn));
+    conn.socket?.on('close', () => this.onClosed(conn));
+  }
+
+  private onClosed(conn: Connection): void {
+    if (this.conn !== conn) return;
+    this.conn = null;
+    if (this.state === 'stopped') return;
+    const wasAuthFail = this.state === 'auth-failed';
+    if (!wasAuthFail) this.setState('disconnected');
+    this.reconnects++;
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 10_000);
+    this.log.info({ inMs: delay, attempt: this.reconnects }, 'ESL inbound reconnect scheduled');
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  private teardown(): void {
+    const c = this.conn;
+    this.conn = null;
+    if (c?.socket) c.socket.destroy();
+  }
+
+  private setState(s: LinkState): void {
+    if (this.state === s) return;
+    const from = this.state;
+    this.state = s;
+    const level = s === 'connected' || s === 'connecting' || s === 'stopped' ? 'info' : 'warn';
+    this.log[level](
+      { from, to: s, host: this.opts.host, port: this.opts.port, err: this.lastError || undefined },
+      'ESL inbound link state',
+    );
+    this.emit('state', s);
+  }
+}

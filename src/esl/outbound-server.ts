@@ -1,0 +1,69 @@
+// The router's outbound event-socket server: FreeSWITCH's dialplan runs `socket <router>:8084 async
+// full` for every call and connects here; each connection becomes a ChannelControl for the call flow.
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { Logger } from '../logging/logger.ts';
+import { ChannelControl } from './channel-control.ts';
+import { outboundConnection } from './guarded-connection.ts';
+
+export class OutboundSocketServer extends EventEmitter {
+  protocolErrors = 0;
+  sessions = 0;
+  listening = false;
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(private readonly log: Logger) {
+    super();
+    this.server = net.createServer((socket) => this.onSocket(socket));
+    this.server.on('error', (err) => this.log.error({ err: err.message }, 'outbound socket server error'));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        this.listening = true;
+        const addr = this.server.address() as net.AddressInfo;
+        this.log.info({ host, port: addr.port }, 'ESL outbound socket server listening');
+        resolve(addr.port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.listening = false;
+    for (const s of this.sockets) s.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onSocket(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'outbound socket error'));
+    const conn = outboundConnection(socket, (p) => {
+      this.protocolErrors++;
+      this.log.warn(
+        { reason: p.reason, sample: p.sample, errors: this.protocolErrors },
+        'ESL protocol error (outbound)',
+      );
+    });
+    conn.on('error', (err: Error) => this.log.debug({ err: err.message }, 'outbound connection error'));
+    // modesl has sent `connect` and subscribed; myevents limits events to this channel and linger
+    // keeps the socket open after hangup so that the hangup's events are not lost.
+    conn.once('esl::ready', () => {
+      conn.sendRecv('myevents', () => {
+        conn.sendRecv('linger', () => {
+          this.sessions++;
+          const channel = new ChannelControl(conn);
+          channel.once('closed', () => {
+            if (!socket.destroyed) socket.end();
+          });
+          this.emit('channel', channel);
+        });
+      });
+    });
+  }
+}

@@ -1,0 +1,43 @@
+// The Fastify application: each feature is a plugin declaring its routes with TypeBox schemas, from
+// which the OpenAPI document at /docs is generated.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../logging/logger.ts';
+import type { RouterParts } from '../router.ts';
+import { adminPlugin } from './plugins/admin.ts';
+import { healthPlugin } from './plugins/health.ts';
+
+export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: '12345 hotline router',
+        version: '0.1.0',
+        description: 'Call routing, ACD and admin API',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.setErrorHandler((err: { statusCode?: number; validation?: unknown; message: string }, _req, reply) => {
+    if (err.validation) {
+      return reply.code(400).send({ error: 'bad_request', message: err.message });
+    }
+    const code = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    if (code >= 500) log.error({ err: err.message }, 'request failed');
+    return reply.code(code).send({ error: code >= 500 ? 'internal' : 'bad_request', message: err.message });
+  });
+  await app.register(healthPlugin, { parts });
+  await app.register(adminPlugin, { parts });
+  app.server.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').startsWith('/agent/ws')) parts.hub.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  return app;
+}

@@ -1,0 +1,221 @@
+// Admin API (bearer token): the number plan's lines, agents and their states, agent tokens, records.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AcdError } from '../../acd/store.ts';
+import type { AgentState } from '../../acd/types.ts';
+import { dayOf } from '../../records/call-records.ts';
+import type { RouterParts } from '../../router.ts';
+import { issueAgentToken } from '../../screen-pop/agent-token.ts';
+import { adminAuth } from './admin-auth.ts';
+
+const Line = Type.Object({
+  number: Type.String({ pattern: '^\\d{3,8}$' }),
+  name: Type.String({ minLength: 1, maxLength: 40 }),
+  nameEn: Type.String({ maxLength: 80 }),
+  mergeMode: Type.Union([
+    Type.Literal('hub'),
+    Type.Literal('merged'),
+    Type.Literal('dual'),
+    Type.Literal('subcenter'),
+  ]),
+  skill: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }),
+  subcenterUri: Type.Optional(Type.String({ pattern: '^sips?:[^\\s]+$' })),
+});
+
+const Agent = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  extension: Type.String(),
+  skills: Type.Record(Type.String(), Type.Integer()),
+  state: Type.String(),
+  idleSince: Type.Integer(),
+  callsToday: Type.Integer(),
+  reason: Type.Optional(Type.String()),
+  callId: Type.Optional(Type.String()),
+  desktopConnected: Type.Boolean(),
+});
+
+const AgentBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 40 }),
+  extension: Type.String({ pattern: '^\\d{3,8}$' }),
+  skills: Type.Record(
+    Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }),
+    Type.Integer({ minimum: 1, maximum: 5 }),
+    {
+      minProperties: 1,
+    },
+  ),
+});
+
+const StateBody = Type.Object({
+  state: Type.Union([Type.Literal('ready'), Type.Literal('not_ready'), Type.Literal('logged_out')]),
+  reason: Type.Optional(Type.String({ maxLength: 40 })),
+});
+
+const Err = Type.Object({ error: Type.String(), message: Type.String() });
+const AgentId = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }) });
+
+export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
+  app.addHook('onRequest', adminAuth(parts.config.adminToken));
+  const security = [{ bearer: [] }];
+
+  app.get(
+    '/admin/lines',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Service lines of the number plan',
+        security,
+        response: { 200: Type.Array(Line) },
+      },
+    },
+    async () => parts.numberPlan.lines(),
+  );
+
+  app.put(
+    '/admin/lines/:number',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create or change a service line',
+        security,
+        params: Type.Object({ number: Type.String({ pattern: '^\\d{3,8}$' }) }),
+        body: Line,
+        response: { 200: Line, 400: Err },
+      },
+    },
+    async (req, reply) => {
+      if (req.body.number !== req.params.number) {
+        return reply.code(400).send({ error: 'bad_request', message: 'body.number must match the URL' });
+      }
+      if (req.body.mergeMode === 'subcenter' && !req.body.subcenterUri) {
+        return reply
+          .code(400)
+          .send({ error: 'bad_request', message: 'a sub-center line needs subcenterUri' });
+      }
+      await parts.numberPlan.putLine(req.body);
+      return req.body;
+    },
+  );
+
+  app.get(
+    '/admin/agents',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Agents and their states',
+        security,
+        response: { 200: Type.Array(Agent) },
+      },
+    },
+    async () => {
+      const connected = new Set(parts.hub.connectedAgents());
+      return (await parts.acd.listAgents()).map((a) => ({ ...a, desktopConnected: connected.has(a.id) }));
+    },
+  );
+
+  app.put(
+    '/admin/agents/:id',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create or change an agent',
+        security,
+        params: AgentId,
+        body: AgentBody,
+        response: { 200: Type.Object({ id: Type.String() }) },
+      },
+    },
+    async (req) => {
+      await parts.acd.upsertAgent({ id: req.params.id, ...req.body });
+      return { id: req.params.id };
+    },
+  );
+
+  app.post(
+    '/admin/agents/:id/state',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "Set an agent's state (supervisor action)",
+        security,
+        params: AgentId,
+        body: StateBody,
+        response: { 200: Type.Object({ previous: Type.String(), state: Type.String() }), 404: Err, 409: Err },
+      },
+    },
+    async (req, reply) => {
+      const agent = await parts.acd.getAgent(req.params.id);
+      if (!agent) return reply.code(404).send({ error: 'not_found', message: `no agent ${req.params.id}` });
+      const busy: AgentState[] = ['reserved', 'ringing', 'talking'];
+      if (busy.includes(agent.state)) {
+        return reply
+          .code(409)
+          .send({ error: 'busy', message: `agent is ${agent.state}; change it after the call` });
+      }
+      try {
+        const previous = await parts.acd.setAgentState(req.params.id, req.body.state, req.body.reason ?? '');
+        if (req.body.state === 'ready') parts.requestDispatch('*');
+        await parts.hub.send(req.params.id, {
+          type: 'state',
+          state: req.body.state,
+          reason: req.body.reason,
+        });
+        return { previous, state: req.body.state };
+      } catch (err) {
+        if (err instanceof AcdError) return reply.code(409).send({ error: 'conflict', message: err.message });
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/admin/agents/:id/token',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "Issue a token for the agent's desktop WebSocket",
+        security,
+        params: AgentId,
+        body: Type.Optional(
+          Type.Object({ ttlS: Type.Optional(Type.Integer({ minimum: 60, maximum: 604800 })) }),
+        ),
+        response: { 200: Type.Object({ token: Type.String(), expiresInS: Type.Integer() }), 404: Err },
+      },
+    },
+    async (req, reply) => {
+      if (!(await parts.acd.getAgent(req.params.id))) {
+        return reply.code(404).send({ error: 'not_found', message: `no agent ${req.params.id}` });
+      }
+      const ttl = req.body?.ttlS ?? parts.config.agentTokenTtlS;
+      return { token: issueAgentToken(parts.config.agentTokenSecret, req.params.id, ttl), expiresInS: ttl };
+    },
+  );
+
+  app.get(
+    '/admin/records',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Call records of one day (China Standard Time)',
+        security,
+        querystring: Type.Object({ date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) }),
+        response: {
+          200: Type.Object({
+            date: Type.String(),
+            counters: Type.Record(Type.String(), Type.Integer()),
+            records: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const date = req.query.date ?? dayOf(Date.now());
+      const [counters, records] = await Promise.all([
+        parts.records.counters(date),
+        parts.records.byDay(date),
+      ]);
+      return { date, counters, records: records as unknown as Record<string, unknown>[] };
+    },
+  );
+};

@@ -1,0 +1,56 @@
+// GET /health: the state of Redis, the ESL inbound link and the outbound socket server. Open, so that
+// load balancers and operators can read it; it carries no personal data.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { RouterParts } from '../../router.ts';
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  instance: Type.String(),
+  redis: Type.Object({ ok: Type.Boolean(), status: Type.String() }),
+  eslInbound: Type.Object({
+    ok: Type.Boolean(),
+    state: Type.String(),
+    protocolErrors: Type.Integer(),
+    reconnects: Type.Integer(),
+  }),
+  socketServer: Type.Object({
+    ok: Type.Boolean(),
+    port: Type.Integer(),
+    sessions: Type.Integer(),
+    activeCalls: Type.Integer(),
+    protocolErrors: Type.Integer(),
+  }),
+});
+
+export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
+  app.get(
+    '/health',
+    { schema: { tags: ['health'], summary: 'Router health', response: { 200: Health, 503: Health } } },
+    async (_req, reply) => {
+      const redisOk = parts.redis.status === 'ready';
+      const link = parts.fsLink;
+      const body = {
+        status: (redisOk && link.state === 'connected' && parts.outbound.listening ? 'ok' : 'degraded') as
+          'ok' | 'degraded',
+        instance: parts.config.instanceId,
+        redis: { ok: redisOk, status: parts.redis.status },
+        eslInbound: {
+          ok: link.state === 'connected',
+          state: link.state,
+          protocolErrors: link.protocolErrors,
+          reconnects: link.reconnects,
+        },
+        socketServer: {
+          ok: parts.outbound.listening,
+          port: parts.eslPort(),
+          sessions: parts.outbound.sessions,
+          activeCalls: parts.sessions.size,
+          protocolErrors: parts.outbound.protocolErrors,
+        },
+      };
+      // Degraded still answers 200: the router serves its API while FreeSWITCH is away.
+      return reply.code(redisOk ? 200 : 503).send(body);
+    },
+  );
+};

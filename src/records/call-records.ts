@@ -1,0 +1,73 @@
+// Call records: one per finished call, kept in Redis for reports, indexed by day of arrival.
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.ts';
+
+export type Outcome = 'answered' | 'abandoned' | 'transferred' | 'failed';
+
+export interface CallRecord {
+  id: string;
+  uuid: string;
+  line: string;
+  mergeMode: string;
+  skill: string;
+  caller: string;
+  dialled: string;
+  priority: string;
+  ivrPath: string[];
+  arrivedAt: number;
+  queuedAt?: number;
+  answeredAt?: number;
+  endedAt: number;
+  agent?: string;
+  outcome: Outcome;
+  hangupCause: string;
+  /** Agents offered the call who did not answer, in order. */
+  noAnswerAgents: string[];
+  instance: string;
+}
+
+const RECORD_TTL_S = 400 * 86400;
+
+export function dayOf(epochMs: number): string {
+  // Days follow China Standard Time (UTC+8, no DST): a hotline's day is its local day.
+  return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+export class CallRecordStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async write(rec: CallRecord): Promise<void> {
+    const day = dayOf(rec.arrivedAt);
+    await this.redis
+      .multi()
+      .set(this.keys.record(rec.id), JSON.stringify(rec), 'EX', RECORD_TTL_S)
+      .zadd(this.keys.recordsByDay(day), rec.arrivedAt, rec.id)
+      .expire(this.keys.recordsByDay(day), RECORD_TTL_S)
+      .hincrby(this.keys.counters(day), `offered:${rec.line}`, 1)
+      .hincrby(this.keys.counters(day), `${rec.outcome}:${rec.line}`, 1)
+      .hincrby(this.keys.counters(day), 'offered', 1)
+      .hincrby(this.keys.counters(day), rec.outcome, 1)
+      .expire(this.keys.counters(day), RECORD_TTL_S)
+      .exec();
+  }
+
+  async get(id: string): Promise<CallRecord | null> {
+    const v = await this.redis.get(this.keys.record(id));
+    return v ? (JSON.parse(v) as CallRecord) : null;
+  }
+
+  async byDay(day: string, limit = 1000): Promise<CallRecord[]> {
+    const ids = await this.redis.zrange(this.keys.recordsByDay(day), '0', String(limit - 1));
+    if (!ids.length) return [];
+    const vals = await this.redis.mget(ids.map((id) => this.keys.record(id)));
+    return vals.filter((v): v is string => !!v).map((v) => JSON.parse(v) as CallRecord);
+  }
+
+  async counters(day: string): Promise<Record<string, number>> {
+    const h = await this.redis.hgetall(this.keys.counters(day));
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+  }
+}

@@ -1,0 +1,12 @@
+// ioredis connections: one for commands, one for subscriptions (a subscribed connection cannot
+// issue commands). Reconnects are ioredis's own; we only log state changes.
+import { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.ts';
+
+export function connectRedis(url: string, log: Logger, role: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3, enableReadyCheck: true, lazyConnect: false });
+  redis.on('ready', () => log.info({ role }, 'redis ready'));
+  redis.on('error', (err: Error) => log.warn({ role, err: err.message }, 'redis error'));
+  redis.on('end', () => log.warn({ role }, 'redis connection ended'));
+  return redis;
+}

@@ -1,0 +1,19 @@
+// Every Redis key the router uses, in one place, under a configurable prefix so that tests and
+// several hotlines can share one server.
+export class Keys {
+  constructor(readonly prefix: string) {}
+  lines = () => `${this.prefix}lines`;
+  agents = () => `${this.prefix}agents`;
+  agent = (id: string) => `${this.prefix}agent:${id}`;
+  ready = (skill: string) => `${this.prefix}ready:${skill}`;
+  queue = (skill: string) => `${this.prefix}queue:${skill}`;
+  call = (id: string) => `${this.prefix}call:${id}`;
+  reservation = (agentId: string) => `${this.prefix}resv:${agentId}`;
+  instanceAlive = (id: string) => `${this.prefix}alive:${id}`;
+  record = (id: string) => `${this.prefix}record:${id}`;
+  recordsByDay = (day: string) => `${this.prefix}records:${day}`;
+  counters = (day: string) => `${this.prefix}counters:${day}`;
+  instanceChannel = (id: string) => `${this.prefix}inst:${id}`;
+  screenPopChannel = () => `${this.prefix}screenpop`;
+  dispatchChannel = () => `${this.prefix}dispatch`;
+}

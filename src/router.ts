@@ -1,0 +1,170 @@
+// Composition root: wires the adapters (Redis, ESL inbound and outbound, WebSocket, HTTP) around the
+// decision code (number plan, ACD policy) and owns their start and stop.
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { Dispatcher } from './acd/dispatcher.ts';
+import { AcdStore } from './acd/store.ts';
+import { CallSession } from './calls/call-session.ts';
+import type { Config } from './config/env.ts';
+import { FreeSwitchLink } from './esl/inbound-client.ts';
+import { OutboundSocketServer } from './esl/outbound-server.ts';
+import { buildHttpApp } from './http/app.ts';
+import type { Logger } from './logging/logger.ts';
+import { NumberPlanStore } from './number-plan/store.ts';
+import { CallRecordStore } from './records/call-records.ts';
+import { connectRedis } from './redis/client.ts';
+import { Keys } from './redis/keys.ts';
+import { ScreenPopHub } from './screen-pop/hub.ts';
+
+export interface RouterParts {
+  config: Config;
+  redis: Redis;
+  acd: AcdStore;
+  records: CallRecordStore;
+  numberPlan: NumberPlanStore;
+  hub: ScreenPopHub;
+  fsLink: FreeSwitchLink;
+  outbound: OutboundSocketServer;
+  sessions: Map<string, CallSession>;
+  eslPort: () => number;
+  requestDispatch: (skill: string) => void;
+}
+
+export class HotlineRouter {
+  readonly parts: RouterParts;
+  readonly dispatcher: Dispatcher;
+  private readonly sub: Redis;
+  private http: FastifyInstance | null = null;
+  private aliveTimer: NodeJS.Timeout | null = null;
+  private eslPort = 0;
+  httpPort = 0;
+
+  constructor(
+    readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    const keys = new Keys(config.redis.prefix);
+    const redis = connectRedis(config.redis.url, log, 'commands');
+    this.sub = connectRedis(config.redis.url, log, 'subscriber');
+    const acd = new AcdStore(redis, keys);
+    const numberPlan = new NumberPlanStore(redis, keys, config.defaultLine);
+    const sessions = new Map<string, CallSession>();
+    const requestDispatch = (skill: string) => {
+      void (skill === '*' ? this.dispatcher.runAll() : this.dispatcher.run(skill));
+    };
+    const hub = new ScreenPopHub(
+      redis,
+      this.sub,
+      keys,
+      acd,
+      config.agentTokenSecret,
+      log.child({ component: 'screenpop' }),
+      () => requestDispatch('*'),
+    );
+    this.parts = {
+      config,
+      redis,
+      acd,
+      records: new CallRecordStore(redis, keys),
+      numberPlan,
+      hub,
+      fsLink: new FreeSwitchLink(
+        { host: config.freeswitch.host, port: config.freeswitch.port, password: config.freeswitch.password },
+        log.child({ component: 'esl-inbound' }),
+      ),
+      outbound: new OutboundSocketServer(log.child({ component: 'esl-outbound' })),
+      sessions,
+      eslPort: () => this.eslPort,
+      requestDispatch,
+    };
+    this.dispatcher = new Dispatcher(
+      acd,
+      redis,
+      this.sub,
+      keys,
+      config.instanceId,
+      config.reservationTtlS,
+      async () => [...new Set((await numberPlan.lines()).map((l) => l.skill))],
+      (callId, agentId) => this.onOffer(callId, agentId),
+      log.child({ component: 'acd' }),
+    );
+    this.parts.outbound.on('channel', (channel) => {
+      const session = new CallSession(
+        {
+          config,
+          acd,
+          records: this.parts.records,
+          hub,
+          plan: () => numberPlan.plan(),
+          requestDispatch,
+          log: log.child({ component: 'call' }),
+        },
+        channel,
+      );
+      sessions.set(session.id, session);
+      session.onEnded = (s) => sessions.delete(s.id);
+      session
+        .run()
+        .catch((err: Error) => log.error({ err: err.message, callId: session.id }, 'call flow failed'));
+    });
+  }
+
+  private onOffer(callId: string, agentId: string): void {
+    const session = this.parts.sessions.get(callId);
+    if (!session) {
+      // Not ours any more (ended between reservation and delivery): give the agent back.
+      void this.parts.acd.requeue(callId, agentId, 'ready', '');
+      return;
+    }
+    session
+      .offer(agentId)
+      .catch((err: Error) => this.log.error({ err: err.message, callId }, 'offer failed'));
+  }
+
+  async start(): Promise<void> {
+    const { config, parts } = this;
+    await parts.redis.ping();
+    await this.heartbeat();
+    this.aliveTimer = setInterval(() => void this.heartbeat(), 1500);
+    await parts.numberPlan.seedDefaults();
+    await parts.hub.start();
+    await this.dispatcher.start();
+    this.eslPort = await parts.outbound.listen(config.eslListen.host, config.eslListen.port);
+    parts.fsLink.start();
+    this.http = await buildHttpApp(parts, this.log);
+    await this.http.listen({ host: config.http.host, port: config.http.port });
+    this.httpPort = (this.http.server.address() as { port: number }).port;
+    this.log.info(
+      { instance: config.instanceId, http: `${config.http.host}:${this.httpPort}`, eslPort: this.eslPort },
+      'router started',
+    );
+  }
+
+  get eslListenPort(): number {
+    return this.eslPort;
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.parts.redis.set(
+        `${this.config.redis.prefix}alive:${this.config.instanceId}`,
+        String(Date.now()),
+        'EX',
+        5,
+      );
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'heartbeat failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.aliveTimer) clearInterval(this.aliveTimer);
+    this.dispatcher.stop();
+    this.parts.fsLink.stop();
+    this.parts.hub.close();
+    await this.http?.close();
+    await this.parts.outbound.close();
+    this.parts.redis.disconnect();
+    this.sub.disconnect();
+  }
+}
