@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Thin launcher: registers tsx so the TypeScript CLI runs without a build step.
-import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
-register('tsx/esm', pathToFileURL('./'));
-await import('../src/cli/main.ts');
+// Launcher: registers tsx so the TypeScript CLI runs without a build step.
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCli } = await import('../src/cli/main.ts');
+process.exitCode = await runCli(process.argv.slice(2));
