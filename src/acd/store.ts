@@ -98,7 +98,7 @@ export class AcdStore {
     try {
       return (await this.run(SET_AGENT_STATE, id, state, Date.now(), reason, callId)) as AgentState;
     } catch (err) {
-      throw new AcdError((err as Error).message);
+      throw new AcdError((err as Error).message.replace(/^ERR /, ''));
     }
   }
 
@@ -184,7 +184,7 @@ export class AcdStore {
       const owner = (await this.run(RESERVE, callId, agentId, Date.now(), ttlS)) as string;
       return { ok: true, owner };
     } catch (err) {
-      return { ok: false, reason: (err as Error).message };
+      return { ok: false, reason: (err as Error).message.replace(/^ERR /, '') };
     }
   }
 
