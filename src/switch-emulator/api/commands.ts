@@ -1,0 +1,292 @@
+// mod_commands API functions (the `api` / `bgapi` surface). Each returns the text FS writes to the stream;
+// `null` means "no such command" so the caller answers "-ERR <cmd> Command not found!" like api_exec.
+import { randomUUID } from 'node:crypto';
+import type { Channel } from '../call-model/channel.ts';
+import type { Core } from '../call-model/core.ts';
+import { normaliseCause } from '../call-model/causes.ts';
+import { localStamp } from '../call-model/event.ts';
+import { originateGroup, parseDialString } from '../call-model/originate.ts';
+import { waitBridgeEnd } from '../call-model/apps/bridge.ts';
+
+export type ApiFn = (core: Core, args: string) => Promise<string>;
+
+function findChannel(core: Core, uuid: string | undefined): Channel | undefined {
+  if (!uuid) return undefined;
+  const ch = core.channels.get(uuid.trim());
+  return ch && !ch.destroyed ? ch : ch;
+}
+
+const status: ApiFn = async (core) => {
+  const ms = core.uptimeMs;
+  const days = Math.floor(ms / 86_400_000);
+  const hours = Math.floor(ms / 3_600_000) % 24;
+  const minutes = Math.floor(ms / 60_000) % 60;
+  const seconds = Math.floor(ms / 1000) % 60;
+  const millis = ms % 1000;
+  const active = core.channels.size;
+  return (
+    `UP 0 years, ${days} days, ${hours} hours, ${minutes} minutes, ${seconds} seconds, ${millis} milliseconds, 0 microseconds\n` +
+    `FreeSWITCH (Version 1.10.12-release  64bit) is ready\n` +
+    `${core.sessionsSinceStartup} session(s) since startup\n` +
+    `${active} session(s) - peak ${core.peakSessions}, last 5min ${core.peakSessions} \n` +
+    `0 session(s) per Sec out of max 30, peak 1, last 5min 1 \n` +
+    `1000 session(s) max\n` +
+    `min idle cpu 0.00/99.00\n` +
+    `Current Stack Size/Max 240K/8192K\n`
+  );
+};
+
+/** originate <dial string> <&app(args) | extension> [dialplan] [context] [cid_name] [cid_num] [timeout] */
+const originate: ApiFn = async (core, args) => {
+  const m = /^\s*(\{[^}]*\}\S*|\S+)\s*(.*)$/.exec(args);
+  if (!m || !m[1]) return '-ERR INVALID_URL\n';
+  const dial = m[1];
+  const rest = (m[2] ?? '').trim().split(/\s+/).filter(Boolean);
+  const target = rest[0] ?? '';
+  if (!target)
+    return '-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n';
+  const groups = parseDialString(dial);
+  const timeoutArg = Number(rest[5]);
+  let outcome: Awaited<ReturnType<typeof originateGroup>> = { ok: false, cause: 'INVALID_NUMBER_FORMAT' };
+  for (const group of groups) {
+    const timeoutSec =
+      Number(group[0]?.vars.originate_timeout) ||
+      (Number.isFinite(timeoutArg) && timeoutArg > 0 ? timeoutArg : 60);
+    outcome = await originateGroup(core, group, { timeoutSec });
+    if (outcome.ok) break;
+  }
+  if (!outcome.ok) return `-ERR ${outcome.cause}\n`;
+  const leg = outcome.leg;
+  let actions: Array<{ app: string; data: string }>;
+  if (target.startsWith('&')) {
+    const am = /^&([\w-]+)(?:\((.*)\))?$/.exec(target + (target.includes('(') ? '' : ''));
+    const full =
+      target.includes('(') && !target.endsWith(')') ? `${target} ${rest.slice(1).join(' ')}` : target;
+    const fm = /^&([\w-]+)(?:\((.*)\))?$/.exec(full) ?? am;
+    actions = [{ app: fm?.[1] ?? 'park', data: fm?.[2] ?? '' }];
+  } else {
+    const context = rest[2] ?? 'default';
+    actions = core.opts.dialplan({
+      destination: target,
+      callerIdNumber: leg.profile.callerIdNumber ?? '0000000000',
+      callerIdName: leg.profile.callerIdName ?? '',
+      context,
+      variables: leg.vars.toObject(),
+    });
+  }
+  leg.state = 'CS_EXECUTE';
+  core.setRunningState(leg, 'CS_EXECUTE');
+  void core.session(leg).runExtension(actions);
+  return `+OK ${leg.uuid}\n`;
+};
+
+const uuidKill: ApiFn = async (core, args) => {
+  const [uuid, cause] = args.trim().split(/\s+/);
+  const ch = findChannel(core, uuid);
+  if (!ch || !ch.up) return '-ERR No such channel!\n';
+  core.hangup(ch, normaliseCause(cause, 'NORMAL_CLEARING'), 'router');
+  return '+OK\n';
+};
+
+const uuidBreak: ApiFn = async (core, args) => {
+  const [uuid, all] = args.trim().split(/\s+/);
+  const ch = findChannel(core, uuid);
+  if (!ch || !ch.up) return '-ERR No such channel!\n';
+  core.session(ch).breakCurrent(all === 'all');
+  return '+OK\n';
+};
+
+const uuidExists: ApiFn = async (core, args) => {
+  const ch = findChannel(core, args.trim());
+  return ch && ch.up ? 'true' : 'false';
+};
+
+const uuidRecvDtmf: ApiFn = async (core, args) => {
+  const [uuid, digits] = args.trim().split(/\s+/);
+  const ch = findChannel(core, uuid);
+  if (!ch || !ch.up || !digits) return '-ERR No such channel!\n';
+  const clean = digits.split('@')[0] ?? digits;
+  core.receiveDtmf(ch, clean, 'APP', 2000);
+  return `+OK ${ch.uuid} received DTMF ${clean}.\n`;
+};
+
+const uuidSetvar: ApiFn = async (core, args) => {
+  const m = /^\s*(\S+)\s+([^\s=]+)(?:[\s=]+(.*))?$/.exec(args);
+  if (!m) return '-USAGE: <uuid> <var> [value]\n';
+  const ch = findChannel(core, m[1]);
+  if (!ch) return '-ERR No such channel!\n';
+  const value = m[3];
+  ch.vars.set(m[2] as string, value === undefined || value === '' || value === 'undef' ? undefined : value);
+  return '+OK\n';
+};
+
+const uuidGetvar: ApiFn = async (core, args) => {
+  const [uuid, name] = args.trim().split(/\s+/);
+  const ch = findChannel(core, uuid);
+  if (!ch) return '-ERR No such channel!\n';
+  if (!name) return '-USAGE: <uuid> <var>\n';
+  return ch.vars.get(name) ?? '_undef_';
+};
+
+/** uuid_bridge A B: both legs leave what they run and are bridged; when one leaves, the other follows. */
+const uuidBridge: ApiFn = async (core, args) => {
+  const [ua, ub] = args.trim().split(/\s+/);
+  const a = findChannel(core, ua);
+  const b = findChannel(core, ub);
+  if (!a || !a.up) return `-ERR Invalid uuid ${ua ?? ''}\n`;
+  if (!b || !b.up) return `-ERR Invalid uuid ${ub ?? ''}\n`;
+  for (const ch of [a, b]) {
+    core.session(ch).breakCurrent(true);
+    if (!ch.answered) core.answer(ch);
+  }
+  setImmediate(() => {
+    if (!a.up || !b.up) return;
+    a.vars.set('current_application', 'uuid_bridge');
+    a.vars.set('current_application_data', b.uuid);
+    core.setRunningState(a, 'CS_SOFT_EXECUTE');
+    core.setRunningState(b, 'CS_EXCHANGE_MEDIA');
+    core.linkBridge(a, b);
+    void waitBridgeEnd(core, a, b).then(() => {
+      const gone = a.up ? b : a;
+      const other = gone === a ? b : a;
+      if (gone === b) core.unlinkBridge(a, b);
+      else {
+        a.bridgedTo = undefined;
+        b.bridgedTo = undefined;
+      }
+      if (other.up) core.hangup(other, gone.hangupCause ?? 'NORMAL_CLEARING', 'switch');
+    });
+  });
+  return `+OK ${b.uuid}\n`;
+};
+
+const hupall: ApiFn = async (core, args) => {
+  const [causeArg, varName, varValue] = args.trim().split(/\s+/);
+  const cause = normaliseCause(causeArg, 'MANAGER_REQUEST');
+  for (const ch of [...core.channels.values()]) {
+    if (!ch.up) continue;
+    if (varName && ch.vars.get(varName) !== varValue) continue;
+    core.hangup(ch, cause, 'router');
+  }
+  return '+OK\n';
+};
+
+function channelRow(core: Core, ch: Channel): Record<string, string> {
+  const created = Math.floor(ch.profile.times.created / 1000);
+  const bridged = ch.bridgedTo ? core.channels.get(ch.bridgedTo) : undefined;
+  return {
+    uuid: ch.uuid,
+    direction: ch.direction,
+    created: localStamp(created),
+    created_epoch: String(Math.floor(created / 1000)),
+    name: ch.name,
+    state: ch.runningState,
+    cid_name: ch.profile.callerIdName ?? '',
+    cid_num: ch.profile.callerIdNumber ?? '',
+    ip_addr: ch.profile.networkAddr ?? '',
+    dest: ch.profile.destinationNumber,
+    application: ch.vars.get('current_application') ?? '',
+    application_data: ch.vars.get('current_application_data') ?? '',
+    dialplan: ch.profile.dialplan ?? '',
+    context: ch.profile.context,
+    read_codec: ch.mediaUp ? 'PCMU' : '',
+    read_rate: ch.mediaUp ? '8000' : '',
+    read_bit_rate: ch.mediaUp ? '64000' : '',
+    write_codec: ch.mediaUp ? 'PCMU' : '',
+    write_rate: ch.mediaUp ? '8000' : '',
+    write_bit_rate: ch.mediaUp ? '64000' : '',
+    secure: '',
+    hostname: core.bus.identity.hostname,
+    presence_id: ch.presenceId ?? '',
+    presence_data: '',
+    accountcode: '',
+    callstate: ch.callState,
+    callee_name: ch.profile.calleeIdName ?? '',
+    callee_num: ch.profile.calleeIdNumber ?? '',
+    callee_direction: ch.other ? (ch.direction === 'inbound' ? 'SEND' : 'RECV') : '',
+    call_uuid: ch.vars.get('call_uuid') ?? '',
+    sent_callee_name: ch.vars.get('last_sent_callee_id_name') ?? '',
+    sent_callee_num: ch.vars.get('last_sent_callee_id_number') ?? '',
+    initial_cid_name: ch.profile.origCallerIdName ?? '',
+    initial_cid_num: ch.profile.origCallerIdNumber ?? '',
+    initial_ip_addr: ch.profile.networkAddr ?? '',
+    initial_dest: ch.profile.destinationNumber,
+    initial_dialplan: ch.profile.dialplan ?? '',
+    initial_context: ch.profile.context,
+    ...(bridged ? {} : {}),
+  };
+}
+
+/** show channels [as json|xml] / show calls: the channels table of the core database. */
+const show: ApiFn = async (core, args) => {
+  const words = args.trim().split(/\s+/);
+  const what = (words[0] ?? '').toLowerCase();
+  const asIdx = words.findIndex((w) => w.toLowerCase() === 'as');
+  const format = asIdx >= 0 ? (words[asIdx + 1] ?? '').toLowerCase() : 'csv';
+  if (what !== 'channels' && what !== 'calls') return '-USAGE: show channels [as json]\n';
+  const rows = [...core.channels.values()].filter((c) => c.up).map((c) => channelRow(core, c));
+  if (format === 'json') {
+    if (!rows.length) return JSON.stringify({ row_count: 0 });
+    return JSON.stringify({ row_count: rows.length, rows });
+  }
+  const cols = Object.keys(channelRow(core, placeholder()));
+  const lines = [cols.join(','), ...rows.map((r) => cols.map((c) => r[c] ?? '').join(','))];
+  return `${lines.join('\n')}\n\n${rows.length} total.\n`;
+};
+
+function placeholder(): Channel {
+  return {
+    uuid: '',
+    direction: 'inbound',
+    name: '',
+    runningState: 'CS_NEW',
+    profile: { times: { created: 0 }, destinationNumber: '', context: '' },
+    vars: { get: () => undefined },
+    callState: 'DOWN',
+    mediaUp: false,
+  } as unknown as Channel;
+}
+
+const version: ApiFn = async () => 'FreeSWITCH Version 1.10.12-release~64bit ( 64bit)\n';
+
+const globalGetvar: ApiFn = async (core, args) => core.globals[args.trim()] ?? '';
+
+const hostname: ApiFn = async (core) => core.bus.identity.hostname;
+
+const uuidDump: ApiFn = async (core, args) => {
+  const ch = findChannel(core, args.trim().split(/\s+/)[0]);
+  if (!ch) return '-ERR No such channel!\n';
+  return ch.vars
+    .entries()
+    .map(([k, v]) => `variable_${k}: ${v}`)
+    .join('\n');
+};
+
+const eventSink: ApiFn = async () => '+OK\n';
+
+export const API_COMMANDS: Record<string, ApiFn> = {
+  status,
+  originate,
+  uuid_kill: uuidKill,
+  uuid_break: uuidBreak,
+  uuid_exists: uuidExists,
+  uuid_recv_dtmf: uuidRecvDtmf,
+  uuid_setvar: uuidSetvar,
+  uuid_getvar: uuidGetvar,
+  uuid_bridge: uuidBridge,
+  uuid_dump: uuidDump,
+  hupall,
+  show,
+  version,
+  global_getvar: globalGetvar,
+  hostname,
+  event_sink: eventSink,
+};
+
+export async function runApi(core: Core, cmd: string, args: string): Promise<string | null> {
+  const fn = API_COMMANDS[cmd.toLowerCase()];
+  if (!fn) return null;
+  return fn(core, args);
+}
+
+export const newJobUuid = (): string => randomUUID();

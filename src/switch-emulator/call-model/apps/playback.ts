@@ -1,0 +1,208 @@
+// playback, play_and_get_digits and read (mod_dptools + switch_ivr_play_say.c semantics).
+import { sourceDurationMs } from '../media.ts';
+import type { AppContext, AppFn } from '../session.ts';
+import type { StopReason } from '../interrupt.ts';
+import { DigitFeed } from './digits.ts';
+
+interface PlayResult {
+  playedMs: number;
+  stop: StopReason | 'done' | 'digit';
+}
+
+/** Time one prompt; `feed` (if given) stops it when a digit arrives, like switch_ivr_play_file's input callback. */
+async function playPrompt(ctx: AppContext, file: string, feed?: DigitFeed): Promise<PlayResult> {
+  const total = sourceDurationMs(file, ctx.core.opts.fileDurationMs);
+  const started = Date.now();
+  const ms = Number.isFinite(total) ? total : -1;
+  const r = feed ? await feed.arrival(ctx.interrupt, ms) : await ctx.wait(ms);
+  const played = Math.min(Date.now() - started, Number.isFinite(total) ? total : Infinity);
+  return { playedMs: Math.max(0, Math.round(played)), stop: r };
+}
+
+/** The playback_* variables switch_ivr_play_file leaves behind (8 kHz samples). */
+function setPlaybackVars(ctx: AppContext, playedMs: number): void {
+  const v = ctx.channel.vars;
+  const samples = playedMs * 8;
+  v.set('playback_last_offset_pos', String(samples));
+  v.set('playback_seconds', String(Math.floor(playedMs / 1000)));
+  v.set('playback_ms', String(playedMs));
+  v.set('playback_samples', String(samples));
+}
+
+const playback: AppFn = async (ctx, data) => {
+  const { core, channel: ch } = ctx;
+  const terminators = ch.vars.get('playback_terminators') ?? '';
+  const feed = new DigitFeed(core, ch);
+  // Digits during playback are eaten; a terminator digit ends it (playback_terminators).
+  let terminated = false;
+  const stopOnTerminator = new Promise<void>((resolve) => {
+    core.setDtmfHandler(ch, (d) => {
+      if (terminators !== 'none' && terminators.includes(d)) {
+        ch.vars.set('playback_terminator_used', d);
+        terminated = true;
+        resolve();
+      }
+    });
+  });
+  void feed;
+  const total = sourceDurationMs(data, core.opts.fileDurationMs);
+  const started = Date.now();
+  const r = await Promise.race([
+    ctx.wait(Number.isFinite(total) ? total : -1),
+    stopOnTerminator.then(() => 'term' as const),
+  ]);
+  core.setDtmfHandler(ch, undefined);
+  const played = Math.round(Math.min(Date.now() - started, Number.isFinite(total) ? total : Infinity));
+  setPlaybackVars(ctx, Math.max(0, played));
+  ch.vars.set(
+    'current_application_response',
+    r === 'hangup' && !terminated ? 'PLAYBACK ERROR' : 'FILE PLAYED',
+  );
+};
+
+interface ReadSpec {
+  min: number;
+  max: number;
+  timeout: number;
+  digitTimeout: number;
+  terminators: string;
+  prompt: string;
+}
+
+interface ReadOutcome {
+  digits: string;
+  result: 'success' | 'timeout' | 'failure';
+  stopped?: StopReason;
+  playedMs?: number;
+}
+
+/** switch_ivr_read: prompt (digits stop it and count), then collect until max, terminator or timeout. */
+async function readDigits(ctx: AppContext, feed: DigitFeed, spec: ReadSpec): Promise<ReadOutcome> {
+  const ch = ctx.channel;
+  let digits = '';
+  let terminated = false;
+  const absorb = (d: string): boolean => {
+    if (spec.terminators.includes(d)) {
+      ch.vars.set('read_terminator_used', d);
+      terminated = true;
+      return true;
+    }
+    digits += d;
+    return digits.length >= spec.max;
+  };
+  let playedMs: number | undefined;
+  if (spec.prompt) {
+    const p = await playPrompt(ctx, spec.prompt, feed);
+    playedMs = p.playedMs;
+    if (p.stop === 'hangup' || p.stop === 'break')
+      return { digits, result: 'failure', stopped: p.stop, playedMs };
+  }
+  let first = true;
+  for (;;) {
+    let d = feed.take();
+    if (d === undefined) {
+      const waitMs = first && !digits ? spec.timeout : spec.digitTimeout;
+      const r = await feed.next(ctx.interrupt, waitMs);
+      if (r === 'hangup' || r === 'break') return { digits, result: 'failure', stopped: r, playedMs };
+      if (r === 'done' || r === 'release') {
+        return { digits, result: digits.length >= spec.min && digits ? 'success' : 'timeout', playedMs };
+      }
+      d = r;
+    }
+    first = false;
+    if (absorb(d)) break;
+  }
+  if (terminated && digits.length < spec.min) return { digits, result: 'failure', playedMs };
+  return { digits, result: 'success', playedMs };
+}
+
+/** Split like switch_separate_string: spaces separate, single quotes group. */
+export function splitArgs(data: string): string[] {
+  const out: string[] = [];
+  const re = /'([^']*)'|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(data))) out.push(m[1] ?? m[2] ?? '');
+  return out;
+}
+
+function safeRegex(src: string | undefined): RegExp | undefined {
+  if (!src) return undefined;
+  try {
+    return new RegExp(src);
+  } catch {
+    return undefined;
+  }
+}
+
+// play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var_name> <regexp> [digit_timeout]
+const playAndGetDigits: AppFn = async (ctx, data) => {
+  const a = splitArgs(data);
+  const min = Number(a[0] ?? 0) || 0;
+  const max = Math.max(1, Number(a[1] ?? 1) || 1);
+  let tries = Math.max(1, Number(a[2] ?? 1) || 1);
+  const timeout = Number(a[3] ?? 5000) || 5000;
+  const terminators = (a[4] ?? '#') === 'none' ? '' : (a[4] ?? '#');
+  const prompt = a[5] ?? '';
+  const invalid = a[6] ?? '';
+  const varName = a[7] ?? 'pagd_input';
+  const regex = safeRegex(a[8]);
+  const digitTimeout = Number(a[9] ?? timeout) || timeout;
+  const ch = ctx.channel;
+  const feed = new DigitFeed(ctx.core, ch);
+  feed.start();
+  try {
+    while (ch.up && tries > 0) {
+      const out = await readDigits(ctx, feed, { min, max, timeout, digitTimeout, terminators, prompt });
+      if (out.playedMs !== undefined) setPlaybackVars(ctx, out.playedMs);
+      ch.vars.set('read_result', out.result);
+      if (out.stopped) return;
+      if (out.digits) ch.vars.set(varName, out.digits);
+      if (out.result === 'success' && out.digits.length >= min && (!regex || regex.test(out.digits))) return;
+      if (out.result === 'success' && min === 0 && !out.digits) return;
+      ch.vars.delete(varName);
+      tries--;
+      if (!ch.up) return;
+      if (invalid && tries >= 0) {
+        const p = await playPrompt(ctx, invalid);
+        if (p.stop === 'hangup' || p.stop === 'break') return;
+      }
+    }
+    ch.vars.set('read_result', ch.vars.get('read_result') === 'timeout' ? 'timeout' : 'failure');
+  } finally {
+    feed.stop();
+  }
+};
+
+// read <min> <max> <sound_file> <variable_name> <timeout> <terminators>
+const read: AppFn = async (ctx, data) => {
+  const a = splitArgs(data);
+  const min = Number(a[0] ?? 0) || 0;
+  const max = Math.max(1, Number(a[1] ?? 1) || 1);
+  const prompt = a[2] ?? '';
+  const varName = a[3] ?? 'read_var';
+  const timeout = Number(a[4] ?? 5000) || 5000;
+  const terminators = a[5] ?? '#';
+  const feed = new DigitFeed(ctx.core, ctx.channel);
+  feed.start();
+  try {
+    const out = await readDigits(ctx, feed, {
+      min,
+      max,
+      timeout,
+      digitTimeout: timeout,
+      terminators,
+      prompt,
+    });
+    if (out.playedMs !== undefined) setPlaybackVars(ctx, out.playedMs);
+    ctx.channel.vars.set('read_result', out.result);
+    if (out.digits) ctx.channel.vars.set(varName, out.digits);
+  } finally {
+    feed.stop();
+  }
+};
+
+export const playbackApps: Record<string, AppFn> = {
+  playback,
+  play_and_get_digits: playAndGetDigits,
+  read,
+};

@@ -1,0 +1,408 @@
+// Outbound legs: dial-string parsing (switch_ivr_originate.c syntax) and scripted far ends standing in for
+// SIP user agents (agents' phones) so that bridge/originate see answers, ringing, busy and timeouts.
+import type { Channel } from './channel.ts';
+import type { Core } from './core.ts';
+import { nowUsec } from './event.ts';
+import type { Interrupt } from './interrupt.ts';
+import {
+  setOutboundAnswerVars,
+  setOutboundCreateVars,
+  setOutboundDialogVars,
+  setOutboundFailureVars,
+  type OutboundDial,
+} from './sofia-vars.ts';
+
+export interface DialTarget {
+  endpoint: string;
+  vars: Record<string, string>;
+}
+
+/** `{a=b,c=d}ep1[x=y],ep2|ep3` -> failover groups of simultaneous targets. */
+export function parseDialString(input: string): DialTarget[][] {
+  let s = input.trim();
+  const globals: Record<string, string> = {};
+  const readVars = (body: string, into: Record<string, string>): void => {
+    for (const part of splitTop(body, ',')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) into[part.slice(0, eq).trim()] = stripQuotes(part.slice(eq + 1).trim());
+    }
+  };
+  if (s.startsWith('{') || s.startsWith('<')) {
+    const close = s.startsWith('{') ? s.indexOf('}') : s.indexOf('>');
+    if (close > 0) {
+      readVars(s.slice(1, close), globals);
+      s = s.slice(close + 1);
+    }
+  }
+  return splitTop(s, '|').map((group) =>
+    splitTop(group, ',').map((raw) => {
+      let ep = raw.trim();
+      const vars = { ...globals };
+      if (ep.startsWith('[')) {
+        const close = ep.indexOf(']');
+        if (close > 0) {
+          readVars(ep.slice(1, close), vars);
+          ep = ep.slice(close + 1);
+        }
+      }
+      if (ep.startsWith('{')) {
+        const close = ep.indexOf('}');
+        if (close > 0) {
+          readVars(ep.slice(1, close), vars);
+          ep = ep.slice(close + 1);
+        }
+      }
+      return { endpoint: ep.trim(), vars };
+    }),
+  );
+}
+
+function stripQuotes(v: string): string {
+  return v.length >= 2 && v.startsWith("'") && v.endsWith("'") ? v.slice(1, -1) : v;
+}
+
+/** Split on `sep` outside of {}, [], <> and quotes. */
+function splitTop(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = false;
+  let cur = '';
+  for (const c of s) {
+    if (c === "'") quote = !quote;
+    else if (!quote && (c === '{' || c === '[' || c === '<')) depth++;
+    else if (!quote && (c === '}' || c === ']' || c === '>')) depth--;
+    if (c === sep && depth === 0 && !quote) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim()) out.push(cur);
+  return out;
+}
+
+export interface ParsedEndpoint {
+  tech: 'sofia' | 'user' | 'loopback' | 'null' | 'error' | 'unknown';
+  user: string;
+  host: string;
+  port: number;
+  profile: string;
+  raw: string;
+}
+
+export function parseEndpoint(ep: string, localIp: string): ParsedEndpoint {
+  const parts = ep.split('/');
+  const tech = parts[0] ?? '';
+  if (tech === 'user') {
+    const [user = '', domain = localIp] = (parts[1] ?? '').split('@');
+    return { tech: 'user', user, host: domain, port: 5060, profile: 'internal', raw: ep };
+  }
+  if (tech === 'sofia') {
+    const profile = parts[1] ?? 'internal';
+    const rest = parts.slice(2).join('/');
+    if (profile === 'gateway') {
+      const number = parts[3] ?? '';
+      return { tech: 'sofia', user: number, host: parts[2] ?? localIp, port: 5060, profile, raw: ep };
+    }
+    const [userPart = '', hostPart = localIp] = rest.replace(/^sip:/, '').split('@');
+    const [host = localIp, port = '5060'] = hostPart.split(';')[0]!.split(':');
+    return { tech: 'sofia', user: userPart, host, port: Number(port) || 5060, profile, raw: ep };
+  }
+  if (tech === 'loopback')
+    return {
+      tech: 'loopback',
+      user: parts[1] ?? '',
+      host: parts[2] ?? 'default',
+      port: 0,
+      profile: 'loopback',
+      raw: ep,
+    };
+  if (tech === 'null')
+    return { tech: 'null', user: parts[1] ?? '', host: '', port: 0, profile: 'null', raw: ep };
+  if (tech === 'error')
+    return { tech: 'error', user: parts[1] ?? '', host: '', port: 0, profile: 'error', raw: ep };
+  return { tech: 'unknown', user: ep, host: '', port: 0, profile: '', raw: ep };
+}
+
+export type LegOutcome = { ok: true; leg: Channel } | { ok: false; cause: string; leg?: Channel };
+
+export interface LegRequest {
+  target: DialTarget;
+  aLeg?: Channel;
+  timeoutSec: number;
+  /** Called when the far end rings (for ringback / early media on the A-leg). */
+  onRing?: () => void;
+  cancel?: Interrupt;
+}
+
+// Where a scripted agent's phone "is" when dialled as user/NNNN (sofia_contact lookup stand-in).
+function agentContactPort(user: string): number {
+  let h = 0;
+  for (const c of user) h = (h * 31 + c.charCodeAt(0)) % 900;
+  return 5100 + h;
+}
+
+/** Place one outbound leg and wait for its outcome (switch_ivr_originate for a single target). */
+export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutcome> {
+  const localIp = core.opts.localIp;
+  const ep = parseEndpoint(req.target.endpoint, localIp);
+  const vars = req.target.vars;
+  const timeoutSec = Number(vars.leg_timeout ?? vars.originate_timeout ?? req.timeoutSec) || req.timeoutSec;
+  if (ep.tech === 'error') return { ok: false, cause: ep.user.toUpperCase() || 'NORMAL_CLEARING' };
+  if (ep.tech === 'unknown' || !ep.user) return { ok: false, cause: 'CHAN_NOT_IMPLEMENTED' };
+  if (ep.tech === 'null') return originateNull(core, req, ep);
+  if (ep.tech === 'loopback') return { ok: false, cause: 'CHAN_NOT_IMPLEMENTED' };
+
+  const script = core.agentFor(ep.user);
+  const behaviour = script?.behaviour ?? (script ? 'answer' : undefined);
+  if (ep.tech === 'user' && (!script || behaviour === 'unregistered')) {
+    return { ok: false, cause: 'USER_NOT_REGISTERED' };
+  }
+  const host = ep.tech === 'user' ? '127.0.0.1' : ep.host;
+  const port = ep.tech === 'user' ? agentContactPort(ep.user) : ep.port;
+  const profileName = ep.tech === 'user' ? 'internal' : ep.profile;
+  const name = `sofia/${profileName}/${ep.user}@${host}:${port}`;
+  const a = req.aLeg;
+  const cidNum = vars.origination_caller_id_number ?? a?.profile.callerIdNumber ?? '0000000000';
+  const cidName = vars.origination_caller_id_name ?? a?.profile.callerIdName;
+  const dial: OutboundDial = {
+    user: ep.user,
+    host,
+    port,
+    profileName,
+    localIp,
+    sessionId: core.nextSessionId(),
+    originateVars: {
+      ...(vars.origination_uuid ? { origination_uuid: vars.origination_uuid } : {}),
+      ...Object.fromEntries(Object.entries(vars).filter(([k]) => k !== 'origination_uuid')),
+    },
+  };
+  const leg = core.createChannel({
+    uuid: vars.origination_uuid,
+    name,
+    direction: 'outbound',
+    tech: 'sofia',
+    profile: a
+      ? {
+          direction: 'outbound',
+          logicalDirection: a.profile.logicalDirection,
+          username: a.profile.username,
+          dialplan: a.profile.dialplan,
+          callerIdName: cidName,
+          callerIdNumber: cidNum,
+          origCallerIdName: cidName,
+          origCallerIdNumber: cidNum,
+          calleeIdName: 'Outbound Call',
+          calleeIdNumber: ep.user,
+          ani: a.profile.ani,
+          destinationNumber: ep.user,
+          source: a.profile.source,
+          context: a.profile.context,
+        }
+      : {
+          direction: 'outbound',
+          logicalDirection: 'outbound',
+          callerIdName: cidName,
+          callerIdNumber: cidNum,
+          origCallerIdName: cidName,
+          origCallerIdNumber: cidNum,
+          calleeIdName: 'Outbound Call',
+          calleeIdNumber: ep.user,
+          ani: cidNum,
+          destinationNumber: ep.user,
+          source: 'src/switch_ivr_originate.c',
+          context: 'default',
+        },
+    setVars: (ch) => setOutboundCreateVars(ch, dial),
+  });
+  core.setRunningState(leg, 'CS_ROUTING');
+  core.setRunningState(leg, 'CS_CONSUME_MEDIA');
+
+  const endpointKey = ep.user;
+  const pause = (ms: number): Promise<'done' | 'cancel' | 'gone'> =>
+    new Promise((resolve) => {
+      const t = setTimeout(() => finish('done'), ms);
+      const offCancel = req.cancel?.on(() => finish('cancel'));
+      const onHangup = (ch: Channel): void => {
+        if (ch === leg || (a && ch === a)) finish('gone');
+      };
+      core.on('channel:hangup', onHangup);
+      function finish(r: 'done' | 'cancel' | 'gone'): void {
+        clearTimeout(t);
+        offCancel?.();
+        core.off('channel:hangup', onHangup);
+        resolve(r);
+      }
+    });
+
+  const fail = (cause: string, status: number, phrase: string): LegOutcome => {
+    if (leg.up) {
+      setOutboundFailureVars(leg, dial, status, phrase);
+      core.hangup(leg, cause, 'agent');
+    }
+    return { ok: false, cause, leg };
+  };
+
+  if (!script) {
+    // Nothing answers at that address: sofia's transaction times out into a local 503.
+    await pause(20);
+    return fail('NORMAL_TEMPORARY_FAILURE', 503, 'Service Unavailable');
+  }
+  await pause(5);
+  if (behaviour === 'busy') return fail('USER_BUSY', 486, 'Busy Here');
+  if (behaviour === 'reject') return fail('CALL_REJECTED', 603, 'Decline');
+  if (behaviour === 'unregistered') return fail('NORMAL_TEMPORARY_FAILURE', 503, 'Service Unavailable');
+
+  setOutboundDialogVars(leg, dial);
+  leg.profile.networkAddr = host;
+  core.markRingReady(leg);
+  core.emit('agent:ringing', endpointKey, leg.uuid);
+  req.onRing?.();
+
+  const ringMs =
+    behaviour === 'no-answer' ? timeoutSec * 1000 : Math.min(script.answerAfterMs ?? 300, timeoutSec * 1000);
+  const r = await pause(ringMs);
+  const cancelled = (): LegOutcome => {
+    if (leg.up) {
+      leg.cdrSipVars.push(
+        ['sip_hangup_disposition', 'send_cancel'],
+        ['sip_invite_failure_status', '487'],
+        ['sip_invite_failure_phrase', 'Request Terminated'],
+      );
+      core.hangup(leg, 'ORIGINATOR_CANCEL', 'switch');
+    }
+    return { ok: false, cause: 'ORIGINATOR_CANCEL', leg };
+  };
+  if (r === 'cancel' || (a && !a.up)) return cancelled();
+  if (r === 'gone' || !leg.up) return { ok: false, cause: leg.hangupCause ?? 'NORMAL_CLEARING', leg };
+  if (behaviour === 'no-answer' || ringMs < (script.answerAfterMs ?? 300)) {
+    leg.cdrSipVars.push(
+      ['sip_hangup_disposition', 'send_cancel'],
+      ['sip_invite_failure_status', '487'],
+      ['sip_invite_failure_phrase', 'Request Terminated'],
+    );
+    core.hangup(leg, 'NO_ANSWER', 'switch');
+    return { ok: false, cause: 'NO_ANSWER', leg };
+  }
+  setOutboundAnswerVars(leg, dial);
+  core.answer(leg);
+  core.emit('agent:answered', endpointKey, leg.uuid);
+  if (script.talkMs !== undefined) scheduleAgentHangup(core, leg, script.talkMs);
+  return { ok: true, leg };
+}
+
+/** The agent hangs up talkMs after being bridged (or after answering if never bridged). */
+function scheduleAgentHangup(core: Core, leg: Channel, talkMs: number): void {
+  const arm = (): void => {
+    const t = setTimeout(() => leg.up && core.hangup(leg, 'NORMAL_CLEARING', 'agent', true), talkMs);
+    const off = (ch: Channel): void => {
+      if (ch === leg) {
+        clearTimeout(t);
+        core.off('channel:hangup', off);
+      }
+    };
+    core.on('channel:hangup', off);
+  };
+  const onBridge = (_a: Channel, b: Channel): void => {
+    if (b === leg || _a === leg) {
+      core.off('channel:bridged', onBridge);
+      arm();
+    }
+  };
+  core.on('channel:bridged', onBridge);
+  const offAfterHangup = (ch: Channel): void => {
+    if (ch === leg) {
+      core.off('channel:bridged', onBridge);
+      core.off('channel:hangup', offAfterHangup);
+    }
+  };
+  core.on('channel:hangup', offAfterHangup);
+}
+
+/** null/<x>: the null endpoint answers at once and plays silence. */
+async function originateNull(core: Core, req: LegRequest, ep: ParsedEndpoint): Promise<LegOutcome> {
+  const vars = req.target.vars;
+  const cid = vars.origination_caller_id_number ?? '0000000000';
+  const leg = core.createChannel({
+    uuid: vars.origination_uuid,
+    name: `null/${ep.user}`,
+    direction: 'outbound',
+    tech: 'null',
+    profile: {
+      direction: 'outbound',
+      logicalDirection: 'outbound',
+      callerIdNumber: cid,
+      origCallerIdNumber: cid,
+      calleeIdName: 'Outbound Call',
+      calleeIdNumber: ep.user,
+      ani: cid,
+      destinationNumber: ep.user,
+      source: 'src/switch_ivr_originate.c',
+      context: 'default',
+    },
+    setVars: (ch) => {
+      ch.vars.set('direction', 'outbound');
+      ch.vars.set('is_outbound', 'true');
+      ch.vars.set('uuid', ch.uuid);
+      ch.vars.set('call_uuid', ch.uuid);
+      ch.vars.set('session_id', String(core.nextSessionId()));
+      for (const [k, v] of Object.entries(vars)) ch.vars.set(k, v);
+    },
+  });
+  core.setRunningState(leg, 'CS_ROUTING');
+  core.setRunningState(leg, 'CS_CONSUME_MEDIA');
+  leg.profile.times.progress = nowUsec();
+  core.answer(leg);
+  return { ok: true, leg };
+}
+
+/** DIALSTATUS as switch_ivr_originate derives it from the failure cause. */
+export function dialStatus(cause: string): string {
+  switch (cause) {
+    case 'SUCCESS':
+    case 'NONE':
+      return 'SUCCESS';
+    case 'USER_BUSY':
+      return 'BUSY';
+    case 'NO_ANSWER':
+    case 'NO_USER_RESPONSE':
+      return 'NOANSWER';
+    case 'ORIGINATOR_CANCEL':
+      return 'CANCEL';
+    case 'CALL_REJECTED':
+      return 'DONTCALL';
+    case 'INVALID_NUMBER_FORMAT':
+    case 'INVALID_PROFILE':
+    case 'INVALID_URL':
+      return 'INVALIDARGS';
+    default:
+      return 'CHANUNAVAIL';
+  }
+}
+
+/** Ring a group of simultaneous targets; the first answer wins and the others are cancelled. */
+export async function originateGroup(
+  core: Core,
+  group: DialTarget[],
+  base: Omit<LegRequest, 'target'>,
+): Promise<LegOutcome> {
+  if (group.length === 1) return originateLeg(core, { ...base, target: group[0] as DialTarget });
+  const { Interrupt } = await import('./interrupt.ts');
+  const cancel = new Interrupt();
+  base.cancel?.on(() => cancel.stop('release'));
+  let winner: LegOutcome | undefined;
+  const results = await Promise.all(
+    group.map(async (target) => {
+      const r = await originateLeg(core, { ...base, target, cancel });
+      if (r.ok && !winner) {
+        winner = r;
+        cancel.stop('release');
+      } else if (r.ok) {
+        core.hangup(r.leg, 'LOSE_RACE', 'switch');
+      }
+      return r;
+    }),
+  );
+  return (
+    winner ?? results.find((r) => !r.ok && r.cause !== 'ORIGINATOR_CANCEL') ?? (results[0] as LegOutcome)
+  );
+}

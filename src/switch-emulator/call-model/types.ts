@@ -1,0 +1,50 @@
+// Public script and dialplan shapes shared by the call model and the public API.
+export interface DialplanCall {
+  destination: string;
+  callerIdNumber: string;
+  callerIdName: string;
+  context: string;
+  variables: Record<string, string>;
+}
+export interface DialplanAction {
+  app: string;
+  data: string;
+}
+export type Dialplan = (call: DialplanCall) => DialplanAction[];
+
+export interface CallerScript {
+  destination: string;
+  callerIdNumber: string;
+  callerIdName?: string;
+  context?: string;
+  profile?: string;
+  sipHeaders?: Record<string, string>;
+  dtmf?: Array<{ afterAnswerMs: number; digits: string }>;
+  patienceMs?: number;
+  hangupAfterBridgeMs?: number;
+  hangupAfterAnswerMs?: number;
+}
+
+export interface AgentEndpointScript {
+  behaviour?: 'answer' | 'no-answer' | 'busy' | 'reject' | 'unregistered';
+  answerAfterMs?: number;
+  talkMs?: number;
+}
+
+export interface CallSummary {
+  uuid: string;
+  destination: string;
+  callerIdNumber: string;
+  answered: boolean;
+  bridgedTo?: string;
+  hangupCause: string;
+  hangupBy: 'caller' | 'switch' | 'agent' | 'router';
+  durationMs: number;
+}
+
+export interface EmulatedCall {
+  uuid: string;
+  ended: Promise<CallSummary>;
+  sendDtmf(digits: string): void;
+  hangup(cause?: string): void;
+}

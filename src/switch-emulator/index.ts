@@ -1,0 +1,172 @@
+// Public API of the FreeSWITCH 1.10 emulator: a call model (channels, apps, scripted callers and agents)
+// spoken to over the real event-socket protocol (inbound server + outbound `socket` connections).
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { Core } from './call-model/core.ts';
+import { basicApps } from './call-model/apps/basic.ts';
+import { bridgeApps } from './call-model/apps/bridge.ts';
+import { playbackApps } from './call-model/apps/playback.ts';
+import { socketApps } from './call-model/apps/socket.ts';
+import { placeCall } from './call-model/inbound-call.ts';
+import { silentLogger, type Logger } from './call-model/logger.ts';
+import type {
+  AgentEndpointScript,
+  CallerScript,
+  CallSummary,
+  Dialplan,
+  DialplanAction,
+  DialplanCall,
+  EmulatedCall,
+} from './call-model/types.ts';
+import { InboundServer } from './esl/inbound-server.ts';
+import { OutboundConnector } from './esl/outbound-connector.ts';
+
+export { loadXmlDialplan, readVarsXml } from './dialplan/interpreter.ts';
+export type {
+  AgentEndpointScript,
+  CallerScript,
+  CallSummary,
+  Dialplan,
+  DialplanAction,
+  DialplanCall,
+  EmulatedCall,
+};
+
+export interface SwitchEmulatorOptions {
+  host?: string;
+  eslPort?: number;
+  password?: string;
+  hostname?: string;
+  dialplan?: Dialplan;
+  routerHost?: string;
+  routerPort?: number;
+  fileDurationMs?: (file: string) => number;
+  logger?: Logger;
+}
+
+export interface ProtocolErrorInfo {
+  listener: 'inbound' | 'outbound';
+  reason: string;
+  command?: string;
+}
+
+export class SwitchEmulator extends EventEmitter {
+  private readonly core: Core;
+  private readonly inbound: InboundServer;
+  private readonly outbound: OutboundConnector;
+  private readonly host: string;
+  private readonly requestedPort: number;
+  private port = 0;
+  private readonly calls = new Map<string, EmulatedCall>();
+  private readonly counters = { callsPlaced: 0, protocolErrors: 0 };
+
+  constructor(opts: SwitchEmulatorOptions = {}) {
+    super();
+    this.host = opts.host ?? '127.0.0.1';
+    this.requestedPort = opts.eslPort ?? 0;
+    const routerHost = opts.routerHost ?? '127.0.0.1';
+    const routerPort = opts.routerPort ?? 8084;
+    const logger = opts.logger ?? silentLogger;
+    this.core = new Core({
+      identity: {
+        coreUuid: randomUUID(),
+        hostname: opts.hostname ?? 'hotline-emu',
+        ipv4: this.host,
+        ipv6: '::1',
+      },
+      localIp: this.host,
+      fileDurationMs: opts.fileDurationMs ?? (() => 1000),
+      logger,
+      dialplan: opts.dialplan ?? (() => [{ app: 'socket', data: `${routerHost}:${routerPort} async full` }]),
+    });
+    for (const set of [basicApps, playbackApps, bridgeApps, socketApps]) {
+      for (const [name, fn] of Object.entries(set)) this.core.apps.set(name, fn);
+    }
+    const deps = {
+      password: opts.password ?? 'ClueCon',
+      protocolError: (info: ProtocolErrorInfo): void => {
+        this.counters.protocolErrors++;
+        logger.debug(info, 'event socket protocol error');
+        this.emit('protocol-error', info);
+      },
+    };
+    this.inbound = new InboundServer(this.core, deps);
+    this.outbound = new OutboundConnector(this.core, deps);
+    this.core.socketConnector = this.outbound.connect;
+    this.core.on('call:ended', (s: CallSummary) => this.emit('call:ended', s));
+    this.core.on('agent:ringing', (endpoint: string, uuid: string) =>
+      this.emit('agent:ringing', endpoint, uuid),
+    );
+    this.core.on('agent:answered', (endpoint: string, uuid: string) =>
+      this.emit('agent:answered', endpoint, uuid),
+    );
+  }
+
+  get stats(): { callsPlaced: number; protocolErrors: number; inboundConnections: number } {
+    return { ...this.counters, inboundConnections: this.inbound.connections };
+  }
+
+  get eslPort(): number {
+    return this.port;
+  }
+
+  async start(): Promise<void> {
+    this.port = await this.inbound.listen(this.host, this.requestedPort);
+  }
+
+  async stop(): Promise<void> {
+    for (const ch of [...this.core.channels.values()]) {
+      if (ch.up) this.core.hangup(ch, 'SYSTEM_SHUTDOWN', 'switch');
+    }
+    this.outbound.closeAll();
+    await this.inbound.close();
+    // Let the hangups report (HANGUP_COMPLETE, call:ended) before returning.
+    await new Promise((r) => setTimeout(r, 10));
+  }
+
+  setAgent(endpoint: string, script: AgentEndpointScript): void {
+    this.core.agents.set(endpoint, script);
+  }
+
+  placeCall(script: CallerScript): EmulatedCall {
+    this.counters.callsPlaced++;
+    const call = placeCall(this.core, script);
+    this.calls.set(call.uuid, call);
+    void call.ended.then(() => this.calls.delete(call.uuid));
+    return call;
+  }
+
+  channels(): Array<{
+    uuid: string;
+    name: string;
+    state: string;
+    callState: string;
+    answered: boolean;
+    bridgedTo?: string;
+    variables: Record<string, string>;
+  }> {
+    return [...this.core.channels.values()].map((ch) => ({
+      uuid: ch.uuid,
+      name: ch.name,
+      state: ch.runningState,
+      callState: ch.callState,
+      answered: ch.answered,
+      bridgedTo: ch.bridgedTo,
+      variables: ch.vars.toObject(),
+    }));
+  }
+
+  dropInboundConnections(): void {
+    this.inbound.dropAll();
+  }
+
+  injectRaw(target: 'inbound' | string, bytes: string): void {
+    if (target === 'inbound') this.inbound.inject(bytes);
+    else this.outbound.bySession.get(target)?.inject(bytes);
+  }
+
+  /** Switch-global variables ($${name} in runtime expansion, global_getvar). */
+  setGlobal(name: string, value: string): void {
+    this.core.globals[name] = value;
+  }
+}
