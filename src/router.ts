@@ -15,6 +15,8 @@ import { CallRecordStore } from './records/call-records.ts';
 import { connectRedis } from './redis/client.ts';
 import { Keys } from './redis/keys.ts';
 import { ScreenPopHub } from './screen-pop/hub.ts';
+import { defaultMenus } from './ivr/defaults.ts';
+import { RedisIvrServices } from './ivr/services.ts';
 
 export interface RouterParts {
   config: Config;
@@ -26,6 +28,7 @@ export interface RouterParts {
   fsLink: FreeSwitchLink;
   outbound: OutboundSocketServer;
   sessions: Map<string, CallSession>;
+  ivr: RedisIvrServices;
   eslPort: () => number;
   requestDispatch: (skill: string) => void;
 }
@@ -74,6 +77,7 @@ export class HotlineRouter {
       ),
       outbound: new OutboundSocketServer(log.child({ component: 'esl-outbound' })),
       sessions,
+      ivr: new RedisIvrServices(redis, keys),
       eslPort: () => this.eslPort,
       requestDispatch,
     };
@@ -97,6 +101,7 @@ export class HotlineRouter {
           hub,
           plan: () => numberPlan.plan(),
           requestDispatch,
+          ivr: this.parts.ivr,
           log: log.child({ component: 'call' }),
         },
         channel,
@@ -127,6 +132,7 @@ export class HotlineRouter {
     await this.heartbeat();
     this.aliveTimer = setInterval(() => void this.heartbeat(), 1500);
     await parts.numberPlan.seedDefaults();
+    await parts.ivr.menus.seed(defaultMenus(await parts.numberPlan.lines()));
     await parts.hub.start();
     await this.dispatcher.start();
     this.eslPort = await parts.outbound.listen(config.eslListen.host, config.eslListen.port);

@@ -11,7 +11,12 @@ import { normalizeCaller } from '../number-plan/normalize.ts';
 import { type Resolution, resolveDialled, type NumberPlan } from '../number-plan/resolve.ts';
 import type { CallRecordStore, Outcome } from '../records/call-records.ts';
 import type { ScreenPopHub } from '../screen-pop/hub.ts';
-import { greeting, IVR_LABELS } from './prompts.ts';
+import { IvrRun, type PathStep } from '../ivr/engine.ts';
+import { SurveyRun, type SurveyRatings } from '../ivr/nodes/survey.ts';
+import type { Instruction } from '../ivr/runtime.ts';
+import type { MenuDocument } from '../ivr/types.ts';
+import type { ActiveIncident } from '../ivr/engine.ts';
+import { runIvr } from './ivr-runner.ts';
 
 export interface SessionDeps {
   config: Config;
@@ -20,10 +25,20 @@ export interface SessionDeps {
   hub: ScreenPopHub;
   plan: () => Promise<NumberPlan>;
   requestDispatch: (skill: string) => void;
+  ivr: IvrServices;
   log: Logger;
 }
 
-type Phase = 'ivr' | 'queued' | 'offering' | 'talking' | 'ended';
+/** The IVR's data, behind one small interface so the call flow does not know where it lives. */
+export interface IvrServices {
+  menu(line: string): Promise<{ version: number; doc: MenuDocument }>;
+  careListed(caller: string): Promise<boolean>;
+  incidents(line: string, now: number): Promise<ActiveIncident[]>;
+  incidentAck(id: string): Promise<void>;
+  funnel(line: string, path: PathStep[], callerLeft: boolean): Promise<void>;
+}
+
+type Phase = 'ivr' | 'queued' | 'offering' | 'talking' | 'survey' | 'ended';
 
 export class CallSession {
   readonly id = randomUUID();
@@ -38,7 +53,12 @@ export class CallSession {
   private answeredAt = 0;
   private agentId = '';
   private readonly noAnswer: string[] = [];
-  private outcome: Outcome = 'abandoned';
+  private skill = '';
+  private priorityReason = '';
+  private menu: MenuDocument | null = null;
+  private menuVersion = 0;
+  private ivr: IvrRun | null = null;
+  private survey: SurveyRatings | undefined;
   private readonly log: Logger;
   onEnded: (s: CallSession) => void = () => {};
 
@@ -52,7 +72,8 @@ export class CallSession {
   async run(): Promise<void> {
     const { channel, deps } = this;
     channel.on('hangup', (cause: string) => void this.onCallerHangup(cause));
-    this.resolution = resolveDialled(await deps.plan(), channel.info.destination);
+    const plan = await deps.plan();
+    this.resolution = resolveDialled(plan, channel.info.destination);
     this.line = this.resolution.line;
     this.caller = normalizeCaller(channel.info.callerIdNumber);
     if (!this.resolution.known) {
@@ -86,21 +107,44 @@ export class CallSession {
     });
     if (channel.hungUp) return this.finish('abandoned');
 
-    if (this.line.mergeMode === 'subcenter' && this.line.subcenterUri) {
-      if (await this.trySubcenter(this.line.subcenterUri)) return;
-      if (channel.hungUp) return this.finish('abandoned');
-    }
-
+    // The menu version is fixed for the whole call: a publish meanwhile does not change it.
+    const [menu, careListed, incidents] = await Promise.all([
+      deps.ivr.menu(this.line.number),
+      deps.ivr.careListed(this.caller),
+      deps.ivr.incidents(this.line.number, Date.now()),
+    ]);
+    this.menu = menu.doc;
+    this.menuVersion = menu.version;
     // Callers hear hold music, not ringing, while an agent's phone rings.
     await channel.set('ringback', deps.config.holdMusic);
     await channel.answer();
-    const prompt = greeting(this.line);
-    this.ivrPath.push('greeting');
-    this.log.info({ prompt: prompt.text }, 'playing greeting');
-    const digits = await channel.collectDigits({ prompt: prompt.file, timeoutMs: 3000 });
-    if (channel.hungUp) return this.finish('abandoned');
-    this.ivrPath.push(digits === '0' ? 'press-0' : digits === '' ? 'no-input' : 'other');
-    await this.enqueue();
+    const subcenters = new Map(plan.lines.map((l) => [l.number, l.subcenterUri]));
+    this.ivr = new IvrRun(menu.doc, {
+      now: Date.now,
+      careListed,
+      incidents,
+      subcenterUri: (l) => subcenters.get(l),
+    });
+    const outcome = await runIvr(this.ivr, {
+      channel,
+      log: this.log,
+      transfer: (uri) => this.transfer(uri),
+    });
+    this.ivrPath = this.ivr.describePath();
+    for (const e of this.ivr.effects) await deps.ivr.incidentAck(e.incidentId);
+    await deps.ivr.funnel(this.line.number, this.ivr.path, outcome.kind === 'caller-left');
+    switch (outcome.kind) {
+      case 'caller-left':
+        return this.finish('abandoned');
+      case 'transferred':
+        return this.finish('transferred');
+      case 'hangup':
+        return this.finish('ended-in-ivr');
+      case 'queue':
+        this.priority = outcome.instruction.priority;
+        this.priorityReason = outcome.instruction.reason;
+        return this.enqueue(outcome.instruction.skill);
+    }
   }
 
   /** The dispatcher reserved an agent for this call. */
@@ -126,7 +170,7 @@ export class CallSession {
       lineName: this.line.name,
       mergeMode: this.line.mergeMode,
       mergeModeLabel: MERGE_MODE_LABELS[this.line.mergeMode],
-      ivrPath: this.ivrPath.map((n) => IVR_LABELS[n] ?? n),
+      ivrPath: this.ivrPath,
       priority: this.priority,
       waitS,
     });
@@ -144,9 +188,11 @@ export class CallSession {
     clearInterval(keepAlive);
     channel.off('bridge', onBridge);
     if ((this.phase as Phase) === 'talking') {
-      // The bridge ended: the agent hung up first, or the caller did.
-      this.outcome = 'answered';
-      if (!channel.hungUp) channel.hangup('NORMAL_CLEARING');
+      // The bridge ended. If the caller is still there, the agent hung up first: ask for ratings.
+      if (!channel.hungUp) {
+        await this.runSurvey();
+        if (!channel.hungUp) channel.hangup('NORMAL_CLEARING');
+      }
       return this.finish('answered');
     }
     if (channel.hungUp) return this.finish('abandoned');
@@ -158,7 +204,7 @@ export class CallSession {
     const st = await deps.acd.requeue(this.id, agentId, 'ready', '');
     if (st !== 'queued') return;
     void channel.playback(deps.config.holdMusic);
-    deps.requestDispatch(this.line.skill);
+    deps.requestDispatch(this.skill);
   }
 
   private async onAnswered(agentId: string): Promise<void> {
@@ -170,27 +216,50 @@ export class CallSession {
     this.log.info({ agentId, waitS: (this.answeredAt - this.queuedAt) / 1000 }, 'agent answered');
   }
 
-  private async enqueue(): Promise<void> {
+  private async enqueue(skill: string): Promise<void> {
     this.phase = 'queued';
+    this.skill = skill;
     this.queuedAt = Date.now();
-    await this.deps.acd.enqueue(this.id, this.line.skill, this.ivrPath, this.priority);
+    this.log.info({ skill, priority: this.priority, reason: this.priorityReason }, 'queued for a human');
+    await this.deps.acd.enqueue(this.id, skill, this.ivrPath, this.priority);
     if (this.channel.hungUp) return this.finish('abandoned');
     void this.channel.playback(this.deps.config.holdMusic);
-    this.deps.requestDispatch(this.line.skill);
+    this.deps.requestDispatch(skill);
   }
 
-  private async trySubcenter(uri: string): Promise<boolean> {
-    this.ivrPath.push('subcenter');
+  /** A B2BUA leg from FreeSWITCH to a sub-center or any SIP address. */
+  private async transfer(uri: string): Promise<boolean> {
     const target = uri.replace(/^sips?:/, '');
     const r = await this.channel.bridge(`{leg_timeout=20,hotline_call_id=${this.id}}sofia/carrier/${target}`);
     if (r.bridged) {
       if (!this.channel.hungUp) this.channel.hangup('NORMAL_CLEARING');
-      await this.finish('transferred');
       return true;
     }
-    this.log.warn({ disposition: r.disposition }, 'sub-center did not answer, falling back to 12345 seats');
-    this.ivrPath.push('subcenter-failed');
+    this.log.warn({ disposition: r.disposition }, 'transfer did not connect, falling back');
     return false;
+  }
+
+  private async runSurvey(): Promise<void> {
+    const node = this.menu?.survey ? this.menu.nodes?.[this.menu.survey] : undefined;
+    if (node?.type !== 'survey') return;
+    this.phase = 'survey';
+    const survey = new SurveyRun(node, this.menu!.survey!);
+    let ins: Instruction | null = survey.start();
+    while (ins && !this.channel.hungUp) {
+      if (ins.kind === 'collect') {
+        const d = await this.channel.collectDigits({
+          prompt: ins.prompt.file,
+          timeoutMs: ins.timeoutMs,
+          validDigits: '0-9*#',
+        });
+        ins = survey.next(d ? { kind: 'digit', digit: d[0]! } : { kind: 'no-input' });
+      } else {
+        if (ins.prompt) await this.channel.playback(ins.prompt.file);
+        ins = null;
+      }
+    }
+    this.survey = survey.ratings;
+    this.log.info({ ratings: this.survey }, 'survey done');
   }
 
   private async onCallerHangup(cause: string): Promise<void> {
@@ -218,11 +287,21 @@ export class CallSession {
         uuid: this.channel.uuid,
         line: this.line?.number ?? deps.config.defaultLine,
         mergeMode: this.line?.mergeMode ?? 'hub',
-        skill: this.line?.skill ?? 'general',
+        skill: this.skill || (this.line?.skill ?? 'general'),
         caller: this.caller,
         dialled: this.resolution?.raw ?? this.channel.info.destination,
         priority: this.priority,
         ivrPath: this.ivrPath,
+        ivrSteps: this.ivr?.path.map((p) => ({
+          node: p.node,
+          label: p.label,
+          enteredAt: p.enteredAt,
+          leftAt: p.leftAt,
+          exit: p.exit,
+        })),
+        priorityReason: this.priorityReason || undefined,
+        menuVersion: this.menuVersion || undefined,
+        survey: this.survey,
         arrivedAt: this.arrivedAt,
         queuedAt: this.queuedAt || undefined,
         answeredAt: this.answeredAt || undefined,

@@ -2,9 +2,10 @@
 import { type Command, COMMON_OPTIONS, helpText, parseArgs, UsageError } from './command.ts';
 import { configCommand } from './commands/config-check.ts';
 import { healthCommand } from './commands/health.ts';
+import { ivrCommand } from './commands/ivr.ts';
 import { linesCommand, routeCommand } from './commands/lines.ts';
 
-export const COMMANDS: Command[] = [linesCommand, routeCommand, healthCommand, configCommand];
+export const COMMANDS: Command[] = [linesCommand, routeCommand, healthCommand, configCommand, ivrCommand];
 
 export async function runCli(argv: string[], env = process.env): Promise<number> {
   const out = (t: string) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);

@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { RouterParts } from '../router.ts';
 import { adminPlugin } from './plugins/admin.ts';
 import { healthPlugin } from './plugins/health.ts';
+import { ivrAdminPlugin } from './plugins/ivr-admin.ts';
 
 export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,6 +36,7 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
   });
   await app.register(healthPlugin, { parts });
   await app.register(adminPlugin, { parts });
+  await app.register(ivrAdminPlugin, { parts });
   app.server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').startsWith('/agent/ws')) parts.hub.handleUpgrade(req, socket, head);
     else socket.destroy();

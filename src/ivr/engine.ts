@@ -128,7 +128,7 @@ export class IvrRun {
 
   /** Labels of the path for people (the screen-pop), e.g. ["主菜单", "按1 养老保险"]. */
   describePath(): string[] {
-    return this.path.map((s) => (s.digit && s.digit !== ZERO ? `${s.label}(按${s.digit})` : s.label));
+    return this.path.map((s) => (s.digit ? `${s.label}(按${s.digit})` : s.label));
   }
 
   private afterIncidents(): Instruction {

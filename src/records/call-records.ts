@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 
-export type Outcome = 'answered' | 'abandoned' | 'transferred' | 'failed';
+export type Outcome = 'answered' | 'abandoned' | 'transferred' | 'ended-in-ivr' | 'failed';
 
 export interface CallRecord {
   id: string;
@@ -14,6 +14,14 @@ export interface CallRecord {
   dialled: string;
   priority: string;
   ivrPath: string[];
+  /** Each IVR node the caller passed, with times and how they left it. */
+  ivrSteps?: Array<{ node: string; label: string; enteredAt: number; leftAt?: number; exit?: string }>;
+  /** Why the call got its priority class: care-list, declared-care, no-input... */
+  priorityReason?: string;
+  /** The menu version the caller went through (calls keep the version they started on). */
+  menuVersion?: number;
+  /** Post-call survey ratings, 1-5. */
+  survey?: Partial<Record<'speed' | 'resolution' | 'attitude', number>>;
   arrivedAt: number;
   queuedAt?: number;
   answeredAt?: number;

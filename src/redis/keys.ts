@@ -13,6 +13,14 @@ export class Keys {
   record = (id: string) => `${this.prefix}record:${id}`;
   recordsByDay = (day: string) => `${this.prefix}records:${day}`;
   counters = (day: string) => `${this.prefix}counters:${day}`;
+  ivrSeq = (line: string) => `${this.prefix}ivr:${line}:seq`;
+  ivrVersion = (line: string, v: number) => `${this.prefix}ivr:${line}:v:${v}`;
+  ivrCurrent = (line: string) => `${this.prefix}ivr:${line}:current`;
+  ivrAudit = () => `${this.prefix}ivr:audit`;
+  ivrStats = (line: string, day: string) => `${this.prefix}ivrstats:${line}:${day}`;
+  incidents = () => `${this.prefix}incidents`;
+  incidentAcks = () => `${this.prefix}incident-acks`;
+  careList = () => `${this.prefix}carelist`;
   instanceChannel = (id: string) => `${this.prefix}inst:${id}`;
   screenPopChannel = () => `${this.prefix}screenpop`;
   dispatchChannel = () => `${this.prefix}dispatch`;

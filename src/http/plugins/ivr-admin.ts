@@ -1,0 +1,310 @@
+// Admin API for IVR menus (list, get, validate, publish, roll back, funnel), the care list and
+// incident announcements.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { checkStructure, MenuDocumentSchema } from '../../ivr/schema.ts';
+import { validateMenu } from '../../ivr/validate.ts';
+import { validationContext } from '../../ivr/validation-context.ts';
+import { dayOf } from '../../records/call-records.ts';
+import type { RouterParts } from '../../router.ts';
+import { adminAuth } from './admin-auth.ts';
+
+const Err = Type.Object({ error: Type.String(), message: Type.String() });
+const Problems = Type.Object({
+  valid: Type.Boolean(),
+  problems: Type.Array(Type.Object({ node: Type.String(), message: Type.String() })),
+});
+const Line = Type.Object({ line: Type.String({ pattern: '^\\d{3,8}$' }) });
+const Operator = Type.String({ minLength: 1, maxLength: 40, description: 'who did it, for the audit trail' });
+const PromptS = Type.Object({ file: Type.String({ minLength: 1 }), text: Type.String({ minLength: 1 }) });
+
+export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
+  app.addHook('onRequest', adminAuth(parts.config.adminToken));
+  const security = [{ bearer: [] }];
+  const { menus, care, incidentStore, funnelStore } = parts.ivr;
+
+  async function check(raw: unknown) {
+    const s = checkStructure(raw);
+    if ('errors' in s) {
+      return {
+        doc: null,
+        problems: s.errors.map((e) => ({ node: e.split(':')[0]!, message: e.slice(e.indexOf(':') + 2) })),
+      };
+    }
+    return { doc: s.doc, problems: validateMenu(s.doc, validationContext(await parts.numberPlan.lines())) };
+  }
+
+  app.get(
+    '/admin/ivr/schema',
+    { schema: { tags: ['ivr'], summary: 'JSON Schema of a menu document', security } },
+    async () => MenuDocumentSchema,
+  );
+
+  app.get(
+    '/admin/ivr',
+    {
+      schema: {
+        tags: ['ivr'],
+        summary: "Each line's current menu version",
+        security,
+        response: {
+          200: Type.Array(Type.Object({ line: Type.String(), version: Type.Integer(), mode: Type.String() })),
+        },
+      },
+    },
+    async () => {
+      const out = [];
+      for (const l of await parts.numberPlan.lines()) {
+        const cur = await menus.current(l.number);
+        if (cur) out.push({ line: l.number, version: cur.version, mode: cur.doc.mode });
+      }
+      return out;
+    },
+  );
+
+  app.get(
+    '/admin/ivr/:line',
+    {
+      schema: {
+        tags: ['ivr'],
+        summary: "A line's menu: the current version, or ?version=N",
+        security,
+        params: Line,
+        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        response: {
+          200: Type.Object({
+            version: Type.Integer(),
+            versions: Type.Array(Type.Integer()),
+            doc: Type.Unknown(),
+          }),
+          404: Err,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { line } = req.params;
+      const versions = await menus.versions(line);
+      if (req.query.version) {
+        const doc = await menus.get(line, req.query.version);
+        if (!doc)
+          return reply
+            .code(404)
+            .send({ error: 'not_found', message: `line ${line} has no version ${req.query.version}` });
+        return { version: req.query.version, versions, doc };
+      }
+      const cur = await menus.current(line);
+      if (!cur) return reply.code(404).send({ error: 'not_found', message: `line ${line} has no menu` });
+      return { version: cur.version, versions, doc: cur.doc };
+    },
+  );
+
+  app.post(
+    '/admin/ivr/validate',
+    {
+      schema: {
+        tags: ['ivr'],
+        summary: 'Validate a menu document without publishing it',
+        security,
+        body: Type.Unknown(),
+        response: { 200: Problems },
+      },
+    },
+    async (req) => {
+      const { problems } = await check(req.body);
+      return { valid: problems.length === 0, problems };
+    },
+  );
+
+  app.post(
+    '/admin/ivr/:line/publish',
+    {
+      schema: {
+        tags: ['ivr'],
+        summary: 'Publish a new immutable menu version (calls in the IVR keep theirs)',
+        security,
+        params: Line,
+        body: Type.Object({ operator: Operator, doc: Type.Unknown() }),
+        response: { 200: Type.Object({ version: Type.Integer() }), 400: Type.Intersect([Err, Problems]) },
+      },
+    },
+    async (req, reply) => {
+      const { doc, problems } = await check(req.body.doc);
+      if (!doc || problems.length) {
+        return reply
+          .code(400)
+          .send({ error: 'invalid_menu', message: 'the menu has problems', valid: false, problems });
+      }
+      if (doc.line !== req.params.line) {
+        return reply
+          .code(400)
+          .send({ error: 'bad_request', message: 'doc.line must match the URL', valid: false, problems: [] });
+      }
+      return { version: await menus.publish(doc, req.body.operator) };
+    },
+  );
+
+  app.post(
+    '/admin/ivr/:line/rollback',
+    {
+      schema: {
+        tags: ['ivr'],
+        summary: 'Make an earlier version current again',
+        security,
+        params: Line,
+        body: Type.Object({ operator: Operator, version: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Type.Object({ version: Type.Integer() }), 404: Err },
+      },
+    },
+    async (req, reply) => {
+      if (!(await menus.rollback(req.params.line, req.body.version, req.body.operator))) {
+        return reply
+          .code(404)
+          .send({
+            error: 'not_found',
+            message: `line ${req.params.line} has no version ${req.body.version}`,
+          });
+      }
+      return { version: req.body.version };
+    },
+  );
+
+  app.get(
+    '/admin/ivr/audit',
+    { schema: { tags: ['ivr'], summary: 'Who published or rolled back which menu, newest first', security } },
+    async () => menus.audit(),
+  );
+
+  app.get(
+    '/admin/ivr/:line/funnel',
+    {
+      schema: {
+        tags: ['ivr'],
+        summary: 'IVR funnel: per node, callers who entered, pressed 0, gave no input, hung up',
+        security,
+        params: Line,
+        querystring: Type.Object({ date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) }),
+      },
+    },
+    async (req) => {
+      const date = req.query.date ?? dayOf(Date.now());
+      return { line: req.params.line, date, nodes: await funnelStore.read(req.params.line, date) };
+    },
+  );
+
+  app.get(
+    '/admin/care-list',
+    { schema: { tags: ['care'], summary: 'The care list, numbers masked', security } },
+    async () => care.listMasked(),
+  );
+
+  app.put(
+    '/admin/care-list/:number',
+    {
+      schema: {
+        tags: ['care'],
+        summary: 'Register an elderly or disabled caller',
+        security,
+        params: Type.Object({ number: Type.String({ pattern: '^\\+?[0-9]{7,15}$' }) }),
+        body: Type.Object({
+          kind: Type.Union([Type.Literal('elderly'), Type.Literal('disabled'), Type.Literal('other')]),
+          operator: Operator,
+          note: Type.Optional(Type.String({ maxLength: 100 })),
+        }),
+      },
+    },
+    async (req) => {
+      await care.add(req.params.number, req.body.kind, req.body.operator, req.body.note);
+      return { ok: true };
+    },
+  );
+
+  app.delete(
+    '/admin/care-list/:number',
+    {
+      schema: {
+        tags: ['care'],
+        summary: 'Remove a number from the care list',
+        security,
+        params: Type.Object({ number: Type.String() }),
+      },
+    },
+    async (req, reply) =>
+      (await care.remove(req.params.number))
+        ? { ok: true }
+        : reply.code(404).send({ error: 'not_found', message: 'not on the care list' }),
+  );
+
+  app.get(
+    '/admin/incidents',
+    { schema: { tags: ['ivr'], summary: 'Incident announcements and their key-press counts', security } },
+    async () => {
+      const [list, acks] = await Promise.all([incidentStore.list(), incidentStore.acks()]);
+      return list.map((i) => ({
+        ...i,
+        acks: acks[i.id] ?? 0,
+        active: Date.now() >= i.startsAt && Date.now() < i.endsAt,
+      }));
+    },
+  );
+
+  app.post(
+    '/admin/incidents',
+    {
+      schema: {
+        tags: ['ivr'],
+        summary: 'Put an announcement at the top of lines\u2019 menus for a time window',
+        security,
+        body: Type.Object({
+          lines: Type.Array(Type.String({ pattern: '^(\\*|\\d{3,8})$' }), { minItems: 1 }),
+          prompt: PromptS,
+          ackDigit: Type.Optional(Type.String({ pattern: '^[1-9*#]$' })),
+          startsAt: Type.String({ format: 'date-time' }),
+          endsAt: Type.String({ format: 'date-time' }),
+          operator: Operator,
+        }),
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            lines: Type.Array(Type.String()),
+            prompt: PromptS,
+            ackDigit: Type.String(),
+            startsAt: Type.Integer(),
+            endsAt: Type.Integer(),
+            createdBy: Type.String(),
+          }),
+          400: Err,
+        },
+      },
+    },
+    async (req, reply) => {
+      const startsAt = Date.parse(req.body.startsAt);
+      const endsAt = Date.parse(req.body.endsAt);
+      if (!(endsAt > startsAt))
+        return reply.code(400).send({ error: 'bad_request', message: 'endsAt must be after startsAt' });
+      return incidentStore.add({
+        lines: req.body.lines,
+        prompt: req.body.prompt,
+        ackDigit: req.body.ackDigit ?? '1',
+        startsAt,
+        endsAt,
+        createdBy: req.body.operator,
+      });
+    },
+  );
+
+  app.delete(
+    '/admin/incidents/:id',
+    {
+      schema: {
+        tags: ['ivr'],
+        summary: 'Remove an announcement',
+        security,
+        params: Type.Object({ id: Type.String() }),
+      },
+    },
+    async (req, reply) =>
+      (await incidentStore.remove(req.params.id))
+        ? { ok: true }
+        : reply.code(404).send({ error: 'not_found', message: 'no such incident' }),
+  );
+};

@@ -1,0 +1,102 @@
+// Published menus in Redis: every publish is an immutable version; "current" points at one of them.
+// A call loads the current version once and keeps it, so a publish never changes a call in progress.
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.ts';
+import type { MenuDocument } from './types.ts';
+
+export interface AuditEntry {
+  at: number;
+  line: string;
+  action: 'publish' | 'rollback';
+  version: number;
+  operator: string;
+}
+
+export class MenuStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async publish(doc: MenuDocument, operator: string): Promise<number> {
+    const version = await this.redis.incr(this.keys.ivrSeq(doc.line));
+    const entry: AuditEntry = { at: Date.now(), line: doc.line, action: 'publish', version, operator };
+    await this.redis
+      .multi()
+      .set(this.keys.ivrVersion(doc.line, version), JSON.stringify(doc), 'NX')
+      .set(this.keys.ivrCurrent(doc.line), String(version))
+      .lpush(this.keys.ivrAudit(), JSON.stringify(entry))
+      .ltrim(this.keys.ivrAudit(), 0, 9999)
+      .exec();
+    return version;
+  }
+
+  async rollback(line: string, version: number, operator: string): Promise<boolean> {
+    if (!(await this.redis.exists(this.keys.ivrVersion(line, version)))) return false;
+    const entry: AuditEntry = { at: Date.now(), line, action: 'rollback', version, operator };
+    await this.redis
+      .multi()
+      .set(this.keys.ivrCurrent(line), String(version))
+      .lpush(this.keys.ivrAudit(), JSON.stringify(entry))
+      .exec();
+    return true;
+  }
+
+  async current(line: string): Promise<{ version: number; doc: MenuDocument } | null> {
+    const v = await this.redis.get(this.keys.ivrCurrent(line));
+    if (!v) return null;
+    const doc = await this.get(line, Number(v));
+    return doc ? { version: Number(v), doc } : null;
+  }
+
+  async get(line: string, version: number): Promise<MenuDocument | null> {
+    const text = await this.redis.get(this.keys.ivrVersion(line, version));
+    return text ? (JSON.parse(text) as MenuDocument) : null;
+  }
+
+  async versions(line: string): Promise<number[]> {
+    const seq = Number((await this.redis.get(this.keys.ivrSeq(line))) ?? 0);
+    return Array.from({ length: seq }, (_, i) => i + 1);
+  }
+
+  async audit(limit = 100): Promise<AuditEntry[]> {
+    return (await this.redis.lrange(this.keys.ivrAudit(), 0, limit - 1)).map(
+      (t) => JSON.parse(t) as AuditEntry,
+    );
+  }
+
+  /** Publishes a shipped menu for each line that has none yet; operators' versions are kept. */
+  async seed(docs: MenuDocument[]): Promise<void> {
+    for (const doc of docs) {
+      if (!(await this.redis.exists(this.keys.ivrCurrent(doc.line)))) await this.publish(doc, 'system');
+    }
+  }
+}
+
+/** Where callers leave or press 0: counters per line, day and node. */
+export class IvrFunnel {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async record(line: string, day: string, events: Array<{ node: string; event: string }>): Promise<void> {
+    if (!events.length) return;
+    const key = this.keys.ivrStats(line, day);
+    const m = this.redis.multi();
+    for (const e of events) m.hincrby(key, `${e.node}|${e.event}`, 1);
+    await m.expire(key, 400 * 86400).exec();
+  }
+
+  async read(line: string, day: string): Promise<Array<{ node: string; counts: Record<string, number> }>> {
+    const h = await this.redis.hgetall(this.keys.ivrStats(line, day));
+    const byNode = new Map<string, Record<string, number>>();
+    for (const [k, v] of Object.entries(h)) {
+      const [node, event] = k.split('|') as [string, string];
+      const c = byNode.get(node) ?? {};
+      c[event] = Number(v);
+      byNode.set(node, c);
+    }
+    return [...byNode.entries()].map(([node, counts]) => ({ node, counts }));
+  }
+}
