@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Connection } from 'modesl';
+import type { CallSummary, SwitchEmulator } from '../../src/switch-emulator/index.ts';
+import { exec, recordEvents, sleep, startEmulator, startRouter } from './helpers.ts';
+
+const PGD = '1 1 2 3000 # tone_stream://%(1000,0,440) silence_stream://250 ivr_digit \\d';
+
+describe('modesl outbound server (the router) against the emulator', () => {
+  let emu: SwitchEmulator | undefined;
+  let router: { port: number; close: () => Promise<void> } | undefined;
+  afterEach(async () => {
+    await emu?.stop();
+    await router?.close();
+    emu = undefined;
+    router = undefined;
+  });
+
+  async function setup(onCall: (conn: Connection) => Promise<void>): Promise<SwitchEmulator> {
+    router = await startRouter((conn) => void onCall(conn).catch(() => undefined));
+    emu = await startEmulator({ routerPort: router.port });
+    return emu;
+  }
+
+  it('answers, collects scripted DTMF after the prompt, and hangs up', async () => {
+    const results: Record<string, string | null> = {};
+    const e = await setup(async (conn) => {
+      await exec(conn, 'answer');
+      const pgd = await exec(conn, 'play_and_get_digits', PGD);
+      results.digit = pgd.getHeader('variable_ivr_digit');
+      results.result = pgd.getHeader('variable_read_result');
+      await exec(conn, 'hangup', 'NORMAL_CLEARING');
+    });
+    const call = e.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800000001',
+      dtmf: [{ afterAnswerMs: 1200, digits: '7' }],
+    });
+    const s = await call.ended;
+    expect(results).toEqual({ digit: '7', result: 'success' });
+    expect(s.hangupBy).toBe('router');
+    expect(s.hangupCause).toBe('NORMAL_CLEARING');
+  });
+
+  it('type-ahead: a digit during the prompt stops it and counts', async () => {
+    let played = '';
+    let digit: string | null = null;
+    const e = await setup(async (conn) => {
+      await exec(conn, 'answer');
+      const pgd = await exec(conn, 'play_and_get_digits', PGD);
+      digit = pgd.getHeader('variable_ivr_digit');
+      played = pgd.getHeader('variable_playback_ms') ?? '';
+      await exec(conn, 'hangup');
+    });
+    const started = Date.now();
+    const call = e.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800000002',
+      dtmf: [{ afterAnswerMs: 200, digits: '3' }],
+    });
+    await call.ended;
+    expect(digit).toBe('3');
+    expect(Number(played)).toBeLessThan(900);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it.each([
+    ['answer', 'SUCCESS', 'switch'],
+    ['no-answer', 'NO_ANSWER', 'router'],
+    ['busy', 'USER_BUSY', 'switch'],
+    ['unregistered', 'USER_NOT_REGISTERED', 'switch'],
+  ] as const)('bridge to an agent that is %s', async (behaviour, disposition, hangupBy) => {
+    const seen: Record<string, string | null> = {};
+    let names: string[] = [];
+    const e = await setup(async (conn) => {
+      const events = recordEvents(conn);
+      await exec(conn, 'answer');
+      // After a successful bridge hangup_after_bridge ends the call; otherwise the router hangs up.
+      await exec(conn, 'set', 'hangup_after_bridge=true');
+      const b = await exec(conn, 'bridge', '{leg_timeout=1}user/1001');
+      seen.disposition = b.getHeader('variable_originate_disposition');
+      seen.lastBridgeCause = b.getHeader('variable_last_bridge_hangup_cause');
+      seen.bridgeUuid = b.getHeader('variable_bridge_uuid');
+      names = events.map((x) => x.name);
+      if (behaviour === 'no-answer') await exec(conn, 'hangup', 'NORMAL_CLEARING');
+    });
+    e.setAgent('1001', { behaviour, answerAfterMs: 100, talkMs: 200 });
+    const summary: CallSummary = await e.placeCall({ destination: '12345', callerIdNumber: '13800000003' })
+      .ended;
+    await sleep(100);
+    expect(seen.disposition).toBe(disposition);
+    expect(summary.hangupBy).toBe(hangupBy);
+    if (behaviour === 'answer') {
+      expect(names).toEqual(expect.arrayContaining(['CHANNEL_BRIDGE', 'CHANNEL_UNBRIDGE']));
+      expect(seen.lastBridgeCause).toBe('NORMAL_CLEARING');
+      expect(summary.bridgedTo).toBe(seen.bridgeUuid);
+    } else {
+      expect(names).not.toContain('CHANNEL_BRIDGE');
+      if (behaviour !== 'no-answer') expect(summary.hangupCause).toBe(disposition);
+    }
+  });
+
+  it('caller abandons during playback: HANGUP before the interrupted playback completes', async () => {
+    let events: Array<{ name: string }> = [];
+    let response: string | null = null;
+    const e = await setup(async (conn) => {
+      events = recordEvents(conn);
+      await exec(conn, 'answer');
+      const pb = await exec(conn, 'playback', 'local_stream://moh');
+      response = pb.getHeader('Application-Response');
+    });
+    const s = await e.placeCall({ destination: '12345', callerIdNumber: '13800000004', patienceMs: 300 })
+      .ended;
+    await sleep(20);
+    expect(s.hangupBy).toBe('caller');
+    expect(response).toBe('PLAYBACK ERROR');
+    const order = events.map((x) => x.name);
+    expect(order.indexOf('CHANNEL_HANGUP')).toBeLessThan(order.lastIndexOf('CHANNEL_EXECUTE_COMPLETE'));
+  });
+
+  it('uuid_break stops the running playback (FILE PLAYED) and the session goes on', async () => {
+    let response: string | null = null;
+    const e = await setup(async (conn) => {
+      await exec(conn, 'answer');
+      const uuid = conn.getInfo().getHeader('Unique-ID') as string;
+      setTimeout(() => conn.api('uuid_break', uuid), 150);
+      const pb = await exec(conn, 'playback', 'local_stream://moh');
+      response = pb.getHeader('Application-Response');
+      await exec(conn, 'hangup', 'USER_BUSY');
+    });
+    const s = await e.placeCall({ destination: '12345', callerIdNumber: '13800000005' }).ended;
+    expect(response).toBe('FILE PLAYED');
+    expect(s.hangupCause).toBe('USER_BUSY');
+  });
+
+  it('a refused socket target lets the dialplan fall back to the next action', async () => {
+    emu = await startEmulator({
+      dialplan: () => [
+        { app: 'socket', data: '127.0.0.1:1 async full' },
+        { app: 'answer', data: '' },
+        { app: 'hangup', data: 'CALL_REJECTED' },
+      ],
+    });
+    const s = await emu.placeCall({ destination: '12345', callerIdNumber: '13800000006' }).ended;
+    expect(s.answered).toBe(true);
+    expect(s.hangupCause).toBe('CALL_REJECTED');
+  });
+
+  it('the router closing the socket mid-call hangs up, unless socket_resume=true', async () => {
+    const e = await setup(async (conn) => {
+      await exec(conn, 'answer');
+      conn.socket?.destroy();
+    });
+    const s = await e.placeCall({ destination: '12345', callerIdNumber: '13800000007' }).ended;
+    expect(s.hangupBy).toBe('router');
+    await router?.close();
+    await e.stop();
+    router = await startRouter((conn) => {
+      void exec(conn, 'answer').then(() => conn.socket?.destroy());
+    });
+    emu = await startEmulator({
+      dialplan: () => [
+        { app: 'set', data: 'socket_resume=true' },
+        { app: 'socket', data: `127.0.0.1:${router?.port} async full` },
+        { app: 'hangup', data: 'USER_BUSY' },
+      ],
+    });
+    const s2 = await emu.placeCall({ destination: '12345', callerIdNumber: '13800000008' }).ended;
+    expect(s2.hangupCause).toBe('USER_BUSY');
+  });
+});
