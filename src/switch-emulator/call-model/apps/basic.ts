@@ -37,7 +37,8 @@ const unset: AppFn = async (ctx, data) => {
 
 // switch_channel_export_variable_var_check: local copy first (unless nolocal:), then the export_vars list.
 const exportApp: AppFn = async (ctx, data) => {
-  let [k, v] = splitAssignment(data);
+  const [rawKey, v] = splitAssignment(data);
+  let k = rawKey;
   let local = true;
   if (k.startsWith('nolocal:')) {
     k = k.slice('nolocal:'.length);

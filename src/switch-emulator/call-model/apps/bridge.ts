@@ -29,18 +29,18 @@ export function waitBridgeEnd(
   stop?: { on(fn: () => void): () => void },
 ): Promise<void> {
   return new Promise((resolve) => {
-    let off: (() => void) | undefined;
+    if (!a.up || !b.up) return resolve();
+    const unsub: Array<() => void> = [];
+    const done = (): void => {
+      for (const u of unsub) u();
+      resolve();
+    };
     const onHangup = (ch: Channel): void => {
       if (ch === a || ch === b) done();
     };
-    const done = (): void => {
-      core.off('channel:hangup', onHangup);
-      off?.();
-      resolve();
-    };
-    if (!a.up || !b.up) return resolve();
     core.on('channel:hangup', onHangup);
-    off = stop?.on(done);
+    unsub.push(() => core.off('channel:hangup', onHangup));
+    if (stop) unsub.push(stop.on(done));
   });
 }
 
