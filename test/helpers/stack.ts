@@ -105,7 +105,10 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
         send: (text) => ws.send(text),
         next(type, timeoutMs = 8000) {
           return new Promise((resolve, reject) => {
-            const t = setTimeout(() => reject(new Error(`no ${type} message within ${timeoutMs} ms`)), timeoutMs);
+            const t = setTimeout(
+              () => reject(new Error(`no ${type} message within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
             const check = () => {
               for (; seen < messages.length; seen++) {
                 const m = messages[seen]!;
@@ -133,7 +136,11 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   return stack;
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 8000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 8000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -29,11 +29,20 @@ describe('a call travels end to end', () => {
     await stack.addAgent('g1', '1001', { general: 1 });
     await stack.addAgent('h1', '1002', { hrss: 1 });
     stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 100 });
-    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 100, talkMs: 300 });
+    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 100 });
     const desk = await stack.connectDesktop('h1');
     const other = await stack.connectDesktop('g1');
 
-    const call = stack.emulator.placeCall({ destination: '+862712333', callerIdNumber: '+8613812345678' });
+    // Through 12333's menu: 1 pension (pressed during the prompt: type-ahead), then 2 employees.
+    const call = stack.emulator.placeCall({
+      destination: '+862712333',
+      callerIdNumber: '+8613812345678',
+      hangupAfterBridgeMs: 300,
+      dtmf: [
+        { afterAnswerMs: 100, digits: '1' },
+        { afterAnswerMs: 700, digits: '2' },
+      ],
+    });
     const offer = await desk.next('offer');
     expect(offer).toMatchObject({
       type: 'offer',
@@ -45,7 +54,11 @@ describe('a call travels end to end', () => {
       mergeModeLabel: '双号并行',
       priority: 'normal',
     });
-    expect(offer.type === 'offer' && offer.ivrPath[0]).toBe('欢迎语');
+    expect(offer.type === 'offer' && offer.ivrPath).toEqual([
+      '12333主菜单(按1)',
+      '养老保险(按2)',
+      '职工养老',
+    ]);
     expect(offer.type === 'offer' && offer.waitS).toBeGreaterThanOrEqual(0);
     await desk.next('answered');
     const summary = await call.ended;
@@ -61,18 +74,20 @@ describe('a call travels end to end', () => {
 
   it('sends a caller who presses 0 to the queue', async () => {
     await stack.addAgent('g1', '1001', { general: 1 });
-    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50, talkMs: 200 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
     const desk = await stack.connectDesktop('g1');
     const call = stack.emulator.placeCall({
       destination: '12345',
       callerIdNumber: '13900001111',
+      hangupAfterBridgeMs: 200,
       dtmf: [{ afterAnswerMs: 50, digits: '0' }],
     });
     const offer = await desk.next('offer');
-    expect(offer.type === 'offer' && offer.ivrPath).toEqual(['欢迎语', '按0转人工']);
+    expect(offer.type === 'offer' && offer.ivrPath).toEqual(['欢迎语(按0)', '转人工服务']);
     await call.ended;
     const rec = await recordOf(call.uuid);
-    expect(rec.ivrPath).toEqual(['greeting', 'press-0']);
+    expect(rec.ivrPath).toEqual(['欢迎语(按0)', '转人工服务']);
+    expect(rec.priorityReason).toBe('zero');
     expect(rec.queuedAt).toBeGreaterThan(0);
     expect(rec.outcome).toBe('answered');
   });
@@ -81,7 +96,11 @@ describe('a call travels end to end', () => {
     await stack.addAgent('g1', '1001', { general: 1 }, false);
     stack.emulator.setAgent('1001', { behaviour: 'answer' });
     const desk = await stack.connectDesktop('g1');
-    const call = stack.emulator.placeCall({ destination: '12345', callerIdNumber: '13900002222', patienceMs: 900 });
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13900002222',
+      patienceMs: 900,
+    });
     await call.ended;
     const rec = await recordOf(call.uuid);
     expect(rec.outcome).toBe('abandoned');
@@ -102,13 +121,19 @@ describe('a call travels end to end', () => {
     await new Promise((r) => setTimeout(r, 10));
     await stack.addAgent('g2', '1002', { general: 1 });
     stack.emulator.setAgent('1001', { behaviour: 'no-answer' });
-    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50, talkMs: 200 });
+    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50 });
     const d1 = await stack.connectDesktop('g1');
     const d2 = await stack.connectDesktop('g2');
-    const call = stack.emulator.placeCall({ destination: '12345', callerIdNumber: '13900003333' });
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13900003333',
+      hangupAfterBridgeMs: 200,
+    });
     const first = await d1.next('offer');
     const second = await d2.next('offer', 10_000);
-    expect(second.type === 'offer' && first.type === 'offer' && second.callId).toBe(first.type === 'offer' && first.callId);
+    expect(second.type === 'offer' && first.type === 'offer' && second.callId).toBe(
+      first.type === 'offer' && first.callId,
+    );
     await d1.next('ended');
     await call.ended;
     const rec = await recordOf(call.uuid);

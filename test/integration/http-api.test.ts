@@ -22,15 +22,27 @@ describe('HTTP API', () => {
   it('lists lines and agents', async () => {
     await stack.addAgent('a1', '1001', { general: 1, hrss: 2 });
     const lines = await stack.admin('/admin/lines');
-    expect(lines.body.find((l: { number: string }) => l.number === '12333')).toMatchObject({ mergeMode: 'dual', skill: 'hrss' });
+    expect(lines.body.find((l: { number: string }) => l.number === '12333')).toMatchObject({
+      mergeMode: 'dual',
+      skill: 'hrss',
+    });
     const agents = await stack.admin('/admin/agents');
     expect(agents.body).toEqual([
-      expect.objectContaining({ id: 'a1', extension: '1001', state: 'ready', skills: { general: 1, hrss: 2 }, desktopConnected: false }),
+      expect.objectContaining({
+        id: 'a1',
+        extension: '1001',
+        state: 'ready',
+        skills: { general: 1, hrss: 2 },
+        desktopConnected: false,
+      }),
     ]);
   });
 
   it('rejects bad input with a reason and changes nothing', async () => {
-    const r1 = await stack.admin('/admin/agents/a2', { method: 'PUT', body: { name: 'x', extension: 'abc', skills: {} } });
+    const r1 = await stack.admin('/admin/agents/a2', {
+      method: 'PUT',
+      body: { name: 'x', extension: 'abc', skills: {} },
+    });
     expect(r1.status).toBe(400);
     expect(r1.body.message).toMatch(/extension/);
     const r2 = await stack.admin('/admin/lines/12399', {
@@ -47,13 +59,17 @@ describe('HTTP API', () => {
 
   it('serves OpenAPI documentation generated from the route schemas', async () => {
     const spec = await fetch(`${stack.http}/docs/json`).then((r) => r.json());
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/health', '/admin/lines', '/admin/agents']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/health', '/admin/lines', '/admin/agents']),
+    );
     expect((await fetch(`${stack.http}/docs`)).status).toBeLessThan(400);
   });
 
   it('refuses a desktop WebSocket with a bad token and rejects malformed messages without dropping it', async () => {
     const bad = new WebSocket(`ws://127.0.0.1:${stack.router.httpPort}/agent/ws?token=v1.x.y.z.w`);
-    const code = await new Promise<number>((resolve) => bad.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const code = await new Promise<number>((resolve) =>
+      bad.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(code).toBe(401);
     const desk = await stack.connectDesktop('a1');
     await desk.next('hello');
