@@ -7,7 +7,8 @@
 # build). With --from-vanilla DIR, an empty CONF_DIR is first filled from DIR (a stock "vanilla" configuration, e.g.
 # /usr/share/freeswitch/conf/vanilla): that is how docker-compose.yml prepares its configuration volume.
 # Safe to run again: files are copied over, stock files it replaces are kept once as NAME.hotline-orig, the stock
-# SIP profiles on ports 5060/5080 are renamed NAME.xml.hotline-disabled, and vars.xml gets its two include lines once.
+# SIP profiles on ports 5060/5080 are renamed NAME.xml.hotline-disabled, vars.xml gets its two include lines once,
+# and switch.conf.xml's (commented-out) RTP port range is set from hotline_rtp_start_port/hotline_rtp_end_port.
 # POSIX sh and busybox tools only, so it also runs inside minimal FreeSWITCH images.
 set -eu
 
@@ -70,6 +71,21 @@ for p in internal external internal-ipv6 external-ipv6; do
     say "disabled stock SIP profile $p"
   fi
 done
+
+# switch.conf.xml: the RTP port range from hotline_rtp_start_port / hotline_rtp_end_port (the stock file has both
+# params commented out, i.e. 16384-32768).
+sw="$conf/autoload_configs/switch.conf.xml"
+if [ -f "$sw" ] && ! grep -q 'hotline_rtp_start_port' "$sw"; then
+  if grep -q '<!-- *<param name="rtp-start-port"' "$sw" && grep -q '<!-- *<param name="rtp-end-port"' "$sw"; then
+    cp -p "$sw" "$sw.hotline-orig"
+    sed -e 's|<!-- *<param name="rtp-start-port" value="[0-9]*"/> *-->|<param name="rtp-start-port" value="$${hotline_rtp_start_port}"/>|' \
+      -e 's|<!-- *<param name="rtp-end-port" value="[0-9]*"/> *-->|<param name="rtp-end-port" value="$${hotline_rtp_end_port}"/>|' \
+      "$sw.hotline-orig" >"$sw"
+    say "switch.conf.xml: RTP ports now from hotline_rtp_start_port..hotline_rtp_end_port"
+  else
+    say "switch.conf.xml has its own rtp-start-port/rtp-end-port: left as it is" >&2
+  fi
+fi
 
 # vars.xml: include hotline_vars.xml then hotline_env.xml just before the closing </include>.
 if ! grep -q 'data="hotline_vars.xml"' "$conf/vars.xml"; then
