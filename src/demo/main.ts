@@ -9,14 +9,14 @@ import { createLogger } from '../logging/logger.ts';
 import { dayOf } from '../records/call-records.ts';
 import { HotlineRouter } from '../router.ts';
 import { issueAgentToken } from '../screen-pop/agent-token.ts';
-import { SwitchEmulator } from '../switch-emulator/index.ts';
+import { type EmulatedCall, SwitchEmulator } from '../switch-emulator/index.ts';
 import { mulberry32, nextCaller } from './traffic.ts';
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string' },
     json: { type: 'boolean', default: false },
-    rate: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '1' },
     seed: { type: 'string', default: '12345' },
     verbose: { type: 'boolean', default: false },
   },
@@ -30,9 +30,15 @@ if (!(durationS > 0) || !(ratePerS > 0 && ratePerS <= 50)) {
 
 const say = (t: string) => process.stderr.write(`${t}\n`);
 say('12345 hotline router demo');
-say('NOTE: the telephone switch is EMULATED (src/switch-emulator speaks FreeSWITCH\'s Event Socket over TCP).');
-say('To use a real FreeSWITCH 1.10 instead: install freeswitch-conf/ and dialplans/ on it (see freeswitch-conf/README.md),');
-say('then run `npm start` with HOTLINE_FS_HOST, HOTLINE_FS_PORT, HOTLINE_FS_PASSWORD pointing at its event socket.');
+say(
+  "NOTE: the telephone switch is EMULATED (src/switch-emulator speaks FreeSWITCH's Event Socket over TCP).",
+);
+say(
+  'To use a real FreeSWITCH 1.10 instead: install freeswitch-conf/ and dialplans/ on it (see freeswitch-conf/README.md),',
+);
+say(
+  'then run `npm start` with HOTLINE_FS_HOST, HOTLINE_FS_PORT, HOTLINE_FS_PASSWORD pointing at its event socket.',
+);
 
 const prefix = `hl-demo-${process.pid}:`;
 const logLines = new Writable({
@@ -61,7 +67,9 @@ const config = loadConfig({
 const router = new HotlineRouter(config, log);
 await router.start();
 routerPort = router.eslListenPort;
-say(`router: http://127.0.0.1:${router.httpPort} (API docs at /docs), ESL socket server on port ${routerPort}`);
+say(
+  `router: http://127.0.0.1:${router.httpPort} (API docs at /docs), ESL socket server on port ${routerPort}`,
+);
 
 // Scripted agents: a general pool and specialist desks; one agent sometimes fails to answer.
 const AGENTS: Array<{ id: string; ext: string; skills: Record<string, number>; behaviour?: 'no-answer' }> = [
@@ -71,15 +79,20 @@ const AGENTS: Array<{ id: string; ext: string; skills: Record<string, number>; b
   { id: 'a04', ext: '1004', skills: { hrss: 1, general: 2 } },
   { id: 'a05', ext: '1005', skills: { hrss: 1 } },
   { id: 'a06', ext: '1006', skills: { market: 1, general: 2 } },
-  { id: 'a07', ext: '1007', skills: { environment: 1, urban: 1, social: 1 } },
+  { id: 'a07', ext: '1007', skills: { environment: 1, urban: 1, social: 1, legal: 2 } },
   { id: 'a08', ext: '1008', skills: { legal: 1, social: 1, general: 3 }, behaviour: 'no-answer' },
 ];
 let screenPops = 0;
 const sockets: WebSocket[] = [];
 for (const a of AGENTS) {
   await router.parts.acd.upsertAgent({ id: a.id, name: `坐席${a.ext}`, extension: a.ext, skills: a.skills });
-  emulator.setAgent(a.ext, { behaviour: a.behaviour ?? 'answer', answerAfterMs: 300 + Math.floor(Math.random() * 700) });
-  const ws = new WebSocket(`ws://127.0.0.1:${router.httpPort}/agent/ws?token=${issueAgentToken(config.agentTokenSecret, a.id, 3600)}`);
+  emulator.setAgent(a.ext, {
+    behaviour: a.behaviour ?? 'answer',
+    answerAfterMs: 300 + Math.floor(Math.random() * 700),
+  });
+  const ws = new WebSocket(
+    `ws://127.0.0.1:${router.httpPort}/agent/ws?token=${issueAgentToken(config.agentTokenSecret, a.id, 3600)}`,
+  );
   ws.on('message', (d) => {
     if ((JSON.parse(d.toString()) as { type: string }).type === 'offer') screenPops++;
   });
@@ -90,20 +103,22 @@ for (const a of AGENTS) {
 
 const rand = mulberry32(Number(values.seed));
 let placed = 0;
-const pending = new Set<Promise<unknown>>();
+const pending = new Map<Promise<unknown>, EmulatedCall>();
 const started = Date.now();
 let stopping = false;
 const placer = setInterval(() => {
   if (stopping) return;
   placed++;
-  const p = emulator.placeCall(nextCaller(rand)).ended.catch(() => undefined);
-  pending.add(p);
+  const call = emulator.placeCall(nextCaller(rand));
+  const p = call.ended.catch(() => undefined);
+  pending.set(p, call);
   void p.finally(() => pending.delete(p));
 }, 1000 / ratePerS);
 
 async function counts() {
   const phases = { ivr: 0, queued: 0, offering: 0, talking: 0 };
-  for (const s of router.parts.sessions.values()) if (s.phase in phases) phases[s.phase as keyof typeof phases]++;
+  for (const s of router.parts.sessions.values())
+    if (s.phase in phases) phases[s.phase as keyof typeof phases]++;
   const c = await router.parts.records.counters(dayOf(Date.now()));
   return { phases, c };
 }
@@ -118,13 +133,22 @@ const ticker = setInterval(async () => {
   process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
 }, 1000);
 
+async function waitForRecords(timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end && router.parts.sessions.size > 0) await new Promise((r) => setTimeout(r, 50));
+}
+
 async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(placer);
-  // Let calls in progress finish (bounded) so that the summary counts whole calls.
-  const drain = Promise.allSettled([...pending]);
-  await Promise.race([drain, new Promise((r) => setTimeout(r, 15_000))]);
+  // Calls still in progress: the callers hang up (counted as abandoned if not yet answered), and the
+  // router gets a moment to write their records, so that offered = answered + abandoned + ...
+  const cutAtDemoEnd = pending.size;
+  for (const call of pending.values()) call.hangup('NORMAL_CLEARING');
+  const drain = Promise.allSettled([...pending.keys()]);
+  await Promise.race([drain, new Promise((r) => setTimeout(r, 3000))]);
+  await waitForRecords(3000);
   clearInterval(ticker);
   const { c } = await counts();
   const perLine: Record<string, Record<string, number>> = {};
@@ -142,6 +166,8 @@ async function shutdown(): Promise<void> {
     abandoned: c.abandoned ?? 0,
     transferred: c.transferred ?? 0,
     answerRate: c.offered ? Math.round(((c.answered ?? 0) / c.offered) * 1000) / 1000 : 0,
+    /** Calls still in progress when the demo stopped; their callers were hung up. */
+    cutAtDemoEnd,
     screenPops,
     eslProtocolErrors: router.parts.fsLink.protocolErrors + router.parts.outbound.protocolErrors,
     perLine,

@@ -15,7 +15,12 @@ const LINES: Array<[string, number]> = [
 ];
 
 // The forms carriers deliver the dialled number in.
-const FORMS = [(n: string) => n, (n: string) => `+86${n}`, (n: string) => `027${n}`, (n: string) => `0086${n}`];
+const FORMS = [
+  (n: string) => n,
+  (n: string) => `+86${n}`,
+  (n: string) => `027${n}`,
+  (n: string) => `0086${n}`,
+];
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -45,7 +50,13 @@ export function nextCaller(rand: () => number): CallerScript {
     callerIdNumber: rand() < 0.5 ? `+86${mobile}` : mobile,
     hangupAfterBridgeMs: 1500 + Math.floor(rand() * 3500),
   };
-  if (rand() < 0.35) script.dtmf = [{ afterAnswerMs: 150, digits: '0' }];
+  // On 12345 (direct mode) some press 0 at once; on the legacy lines most pick a desk (type-ahead
+  // during the menu prompt), a few press 0, and some press nothing at all.
+  const r2 = rand();
+  if (line === '12345') {
+    if (r2 < 0.35) script.dtmf = [{ afterAnswerMs: 150, digits: '0' }];
+  } else if (r2 < 0.7) script.dtmf = [{ afterAnswerMs: 300, digits: '1' }];
+  else if (r2 < 0.85) script.dtmf = [{ afterAnswerMs: 300, digits: '0' }];
   // About one caller in seven gives up after a few seconds in the queue.
   if (rand() < 0.15) script.patienceMs = 1500 + Math.floor(rand() * 2500);
   return script;
