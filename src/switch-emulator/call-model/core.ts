@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import { Session, type AppFn, type ControlLink } from './session.ts';
 import { setCdrVars, setLocalSdp, setMediaVars, setRemoteByeVars } from './sofia-vars.ts';
 import type { ChannelState, CallState } from './states.ts';
+import { strftime } from './strftime.ts';
 import type { AgentEndpointScript, Dialplan } from './types.ts';
 
 export type HangupBy = 'caller' | 'switch' | 'agent' | 'router';
@@ -334,8 +335,15 @@ export class Core extends EventEmitter {
     });
   }
 
-  /** Find the scripted endpoint for a dial target: '1001' matches user/1001 and sofia/<any>/1001@... */
-  agentFor(user: string): AgentEndpointScript | undefined {
+  /**
+   * Find the scripted endpoint for a dial target: '1001' matches user/1001 and sofia/<any>/1001@...;
+   * a more specific '1001@127.0.0.1:5097' key wins for that address.
+   */
+  agentFor(user: string, host?: string, port?: number): AgentEndpointScript | undefined {
+    if (host) {
+      const exact = this.agents.get(`${user}@${host}:${port ?? 5060}`) ?? this.agents.get(`${user}@${host}`);
+      if (exact) return exact;
+    }
     return this.agents.get(user);
   }
 
@@ -344,6 +352,8 @@ export class Core extends EventEmitter {
     if (!text.includes('$')) return text;
     return text.replace(/\$\$?\{([^}]+)\}/g, (whole, name: string) => {
       if (whole.startsWith('$$')) return this.globals[name] ?? '';
+      const api = /^strftime\((.*)\)$/.exec(name);
+      if (api) return strftime(api[1] ?? '');
       return ch.vars.get(name) ?? '';
     });
   }

@@ -152,7 +152,7 @@ export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutc
   if (ep.tech === 'null') return originateNull(core, req, ep);
   if (ep.tech === 'loopback') return { ok: false, cause: 'CHAN_NOT_IMPLEMENTED' };
 
-  const script = core.agentFor(ep.user);
+  const script = ep.tech === 'sofia' ? core.agentFor(ep.user, ep.host, ep.port) : core.agentFor(ep.user);
   const behaviour = script?.behaviour ?? (script ? 'answer' : undefined);
   if (ep.tech === 'user' && (!script || behaviour === 'unregistered')) {
     return { ok: false, cause: 'USER_NOT_REGISTERED' };

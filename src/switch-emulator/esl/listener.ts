@@ -534,15 +534,44 @@ export class Listener {
     return send;
   }
 
+  /**
+   * Events reach a listener through FS's event queue and the listener's own queue, so a reply the listener
+   * writes directly (api/response, command/reply) goes out before events fired by the same command.
+   * The subscription is checked when the event is fired; the bytes go out on the next turn, in order.
+   */
   private deliver(ev: SwitchEvent): void {
     if (this.closed) return;
     if (this.isOutbound && !this.connectedFlag) return;
     if (!this.wants(ev)) return;
-    this.write(eventFrame(ev, this.format));
+    this.enqueue(eventFrame(ev, this.format));
+  }
+
+  private readonly outQueue: string[] = [];
+  private flushScheduled = false;
+
+  private enqueue(frame: string): void {
+    this.outQueue.push(frame);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const frames = this.outQueue.splice(0);
+      if (frames.length) this.write(frames.join(''));
+    });
+  }
+
+  /** Run after everything already queued for this listener has been written. */
+  private afterQueued(fn: () => void): void {
+    if (!this.outQueue.length && !this.flushScheduled) return fn();
+    setImmediate(() => this.afterQueued(fn));
   }
 
   /** The controlled channel is down: linger notice, or disconnect right away (listener_run). */
   private onChannelDown(): void {
+    this.afterQueued(() => this.channelDownNow());
+  }
+
+  private channelDownNow(): void {
     if (this.handleDisco || this.closed) return;
     this.handleDisco = true;
     const s = this.session as Session;
