@@ -141,20 +141,18 @@ const uuidBridge: ApiFn = async (core, args) => {
   }
   setImmediate(() => {
     if (!a.up || !b.up) return;
-    a.vars.set('current_application', 'uuid_bridge');
-    a.vars.set('current_application_data', b.uuid);
     core.setRunningState(a, 'CS_SOFT_EXECUTE');
     core.setRunningState(b, 'CS_EXCHANGE_MEDIA');
-    core.linkBridge(a, b);
+    core.linkBridge(a, b, true);
     void waitBridgeEnd(core, a, b).then(() => {
       const gone = a.up ? b : a;
       const other = gone === a ? b : a;
-      if (gone === b) core.unlinkBridge(a, b);
-      else {
-        a.bridgedTo = undefined;
-        b.bridgedTo = undefined;
+      core.unlinkBridge(a, b);
+      // Each leg goes back to executing; with nothing left to do the survivor is hung up too.
+      if (other.up) {
+        if (other.runningState !== 'CS_EXECUTE') other.runningState = 'CS_EXECUTE';
+        core.hangup(other, gone.hangupCause ?? 'NORMAL_CLEARING', 'switch');
       }
-      if (other.up) core.hangup(other, gone.hangupCause ?? 'NORMAL_CLEARING', 'switch');
     });
   });
   return `+OK ${b.uuid}\n`;

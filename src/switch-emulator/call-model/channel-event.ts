@@ -56,6 +56,7 @@ export function profileHeaders(p: CallerProfile, prefix: string, withIndex = tru
   add('Destination-Number', p.destinationNumber);
   add('Unique-ID', p.uuid);
   add('Source', p.source);
+  if (withIndex) add('Transfer-Source', p.transferSource);
   add('Context', p.context);
   add('Channel-Name', p.channelName);
   if (withIndex) add('Profile-Index', p.profileIndex);

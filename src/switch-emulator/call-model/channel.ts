@@ -34,6 +34,8 @@ export interface CallerProfile {
   destinationNumber: string;
   uuid: string;
   source: string;
+  /** Set when the leg was transferred (uuid_bridge counts as one): "<epoch>:<uuid>:uuid_br:<other>". */
+  transferSource?: string;
   context: string;
   channelName: string;
   profileIndex: string;

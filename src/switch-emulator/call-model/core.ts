@@ -181,6 +181,7 @@ export class Core extends EventEmitter {
       ch.profile.times.progressMedia = ch.profile.times.answered;
     }
     this.fireChannel(ch, 'CHANNEL_ANSWER');
+    if (ch.tech === 'sofia' && ch.direction === 'inbound') ch.vars.set('endpoint_disposition', 'ANSWER');
     this.setCallState(ch, 'ACTIVE');
     this.emit('channel:answered', ch);
   }
@@ -279,8 +280,12 @@ export class Core extends EventEmitter {
 
   // ---- bridging (switch_ivr_multi_threaded_bridge / switch_ivr_uuid_bridge) ----
 
-  /** Link two answered legs and fire CHANNEL_BRIDGE on the originator (a). */
-  linkBridge(a: Channel, b: Channel): void {
+  /**
+   * Link two answered legs and fire CHANNEL_BRIDGE on the originator (a), as switch_ivr_multi_threaded_bridge
+   * does. `viaApi` is uuid_bridge (switch_ivr_uuid_bridge): both legs are first "transferred" (new caller
+   * profile with Transfer-Source, original_* / transfer_* variables) and the B-leg's caller id is flipped.
+   */
+  linkBridge(a: Channel, b: Channel, viaApi = false): void {
     const now = nowUsec();
     a.bridgedTo = b.uuid;
     b.bridgedTo = a.uuid;
@@ -288,15 +293,70 @@ export class Core extends EventEmitter {
     b.lastBridgedTo = a.uuid;
     a.profile.times.bridged = now;
     b.profile.times.bridged = now;
-    if (!a.profile.calleeIdNumber) {
-      a.profile.calleeIdName = b.profile.calleeIdName ?? 'Outbound Call';
-      a.profile.calleeIdNumber = b.profile.destinationNumber;
-    }
-    if (!a.profile.times.progress && b.profile.times.progress)
+    if (!a.profile.times.progress && b.profile.times.progress && !viaApi)
       a.profile.times.progress = b.profile.times.progress;
-    a.other = { type: 'originatee', profile: b.profile };
-    b.other = { type: 'originator', profile: a.profile };
+    let otherView: CallerProfile;
+    const aView: CallerProfile = { ...a.profile, transferSource: undefined };
+    if (viaApi) {
+      for (const [x, y] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const src = `${Math.floor(now / 1e6)}:${randomUUID()}:uuid_br:${y.uuid}`;
+        x.profile.profileIndex = String(Number(x.profile.profileIndex) + 1);
+        x.profile.transferSource = src;
+        if (x === b) {
+          x.vars.set('endpoint_disposition', 'ANSWER');
+          x.vars.set('pre_transfer_caller_id_number', x.profile.callerIdNumber);
+          x.vars.set('channel_cid_flipped', 'yes');
+        }
+        x.vars.set('original_destination_number', x.profile.destinationNumber);
+        x.vars.set(
+          'original_caller_id_name',
+          x === b ? (b.profile.calleeIdName ?? '') : x.profile.callerIdName,
+        );
+        x.vars.set(
+          'original_caller_id_number',
+          x === b ? b.profile.calleeIdNumber : x.profile.callerIdNumber,
+        );
+        x.vars.set('transfer_history', src);
+        x.vars.set('transfer_source', src);
+      }
+      // The B-leg shows its callee as caller and its old caller id as callee (switch_channel_flip_cid).
+      otherView = {
+        ...b.profile,
+        callerIdName: b.profile.calleeIdName,
+        callerIdNumber: b.profile.calleeIdNumber,
+        calleeIdName: undefined,
+        calleeIdNumber: b.profile.callerIdNumber,
+        logicalDirection: 'inbound',
+        transferSource: undefined,
+      };
+      a.profile.calleeIdName = b.profile.callerIdName;
+      a.profile.calleeIdNumber = b.profile.callerIdNumber;
+      b.profile.calleeIdName = undefined;
+      b.profile.calleeIdNumber = b.profile.callerIdNumber;
+      b.profile.callerIdName = a.profile.callerIdName;
+      b.profile.callerIdNumber = a.profile.callerIdNumber;
+      b.vars.set('call_uuid', a.uuid);
+      a.vars.set('bridge_channel', b.name);
+      a.vars.set('bridge_uuid', b.uuid);
+    } else {
+      if (!a.profile.calleeIdNumber) {
+        a.profile.calleeIdName = b.profile.calleeIdName ?? 'Outbound Call';
+        a.profile.calleeIdNumber = b.profile.destinationNumber;
+      }
+      otherView = { ...b.profile, logicalDirection: 'inbound' };
+    }
+    a.other = { type: 'originatee', profile: otherView };
+    b.other = { type: 'originator', profile: aView };
     a.vars.set('signal_bond', b.uuid);
+    if (viaApi) {
+      b.vars.set('bridge_to', a.uuid);
+      b.vars.set('last_bridge_to', a.uuid);
+      b.vars.set('bridge_channel', a.name);
+      b.vars.set('bridge_uuid', a.uuid);
+    }
     b.vars.set('signal_bond', a.uuid);
     this.fireChannel(a, 'CHANNEL_BRIDGE', {
       pre: [
@@ -304,16 +364,25 @@ export class Core extends EventEmitter {
         ['Bridge-B-Unique-ID', b.uuid],
       ],
     });
-    for (const [x, y] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      x.vars.set('last_bridge_to', y.uuid);
-      x.vars.set('bridge_channel', y.name);
-      x.vars.set('bridge_uuid', y.uuid);
+    if (viaApi) {
+      a.vars.set('last_bridge_to', b.uuid);
+      b.vars.set('last_sent_callee_id_name', a.profile.callerIdName ?? '');
+      b.vars.set('last_sent_callee_id_number', a.profile.callerIdNumber ?? '');
+      b.vars.set('last_bridge_role', 'originatee');
+      a.vars.set('last_sent_callee_id_name', a.profile.calleeIdNumber ?? '');
+      a.vars.set('last_sent_callee_id_number', a.profile.calleeIdNumber ?? '');
+    } else {
+      for (const [x, y] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        x.vars.set('last_bridge_to', y.uuid);
+        x.vars.set('bridge_channel', y.name);
+        x.vars.set('bridge_uuid', y.uuid);
+      }
+      a.vars.set('last_sent_callee_id_name', a.profile.calleeIdName ?? 'Outbound Call');
+      a.vars.set('last_sent_callee_id_number', a.profile.calleeIdNumber ?? b.profile.destinationNumber);
     }
-    a.vars.set('last_sent_callee_id_name', a.profile.calleeIdName ?? 'Outbound Call');
-    a.vars.set('last_sent_callee_id_number', a.profile.calleeIdNumber ?? b.profile.destinationNumber);
     this.emit('channel:bridged', a, b);
   }
 
@@ -322,10 +391,13 @@ export class Core extends EventEmitter {
     if (a.bridgedTo !== b.uuid) return;
     a.bridgedTo = undefined;
     b.bridgedTo = undefined;
+    a.vars.delete('bridge_to');
+    b.vars.delete('bridge_to');
     const cause = b.hangupCause ?? a.hangupCause ?? 'NORMAL_CLEARING';
-    if (b.tech === 'sofia' && b.hangupBy === 'agent') a.vars.set('sip_hangup_phrase', 'OK');
+    const remoteBye = b.tech === 'sofia' && b.hangupBy === 'agent';
+    if (remoteBye) a.vars.set('sip_hangup_phrase', 'OK');
     a.vars.set('last_bridge_hangup_cause', cause);
-    if (b.tech === 'sofia') a.vars.set('last_bridge_proto_specific_hangup_cause', 'sip:200');
+    if (remoteBye) a.vars.set('last_bridge_proto_specific_hangup_cause', 'sip:200');
     a.vars.set('bridge_hangup_cause', cause);
     this.fireChannel(a, 'CHANNEL_UNBRIDGE', {
       pre: [

@@ -236,6 +236,8 @@ export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutc
 
   const fail = (cause: string, status: number, phrase: string): LegOutcome => {
     if (leg.up) {
+      // A final response came back from the far end: its address is now known (a 503 from no answer is local).
+      if (status !== 503) leg.profile.networkAddr = host;
       setOutboundFailureVars(leg, dial, status, phrase);
       core.hangup(leg, cause, 'agent');
     }

@@ -53,6 +53,7 @@ export function setInboundInviteVars(ch: Channel, inv: InboundInvite, nowUs: num
   const toUri = `${inv.destination}@${inv.localIp}:5060`;
   v.set('direction', 'inbound');
   v.set('uuid', ch.uuid);
+  v.set('call_uuid', ch.uuid);
   v.set('session_id', String(inv.sessionId));
   v.set('sip_from_user', inv.callerIdNumber);
   v.set('sip_from_port', String(port));
