@@ -28,7 +28,10 @@ export interface Desktop {
   close(): void;
 }
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  opts: { fileDurationMs?: (file: string) => number } = {},
+): Promise<Stack> {
   const prefix = testPrefix();
   const logs: string[] = [];
   const destination = new Writable({
@@ -41,7 +44,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   let routerPort = 0;
   const emulator = new SwitchEmulator({
     dialplan: () => [{ app: 'socket', data: `127.0.0.1:${routerPort} async full` }],
-    fileDurationMs: () => 200,
+    fileDurationMs: opts.fileDurationMs ?? (() => 200),
   });
   await emulator.start();
   const config = loadConfig({
