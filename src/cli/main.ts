@@ -4,8 +4,9 @@ import { configCommand } from './commands/config-check.ts';
 import { healthCommand } from './commands/health.ts';
 import { ivrCommand } from './commands/ivr.ts';
 import { linesCommand, routeCommand } from './commands/lines.ts';
+import { staffCommand } from './commands/staff.ts';
 
-export const COMMANDS: Command[] = [linesCommand, routeCommand, healthCommand, configCommand, ivrCommand];
+export const COMMANDS: Command[] = [linesCommand, routeCommand, healthCommand, configCommand, ivrCommand, staffCommand];
 
 export async function runCli(argv: string[], env = process.env): Promise<number> {
   const out = (t: string) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);

@@ -2,7 +2,14 @@
 // history before it, and score against what came. This is how the planner picks its model: on the
 // history it is given, by the errors each model would actually have made.
 import { formatDate, formatLocalTime } from '../history/local-time.ts';
-import { dayCount, dayValues, historyBefore, slotTime, slotsPerDay, type IntervalSeries } from '../history/series.ts';
+import {
+  dayCount,
+  dayValues,
+  historyBefore,
+  slotTime,
+  slotsPerDay,
+  type IntervalSeries,
+} from '../history/series.ts';
 import { type Accuracy, accuracy, coverage, type ScoredPoint, toHours } from './accuracy.ts';
 import { type DayCalendar, EMPTY_CALENDAR } from './day-overrides.ts';
 import { forecastNextDay, type PointCache } from './forecast-day.ts';
@@ -74,7 +81,8 @@ export function backtest(
   const warmup = opts.warmupDays ?? defaultWarmupDays(series, models);
   const need = Math.max(...models.map((m) => m.minHistoryDays));
   if (warmup > MAX_WARMUP_DAYS) throw new Error(`warm-up ${warmup} days is longer than ${MAX_WARMUP_DAYS}`);
-  if (warmup < need) throw new Error(`warm-up ${warmup} days is shorter than the ${need} days the models need`);
+  if (warmup < need)
+    throw new Error(`warm-up ${warmup} days is shorter than the ${need} days the models need`);
   const from = Math.max(warmup, opts.scoreFromDay ?? warmup);
   const to = Math.min(days, opts.scoreToDay ?? days);
   if (from >= to)
@@ -101,7 +109,12 @@ export function backtest(
         }
       }
     }
-    const r: ModelBacktest = { name: model.name, native: accuracy(points), hourly: accuracy(toHours(points)), points };
+    const r: ModelBacktest = {
+      name: model.name,
+      native: accuracy(points),
+      hourly: accuracy(toHours(points)),
+      points,
+    };
     if (opts.bands) {
       r.coverage80 = coverage(band80);
       r.coverage95 = coverage(band95);
@@ -137,7 +150,11 @@ export function backtestJson(r: BacktestResult, detail = false): unknown {
           }
         : { name: m.name, wape: m.native.wape, mape: m.hourly.mape },
     ),
-    points: chosen.points.map((p) => ({ start: formatLocalTime(p.time), actual: p.actual, forecast: p.forecast })),
+    points: chosen.points.map((p) => ({
+      start: formatLocalTime(p.time),
+      actual: p.actual,
+      forecast: p.forecast,
+    })),
     ...(detail
       ? { intervalMin: r.intervalMin, warmupDays: r.warmupDays, from: r.from, to: r.to, origins: r.origins }
       : {}),

@@ -86,12 +86,18 @@ export function parseWeekday(text: string): number {
   const t = text.trim().toLowerCase();
   if (/^[0-6]$/.test(t)) return Number(t);
   const w = WEEKDAY_NAMES[t];
-  if (w === undefined) throw new OverrideError(`"${text}" is not a weekday (sat, Saturday, 周六, or 0-6 from Sunday)`);
+  if (w === undefined)
+    throw new OverrideError(`"${text}" is not a weekday (sat, Saturday, 周六, or 0-6 from Sunday)`);
   return w;
 }
 
 /** Validates one override as entered by an operator. */
-export function makeOverride(input: { date: string; like?: string | number; scale?: string | number; note?: string }): DayOverride {
+export function makeOverride(input: {
+  date: string;
+  like?: string | number;
+  scale?: string | number;
+  note?: string;
+}): DayOverride {
   const day = parseDate(input.date);
   if (day === null) throw new OverrideError(`date "${input.date}" is not YYYY-MM-DD`);
   const o: DayOverride = { date: formatDate(day) };
@@ -99,7 +105,8 @@ export function makeOverride(input: { date: string; like?: string | number; scal
     o.like = typeof input.like === 'number' ? parseWeekday(String(input.like)) : parseWeekday(input.like);
   if (input.scale !== undefined && input.scale !== '') {
     const s = Number(input.scale);
-    if (!Number.isFinite(s) || s < 0 || s > 100) throw new OverrideError(`scale "${input.scale}" must be a number from 0 to 100`);
+    if (!Number.isFinite(s) || s < 0 || s > 100)
+      throw new OverrideError(`scale "${input.scale}" must be a number from 0 to 100`);
     o.scale = s;
   }
   if (input.note) o.note = input.note;
@@ -116,7 +123,8 @@ export function parseOverridesJson(text: string): DayOverride[] {
   } catch (e) {
     throw new OverrideError(`overrides are not valid JSON: ${(e as Error).message}`);
   }
-  if (!Array.isArray(data)) throw new OverrideError('overrides must be a JSON array of {date, like?, scale?, note?}');
+  if (!Array.isArray(data))
+    throw new OverrideError('overrides must be a JSON array of {date, like?, scale?, note?}');
   return data.map((item: unknown, i) => {
     const o = item as { date?: unknown; like?: unknown; scale?: unknown; note?: unknown };
     try {

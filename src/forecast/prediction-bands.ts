@@ -21,7 +21,9 @@ export const BAND_COVERAGES = [0.8, 0.95] as const;
 const MIN_PAIRS = 48;
 
 /** Fits the error variance model to (forecast, actual) pairs. */
-export function fitErrorVariance(pairs: ReadonlyArray<readonly [forecast: number, actual: number]>): ErrorVariance {
+export function fitErrorVariance(
+  pairs: ReadonlyArray<readonly [forecast: number, actual: number]>,
+): ErrorVariance {
   const data: Array<[number, number]> = [];
   for (const [f, a] of pairs) {
     if (!Number.isFinite(f) || !Number.isFinite(a)) continue;

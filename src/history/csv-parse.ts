@@ -73,7 +73,8 @@ function readRows(text: string, onProgress?: (f: number) => void): { header: str
   const lines = body.split(/\r?\n/);
   let h = 0;
   while (h < lines.length && lines[h]!.trim() === '') h++;
-  if (h >= lines.length) throw new HistoryCsvError('the file is empty: expected a header such as "start,calls"');
+  if (h >= lines.length)
+    throw new HistoryCsvError('the file is empty: expected a header such as "start,calls"');
   const header = splitCsvLine(lines[h]!).map((c) => c.toLowerCase());
   const rows: Row[] = [];
   for (let i = h + 1; i < lines.length; i++) {
@@ -105,7 +106,10 @@ function parseCounts(header: string[], rows: Row[], opts: ParseOptions): ParsedH
   let total = 0;
   for (const { line, cells } of rows) {
     if (cells.length !== header.length)
-      throw new HistoryCsvError(`expected ${header.length} columns (${header.join(',')}), found ${cells.length}`, line);
+      throw new HistoryCsvError(
+        `expected ${header.length} columns (${header.join(',')}), found ${cells.length}`,
+        line,
+      );
     const time = parseTimeCell(cells[iStart], 'start', line);
     const text = cells[iCalls] ?? '';
     const calls = text === '' ? NaN : Number(text);
@@ -136,7 +140,12 @@ function parseCounts(header: string[], rows: Row[], opts: ParseOptions): ParsedH
         line,
       );
   }
-  return { kind: 'counts', series: seriesFromPoints(points, intervalMin), rows: points.length, totalCalls: total };
+  return {
+    kind: 'counts',
+    series: seriesFromPoints(points, intervalMin),
+    rows: points.length,
+    totalCalls: total,
+  };
 }
 
 function parseCalls(header: string[], rows: Row[], column: string, opts: ParseOptions): ParsedHistory {
@@ -151,7 +160,12 @@ function parseCalls(header: string[], rows: Row[], column: string, opts: ParseOp
   const intervalMin = opts.intervalMin ?? 15;
   if (!isSupportedInterval(intervalMin))
     throw new HistoryCsvError(`interval ${intervalMin} minutes is not 5 to 60 minutes dividing a day evenly`);
-  return { kind: 'calls', series: bucketArrivals(times, intervalMin), rows: times.length, totalCalls: times.length };
+  return {
+    kind: 'calls',
+    series: bucketArrivals(times, intervalMin),
+    rows: times.length,
+    totalCalls: times.length,
+  };
 }
 
 /** Parses a history CSV (interval counts or call records) into a series. */

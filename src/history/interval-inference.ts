@@ -12,14 +12,18 @@ export class IntervalError extends Error {}
 /** Intervals a day divides into evenly, within the supported range. */
 export function isSupportedInterval(minutes: number): boolean {
   return (
-    Number.isInteger(minutes) && minutes >= MIN_INTERVAL_MIN && minutes <= MAX_INTERVAL_MIN && 1440 % minutes === 0
+    Number.isInteger(minutes) &&
+    minutes >= MIN_INTERVAL_MIN &&
+    minutes <= MAX_INTERVAL_MIN &&
+    1440 % minutes === 0
   );
 }
 
 /** Infers the interval in minutes from the start times of a file's rows (any order). */
 export function inferIntervalMinutes(times: readonly number[]): number {
   const sorted = [...new Set(times)].sort((a, b) => a - b);
-  if (sorted.length < 2) throw new IntervalError('need at least two distinct start times to infer the interval');
+  if (sorted.length < 2)
+    throw new IntervalError('need at least two distinct start times to infer the interval');
   const steps = new Map<number, number>();
   for (let i = 1; i < sorted.length; i++) {
     const step = (sorted[i]! - sorted[i - 1]!) / MINUTE_MS;

@@ -25,7 +25,8 @@ export function parseLocalTime(text: string): number | null {
   const minute = Number(mi);
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second) + Math.round(Number(`0.${frac || '0'}`) * 1000);
+  const ms =
+    Date.UTC(year, month - 1, day, hour, minute, second) + Math.round(Number(`0.${frac || '0'}`) * 1000);
   // Date.UTC rolls 31 February over into March; a calendar that does that is a typo, not a date.
   if (new Date(ms).getUTCDate() !== day) return null;
   return ms;

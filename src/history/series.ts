@@ -16,7 +16,8 @@ export const slotsPerDay = (s: Pick<IntervalSeries, 'intervalMin'>): number => 1
 export const dayCount = (s: IntervalSeries): number => s.values.length / slotsPerDay(s);
 export const dayStart = (s: IntervalSeries, day: number): number => s.start + day * DAY_MS;
 export const weekdayOfDay = (s: IntervalSeries, day: number): number => weekdayOf(dayStart(s, day));
-export const slotTime = (s: IntervalSeries, index: number): number => s.start + index * s.intervalMin * MINUTE_MS;
+export const slotTime = (s: IntervalSeries, index: number): number =>
+  s.start + index * s.intervalMin * MINUTE_MS;
 
 /** The values of one day (a view, not a copy). */
 export function dayValues(s: IntervalSeries, day: number): Float64Array {
@@ -83,5 +84,9 @@ export function aggregate(s: IntervalSeries, factor: number): IntervalSeries {
 /** The days [fromDay, toDay) as a series of their own. */
 export function sliceDays(s: IntervalSeries, fromDay: number, toDay: number): IntervalSeries {
   const n = slotsPerDay(s);
-  return { start: dayStart(s, fromDay), intervalMin: s.intervalMin, values: s.values.slice(fromDay * n, toDay * n) };
+  return {
+    start: dayStart(s, fromDay),
+    intervalMin: s.intervalMin,
+    values: s.values.slice(fromDay * n, toDay * n),
+  };
 }

@@ -77,7 +77,8 @@ export function erlangAMetrics(q: QueueInput): QueueMetrics {
     logQ.push(v);
     if (v > peak) peak = v;
     if (nMu + m * theta > lambda && v < peak + LOG_TAIL) break;
-    if (m > 5_000_000) throw new RangeError('queue too long to compute (patience far longer than the interval?)');
+    if (m > 5_000_000)
+      throw new RangeError('queue too long to compute (patience far longer than the interval?)');
   }
   const logInvB = n === 0 ? -Infinity : logInverseErlangB(n, a);
   const logAllBusyAndAbove = logSumExp(logQ); // Σ_{m≥0} Q_m

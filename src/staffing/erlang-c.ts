@@ -18,7 +18,8 @@ export function erlangCMetrics(q: QueueInput): QueueMetrics {
   const n = q.agents;
   const base = { model: 'erlang-c' as const, agents: n, offeredLoad: a, abandonRate: 0 };
   if (a === 0) return { ...base, probWait: 0, serviceLevel: 1, asa: 0, avgWait: 0, occupancy: 0 };
-  if (n <= a) return { ...base, probWait: 1, serviceLevel: 0, asa: Infinity, avgWait: Infinity, occupancy: 1 };
+  if (n <= a)
+    return { ...base, probWait: 1, serviceLevel: 0, asa: Infinity, avgWait: Infinity, occupancy: 1 };
   const c = erlangC(n, a);
   // Waits beyond zero are exponential with rate (n - a)/AHT.
   const asa = (c * q.ahtS) / (n - a);

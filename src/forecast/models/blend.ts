@@ -3,7 +3,10 @@
 // each one's errors, the most reliable gain in the forecasting literature.
 import type { ForecastModel } from '../model.ts';
 
-export function makeBlend(name: string, parts: ReadonlyArray<{ model: ForecastModel; weight: number }>): ForecastModel {
+export function makeBlend(
+  name: string,
+  parts: ReadonlyArray<{ model: ForecastModel; weight: number }>,
+): ForecastModel {
   const total = parts.reduce((s, p) => s + p.weight, 0);
   return {
     name,

@@ -7,8 +7,8 @@ import { seasonalNaive } from './seasonal-naive.ts';
 import { weekdayProfile } from './weekday-profile.ts';
 
 export const profileHoltWintersBlend = makeBlend('blend', [
-  { model: robustProfile, weight: 0.5 },
-  { model: holtWinters, weight: 0.5 },
+  { model: robustProfile, weight: 0.75 },
+  { model: holtWinters, weight: 0.25 },
 ]);
 
 export const STANDARD_MODELS: readonly ForecastModel[] = [

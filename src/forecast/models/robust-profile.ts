@@ -25,17 +25,23 @@ export interface RobustProfileOptions {
   levelDays: number;
   /** Exponent damping the level factor (0 = ignore the recent level, 1 = follow it fully). */
   levelWeight: number;
+  /**
+   * Exponent on how the last day ran against the recent level: daily call volumes, once the
+   * weekday is taken out, are autocorrelated (Brown et al., JASA 2005, on this very bank's data).
+   */
+  lastDayWeight: number;
 }
 
 // Tuned on next-day forecasts for the first half of 1999 of the Anonymous Bank series (6-minute
 // counts); the second half is left for judging.
 export const ROBUST_PROFILE_DEFAULTS: RobustProfileOptions = {
-  poolDays: 6,
-  decay: 0.85,
+  poolDays: 12,
+  decay: 1,
   outlierRatio: 1.6,
-  smoothMin: 12,
+  smoothMin: 30,
   levelDays: 7,
-  levelWeight: 0.7,
+  levelWeight: 0.5,
+  lastDayWeight: 0.4,
 };
 
 interface Weighted {
@@ -144,7 +150,8 @@ function recentLevel(history: IntervalSeries, calendar: DayCalendar, opts: Robus
   }
   if (!ratios.length) return 1;
   const r = Math.min(2, Math.max(0.5, weightedMedian(ratios)));
-  return Math.pow(r, opts.levelWeight);
+  const last = ratios[0]!.weight >= 0.5 * Math.max(...ratios.map((x) => x.weight)) ? ratios[0]!.value / r : 1;
+  return Math.pow(r, opts.levelWeight) * Math.pow(Math.min(2, Math.max(0.5, last)), opts.lastDayWeight);
 }
 
 export function makeRobustProfile(

@@ -13,7 +13,12 @@ export interface WeekdayProfileOptions {
   levelDays: number;
 }
 
-function profileOf(history: IntervalSeries, calendar: DayCalendar, weekday: number, weeks: number): Float64Array | null {
+function profileOf(
+  history: IntervalSeries,
+  calendar: DayCalendar,
+  weekday: number,
+  weeks: number,
+): Float64Array | null {
   const pool = sameKindDays(history, calendar, weekday, weeks, 7 * weeks + 14);
   if (!pool.length) return null;
   const n = slotsPerDay(history);
