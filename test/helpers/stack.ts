@@ -15,6 +15,7 @@ export interface Stack {
   prefix: string;
   http: string;
   logs: string[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies of many shapes; each test asserts the shape it expects
   admin(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   addAgent(id: string, extension: string, skills: Record<string, number>, ready?: boolean): Promise<void>;
   connectDesktop(agentId: string): Promise<Desktop>;

@@ -157,12 +157,10 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
     },
     async (req, reply) => {
       if (!(await menus.rollback(req.params.line, req.body.version, req.body.operator))) {
-        return reply
-          .code(404)
-          .send({
-            error: 'not_found',
-            message: `line ${req.params.line} has no version ${req.body.version}`,
-          });
+        return reply.code(404).send({
+          error: 'not_found',
+          message: `line ${req.params.line} has no version ${req.body.version}`,
+        });
       }
       return { version: req.body.version };
     },
