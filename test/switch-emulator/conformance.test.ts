@@ -40,6 +40,12 @@ const DIALPLAN = `
         <action application="socket" data="127.0.0.1:$\${router_port} async full"/>
       </condition>
     </extension>
+    <extension name="loopback_target">
+      <condition field="destination_number" expression="^7001$">
+        <action application="answer"/>
+        <action application="park"/>
+      </condition>
+    </extension>
     <extension name="answer_park">
       <condition field="destination_number" expression="^7110$">
         <action application="answer"/>
@@ -169,6 +175,13 @@ describe.skipIf(!haveFixtures)('conformance with FreeSWITCH 1.10.12 transcripts'
       recorded('outbound_ivr_dtmf_injector_inbound'),
       inj,
     );
+  });
+
+  it('inbound_basic: events, status, bgapi originate loopback, DTMF, callcenter events, uuid_kill, null', async () => {
+    emu = new SwitchEmulator({ dialplan: loadXmlDialplan([DIALPLAN], { router_port: '1' }) });
+    await emu.start();
+    const got = await inboundConn('inbound_basic', new Map());
+    expectConformant('inbound_basic', recorded('inbound_basic'), got, { floating: ['BACKGROUND_JOB'] });
   });
 
   it('inbound_originate_outcomes_badauth: wrong password', async () => {

@@ -57,6 +57,7 @@ const originate: ApiFn = async (core, args) => {
   }
   if (!outcome.ok) return `-ERR ${outcome.cause}\n`;
   const leg = outcome.leg;
+  core.flipCid(leg);
   let actions: Array<{ app: string; data: string }>;
   if (target.startsWith('&')) {
     const am = /^&([\w-]+)(?:\((.*)\))?$/.exec(target + (target.includes('(') ? '' : ''));
@@ -74,6 +75,8 @@ const originate: ApiFn = async (core, args) => {
       variables: leg.vars.toObject(),
     });
   }
+  // mod_loopback's legs (loopback, null) are routed like any channel (CF_DIALPLAN); an originated SIP leg is not.
+  if (leg.tech !== 'sofia') leg.hitDialplan = true;
   leg.state = 'CS_EXECUTE';
   core.setRunningState(leg, 'CS_EXECUTE');
   void core.session(leg).runExtension(actions);
@@ -260,6 +263,40 @@ const uuidDump: ApiFn = async (core, args) => {
     .join('\n');
 };
 
+/** mod_callcenter's agent commands, as far as they show on the wire (CUSTOM callcenter::info events). */
+const callcenterConfig: ApiFn = async (core, args) => {
+  const words = [...args.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
+  const [obj, action] = words;
+  const fire = (func: string, line: number, headers: Array<[string, string]>): void => {
+    const h = core.bus.stamp('CUSTOM', { file: 'mod_callcenter.c', func, line }, 'callcenter::info');
+    h.push(...headers);
+    core.bus.fire({ name: 'CUSTOM', subclass: 'callcenter::info', headers: h });
+  };
+  if (obj === 'agent' && action === 'add') {
+    const [, , name = '', type = 'Callback'] = words;
+    fire('cc_agent_add', 915, [
+      ['CC-Agent', name],
+      ['CC-Agent-Type', type],
+      ['CC-Action', 'agent-add'],
+    ]);
+  } else if (obj === 'agent' && action === 'set' && words[2] === 'status') {
+    const [, , , name = '', status = ''] = words;
+    fire('cc_agent_update', 1043, [
+      ['CC-Agent', name],
+      ['CC-Action', 'agent-status-change'],
+      ['CC-Agent-Status', status],
+    ]);
+  } else if (obj === 'agent' && action === 'set' && words[2] === 'state') {
+    const [, , , name = '', state = ''] = words;
+    fire('cc_agent_update', 1043, [
+      ['CC-Agent', name],
+      ['CC-Action', 'agent-state-change'],
+      ['CC-Agent-State', state],
+    ]);
+  }
+  return '+OK\n';
+};
+
 const eventSink: ApiFn = async () => '+OK\n';
 
 export const API_COMMANDS: Record<string, ApiFn> = {
@@ -279,6 +316,7 @@ export const API_COMMANDS: Record<string, ApiFn> = {
   global_getvar: globalGetvar,
   hostname,
   event_sink: eventSink,
+  callcenter_config: callcenterConfig,
 };
 
 export async function runApi(core: Core, cmd: string, args: string): Promise<string | null> {

@@ -95,14 +95,15 @@ export function basicHeaders(ch: Channel): Array<[string, string]> {
   if (ch.presenceId) h.push(['Channel-Presence-ID', ch.presenceId]);
   h.push(['Channel-Call-UUID', ch.vars.get('call_uuid') ?? ch.uuid], ['Answer-State', ch.answerState]);
   if (ch.hangupCause) h.push(['Hangup-Cause', ch.hangupCause]);
-  if (ch.mediaUp) {
+  if (ch.codec) {
+    const { name, rate, bitRate } = ch.codec;
     h.push(
-      ['Channel-Read-Codec-Name', 'PCMU'],
-      ['Channel-Read-Codec-Rate', '8000'],
-      ['Channel-Read-Codec-Bit-Rate', '64000'],
-      ['Channel-Write-Codec-Name', 'PCMU'],
-      ['Channel-Write-Codec-Rate', '8000'],
-      ['Channel-Write-Codec-Bit-Rate', '64000'],
+      ['Channel-Read-Codec-Name', name],
+      ['Channel-Read-Codec-Rate', String(rate)],
+      ['Channel-Read-Codec-Bit-Rate', String(bitRate)],
+      ['Channel-Write-Codec-Name', name],
+      ['Channel-Write-Codec-Rate', String(rate)],
+      ['Channel-Write-Codec-Bit-Rate', String(bitRate)],
     );
   }
   return h;

@@ -75,6 +75,8 @@ export class Channel {
   preAnswered = false;
   ringReady = false;
   mediaUp = false;
+  /** Read/write codec once media is up (PCMU for SIP legs, L16 for loopback/null). */
+  codec?: { name: string; rate: number; bitRate: number };
   hangupCause?: string;
   hangupBy?: 'caller' | 'switch' | 'agent' | 'router';
   /** The bridged partner's uuid while bridged. */

@@ -157,8 +157,6 @@ export class Core extends EventEmitter {
     if (ch.tech === 'sofia' && ch.direction === 'inbound') {
       setMediaVars(ch, this.opts.localIp, true);
       ch.vars.set('endpoint_disposition', 'EARLY MEDIA');
-    } else {
-      ch.mediaUp = ch.tech === 'sofia';
     }
     ch.preAnswered = true;
     ch.answerState = 'early';
@@ -170,6 +168,10 @@ export class Core extends EventEmitter {
   /** CHANNEL_ANSWER (switch_channel_perform_mark_answered); inbound sofia legs pass through early media first. */
   answer(ch: Channel): void {
     if (ch.answered || !ch.up) return;
+    // mod_loopback: answering the B side answers the originating A side first.
+    const peer =
+      ch.tech === 'loopback' ? this.channels.get(ch.vars.get('other_loopback_leg_uuid') ?? '') : undefined;
+    if (peer && ch.vars.get('loopback_leg') === 'B' && !peer.answered) this.answer(peer);
     if (ch.tech === 'sofia' && ch.direction === 'inbound') {
       this.preAnswer(ch);
       setLocalSdp(ch, this.opts.localIp);
@@ -181,7 +183,9 @@ export class Core extends EventEmitter {
       ch.profile.times.progressMedia = ch.profile.times.answered;
     }
     this.fireChannel(ch, 'CHANNEL_ANSWER');
-    if (ch.tech === 'sofia' && ch.direction === 'inbound') ch.vars.set('endpoint_disposition', 'ANSWER');
+    if (ch.direction === 'inbound' && (ch.tech === 'sofia' || ch.tech === 'loopback')) {
+      ch.vars.set('endpoint_disposition', 'ANSWER');
+    }
     this.setCallState(ch, 'ACTIVE');
     this.emit('channel:answered', ch);
   }
@@ -201,6 +205,13 @@ export class Core extends EventEmitter {
     this.fireChannel(ch, 'CHANNEL_HANGUP');
     if (ch.tech === 'sofia') {
       if (remote) ch.vars.set('sip_hangup_disposition', 'recv_bye');
+    }
+    if (ch.tech === 'loopback') {
+      const peer = this.channels.get(ch.vars.get('other_loopback_leg_uuid') ?? '');
+      if (peer?.up)
+        setImmediate(() =>
+          this.hangup(peer, cause === 'ORIGINATOR_CANCEL' ? cause : 'NORMAL_CLEARING', 'switch'),
+        );
     }
     this.dtmfHandlers.delete(ch.uuid);
     this.emit('channel:hangup', ch);
@@ -322,20 +333,10 @@ export class Core extends EventEmitter {
         x.vars.set('transfer_history', src);
         x.vars.set('transfer_source', src);
       }
-      // The B-leg shows its callee as caller and its old caller id as callee (switch_channel_flip_cid).
-      otherView = {
-        ...b.profile,
-        callerIdName: b.profile.calleeIdName,
-        callerIdNumber: b.profile.calleeIdNumber,
-        calleeIdName: undefined,
-        calleeIdNumber: b.profile.callerIdNumber,
-        logicalDirection: 'inbound',
-        transferSource: undefined,
-      };
-      a.profile.calleeIdName = b.profile.callerIdName;
-      a.profile.calleeIdNumber = b.profile.callerIdNumber;
-      b.profile.calleeIdName = undefined;
-      b.profile.calleeIdNumber = b.profile.callerIdNumber;
+      // The B-leg's caller id was flipped when its originate completed; now it takes the A-leg's.
+      otherView = { ...b.profile, logicalDirection: 'inbound', transferSource: undefined };
+      a.profile.calleeIdName = b.profile.calleeIdName;
+      a.profile.calleeIdNumber = b.profile.calleeIdNumber;
       b.profile.callerIdName = a.profile.callerIdName;
       b.profile.callerIdNumber = a.profile.callerIdNumber;
       b.vars.set('call_uuid', a.uuid);
@@ -417,6 +418,22 @@ export class Core extends EventEmitter {
       if (exact) return exact;
     }
     return this.agents.get(user);
+  }
+
+  /**
+   * After an API originate succeeds the new leg's caller id is flipped (switch_ivr_originate ->
+   * switch_channel_flip_cid): the callee becomes the caller, the old caller id the callee.
+   */
+  flipCid(ch: Channel): void {
+    const p = ch.profile;
+    ch.vars.set('endpoint_disposition', 'ANSWER');
+    ch.vars.set('pre_transfer_caller_id_number', p.callerIdNumber);
+    ch.vars.set('channel_cid_flipped', 'yes');
+    const [name, num] = [p.callerIdName, p.callerIdNumber];
+    p.callerIdName = p.calleeIdName;
+    p.callerIdNumber = p.calleeIdNumber;
+    p.calleeIdName = name;
+    p.calleeIdNumber = num;
   }
 
   /** switch_channel_expand_variables: ${var} from the channel, $${var} from the switch globals. */

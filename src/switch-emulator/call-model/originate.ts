@@ -1,8 +1,8 @@
 // Outbound legs: dial-string parsing (switch_ivr_originate.c syntax) and scripted far ends standing in for
 // SIP user agents (agents' phones) so that bridge/originate see answers, ringing, busy and timeouts.
+import { randomUUID } from 'node:crypto';
 import type { Channel } from './channel.ts';
 import type { Core } from './core.ts';
-import { nowUsec } from './event.ts';
 import type { Interrupt } from './interrupt.ts';
 import {
   setOutboundAnswerVars,
@@ -150,7 +150,7 @@ export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutc
   if (ep.tech === 'error') return { ok: false, cause: ep.user.toUpperCase() || 'NORMAL_CLEARING' };
   if (ep.tech === 'unknown' || !ep.user) return { ok: false, cause: 'CHAN_NOT_IMPLEMENTED' };
   if (ep.tech === 'null') return originateNull(core, req, ep);
-  if (ep.tech === 'loopback') return { ok: false, cause: 'CHAN_NOT_IMPLEMENTED' };
+  if (ep.tech === 'loopback') return originateLoopback(core, req, ep);
 
   const script = ep.tech === 'sofia' ? core.agentFor(ep.user, ep.host, ep.port) : core.agentFor(ep.user);
   const behaviour = script?.behaviour ?? (script ? 'answer' : undefined);
@@ -320,7 +320,16 @@ function scheduleAgentHangup(core: Core, leg: Channel, talkMs: number): void {
   core.on('channel:hangup', offAfterHangup);
 }
 
-/** null/<x>: the null endpoint answers at once and plays silence. */
+const L16 = { name: 'L16', rate: 8000, bitRate: 128000 };
+
+function setCodecVars(ch: Channel): void {
+  ch.vars.set('read_codec', 'L16');
+  ch.vars.set('read_rate', '8000');
+  ch.vars.set('write_codec', 'L16');
+  ch.vars.set('write_rate', '8000');
+}
+
+/** null/<x> (mod_loopback's null endpoint): answers at once, L16 media, no far end. */
 async function originateNull(core: Core, req: LegRequest, ep: ParsedEndpoint): Promise<LegOutcome> {
   const vars = req.target.vars;
   const cid = vars.origination_caller_id_number ?? '0000000000';
@@ -338,23 +347,140 @@ async function originateNull(core: Core, req: LegRequest, ep: ParsedEndpoint): P
       calleeIdNumber: ep.user,
       ani: cid,
       destinationNumber: ep.user,
-      source: 'src/switch_ivr_originate.c',
+      source: 'mod_loopback',
       context: 'default',
     },
     setVars: (ch) => {
+      ch.codec = L16;
+      ch.mediaUp = true;
       ch.vars.set('direction', 'outbound');
       ch.vars.set('is_outbound', 'true');
       ch.vars.set('uuid', ch.uuid);
       ch.vars.set('call_uuid', ch.uuid);
       ch.vars.set('session_id', String(core.nextSessionId()));
+      setCodecVars(ch);
+      ch.vars.set('channel_name', ch.name);
       for (const [k, v] of Object.entries(vars)) ch.vars.set(k, v);
+      ch.vars.set('originate_early_media', 'true');
+      ch.vars.set('originate_endpoint', 'null');
     },
   });
   core.setRunningState(leg, 'CS_ROUTING');
   core.setRunningState(leg, 'CS_CONSUME_MEDIA');
-  leg.profile.times.progress = nowUsec();
   core.answer(leg);
   return { ok: true, leg };
+}
+
+/**
+ * loopback/<exten>[/<context>] (mod_loopback): an outbound A side we return, and an inbound B side that runs
+ * the dialplan; answering B answers A.
+ */
+async function originateLoopback(core: Core, req: LegRequest, ep: ParsedEndpoint): Promise<LegOutcome> {
+  const vars = req.target.vars;
+  const cid = vars.origination_caller_id_number ?? '0000000000';
+  const context = ep.host || 'default';
+  const aUuid = vars.origination_uuid ?? randomUUID();
+  const bUuid = randomUUID();
+  const profile = (direction: 'inbound' | 'outbound') => ({
+    direction,
+    logicalDirection: direction,
+    dialplan: 'xml',
+    callerIdNumber: cid,
+    origCallerIdNumber: cid,
+    calleeIdName: 'Outbound Call',
+    calleeIdNumber: context,
+    ani: cid,
+    destinationNumber: ep.user,
+    source: 'mod_loopback',
+    context,
+  });
+  const a = core.createChannel({
+    uuid: aUuid,
+    name: `loopback/${ep.user}-a`,
+    direction: 'outbound',
+    tech: 'loopback',
+    profile: profile('outbound'),
+    setVars: (ch) => {
+      ch.codec = L16;
+      ch.mediaUp = true;
+      ch.vars.set('direction', 'outbound');
+      ch.vars.set('is_outbound', 'true');
+      ch.vars.set('session_id', String(core.nextSessionId()));
+      setCodecVars(ch);
+      ch.vars.set('channel_name', ch.name);
+      ch.vars.set('uuid', ch.uuid);
+      ch.vars.set('call_uuid', ch.uuid);
+      for (const [k, v] of Object.entries(vars)) ch.vars.set(k, v);
+      ch.vars.set('originate_early_media', 'true');
+      ch.vars.set('originate_endpoint', 'loopback');
+      ch.vars.set('other_loopback_leg_uuid', bUuid);
+      ch.vars.set('loopback_leg', 'A');
+      ch.cdrSipVars.push(['is_loopback', '1']);
+    },
+  });
+  const b = core.createChannel({
+    uuid: bUuid,
+    name: `loopback/${ep.user}-b`,
+    direction: 'inbound',
+    tech: 'loopback',
+    hitDialplan: true,
+    profile: profile('inbound'),
+    setVars: (ch) => {
+      ch.codec = L16;
+      ch.mediaUp = true;
+      ch.vars.set('direction', 'inbound');
+      ch.vars.set('uuid', ch.uuid);
+      ch.vars.set('call_uuid', ch.uuid);
+      ch.vars.set('session_id', String(core.nextSessionId()));
+      ch.vars.set('channel_name', ch.name);
+      setCodecVars(ch);
+      for (const [k, v] of Object.entries(vars)) ch.vars.set(k, v);
+      ch.vars.set('other_loopback_leg_uuid', aUuid);
+      ch.vars.set('loopback_leg', 'B');
+      ch.cdrSipVars.push(['is_loopback', '1']);
+    },
+  });
+  core.setRunningState(a, 'CS_ROUTING');
+  core.setRunningState(a, 'CS_CONSUME_MEDIA');
+  const answered = new Promise<boolean>((resolve) => {
+    const onAnswer = (ch: Channel): void => {
+      if (ch === a) done(true);
+    };
+    const onHangup = (ch: Channel): void => {
+      if (ch === a || ch === b) done(false);
+    };
+    const timer = setTimeout(() => done(false), req.timeoutSec * 1000);
+    function done(ok: boolean): void {
+      clearTimeout(timer);
+      core.off('channel:answered', onAnswer);
+      core.off('channel:hangup', onHangup);
+      resolve(ok);
+    }
+    core.on('channel:answered', onAnswer);
+    core.on('channel:hangup', onHangup);
+  });
+  setImmediate(() => {
+    if (!b.up) return;
+    core.setCallState(b, 'RINGING');
+    core.setRunningState(b, 'CS_ROUTING');
+    const variables = b.vars.toObject();
+    const before = { ...variables };
+    const actions = core.opts.dialplan({
+      destination: ep.user,
+      callerIdNumber: cid,
+      callerIdName: '',
+      context,
+      variables,
+    });
+    for (const [k, v] of Object.entries(variables)) if (before[k] !== v) b.vars.set(k, v);
+    if (!actions.length) return core.hangup(b, 'NO_ROUTE_DESTINATION', 'switch');
+    b.state = 'CS_EXECUTE';
+    core.setRunningState(b, 'CS_EXECUTE');
+    void core.session(b).runExtension(actions);
+  });
+  if (await answered) return { ok: true, leg: a };
+  if (a.up) core.hangup(a, 'NO_ANSWER', 'switch');
+  return { ok: false, cause: b.hangupCause ?? a.hangupCause ?? 'NO_ANSWER', leg: a };
 }
 
 /** DIALSTATUS as switch_ivr_originate derives it from the failure cause. */

@@ -145,6 +145,7 @@ export function setMediaVars(ch: Channel, localIp: string, inbound: boolean): vo
   v.set('remote_media_ip', v.get('sip_network_ip') ?? localIp);
   v.set('remote_media_port', String(remotePort));
   ch.mediaUp = true;
+  ch.codec = { name: 'PCMU', rate: 8000, bitRate: 64000 };
 }
 
 export function setLocalSdp(ch: Channel, localIp: string): void {
@@ -308,8 +309,11 @@ export function setCdrVars(ch: Channel, endUs: number): void {
     v.set('last_app', ch.lastApp);
     if (ch.lastArg) v.set('last_arg', ch.lastArg);
   }
-  const name = ch.profile.callerIdName ?? '';
-  v.set('caller_id', `"${name}" <${ch.profile.callerIdNumber ?? ''}>`);
+  const name = ch.profile.callerIdName;
+  v.set(
+    'caller_id',
+    name ? `"${name}" <${ch.profile.callerIdNumber ?? ''}>` : (ch.profile.callerIdNumber ?? ''),
+  );
   const since = (us: number): number => (us ? Math.max(0, endUs - us) : 0);
   const diff = (a: number, b: number): number => (a && b ? Math.max(0, a - b) : 0);
   const dur = endUs - t.created;
@@ -332,7 +336,7 @@ export function setCdrVars(ch: Channel, endUs: number): void {
   put('msec', (us) => Math.round(us / 1e3));
   put('usec', (us) => us);
   for (const [k, val] of ch.cdrSipVars) v.set(k, val);
-  if (ch.mediaUp) setRtpStats(ch, bill);
+  if (ch.mediaUp && ch.tech === 'sofia') setRtpStats(ch, bill);
 }
 
 const TOTAL_NAME: Record<string, string> = { sec: 'duration', msec: 'mduration', usec: 'uduration' };
