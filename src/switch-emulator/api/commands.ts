@@ -36,19 +36,53 @@ const status: ApiFn = async (core) => {
   );
 };
 
+/** Split "originate" arguments: the dial string (a {..} prefix may hold spaces), then the rest. */
+function splitOriginate(args: string): { dial: string; rest: string } {
+  const s = args.trim();
+  let i = 0;
+  if (s.startsWith('{') || s.startsWith('<')) {
+    const close = s.indexOf(s[0] === '{' ? '}' : '>');
+    i = close < 0 ? s.length : close + 1;
+  }
+  const sp = s.indexOf(' ', i);
+  return sp < 0 ? { dial: s, rest: '' } : { dial: s.slice(0, sp), rest: s.slice(sp + 1).trim() };
+}
+
+/** "&app(args)" (args may contain spaces and parentheses) or "&app args"; otherwise an extension. */
+function parseOriginateTarget(rest: string): {
+  app?: { name: string; data: string };
+  exten?: string;
+  more: string[];
+} {
+  if (rest.startsWith('&')) {
+    const m = /^&([\w-]+)(?:\((.*)\))?(?:\s+(.*))?$/s.exec(rest);
+    if (m) {
+      const more = (m[3] ?? '').split(/\s+/).filter(Boolean);
+      if (m[2] !== undefined) return { app: { name: m[1] as string, data: m[2] }, more };
+      return { app: { name: m[1] as string, data: '' }, more };
+    }
+  }
+  const words = rest.split(/\s+/).filter(Boolean);
+  return { exten: words[0], more: words.slice(1) };
+}
+
 /** originate <dial string> <&app(args) | extension> [dialplan] [context] [cid_name] [cid_num] [timeout] */
 const originate: ApiFn = async (core, args) => {
-  const m = /^\s*(\{[^}]*\}\S*|\S+)\s*(.*)$/.exec(args);
-  if (!m || !m[1]) return '-ERR INVALID_URL\n';
-  const dial = m[1];
-  const rest = (m[2] ?? '').trim().split(/\s+/).filter(Boolean);
-  const target = rest[0] ?? '';
-  if (!target)
+  const { dial, rest } = splitOriginate(args);
+  if (!dial || !rest) {
     return '-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n';
+  }
+  const target = parseOriginateTarget(rest);
   const groups = parseDialString(dial);
-  const timeoutArg = Number(rest[5]);
+  // Positional options after the target: [dialplan] [context] [cid_name] [cid_num] [timeout_sec].
+  const [, context = 'default', cidName, cidNum, timeoutText] = target.more;
+  const timeoutArg = Number(timeoutText);
   let outcome: Awaited<ReturnType<typeof originateGroup>> = { ok: false, cause: 'INVALID_NUMBER_FORMAT' };
   for (const group of groups) {
+    for (const t of group) {
+      if (cidName && !t.vars.origination_caller_id_name) t.vars.origination_caller_id_name = cidName;
+      if (cidNum && !t.vars.origination_caller_id_number) t.vars.origination_caller_id_number = cidNum;
+    }
     const timeoutSec =
       Number(group[0]?.vars.originate_timeout) ||
       (Number.isFinite(timeoutArg) && timeoutArg > 0 ? timeoutArg : 60);
@@ -58,23 +92,15 @@ const originate: ApiFn = async (core, args) => {
   if (!outcome.ok) return `-ERR ${outcome.cause}\n`;
   const leg = outcome.leg;
   core.flipCid(leg);
-  let actions: Array<{ app: string; data: string }>;
-  if (target.startsWith('&')) {
-    const am = /^&([\w-]+)(?:\((.*)\))?$/.exec(target + (target.includes('(') ? '' : ''));
-    const full =
-      target.includes('(') && !target.endsWith(')') ? `${target} ${rest.slice(1).join(' ')}` : target;
-    const fm = /^&([\w-]+)(?:\((.*)\))?$/.exec(full) ?? am;
-    actions = [{ app: fm?.[1] ?? 'park', data: fm?.[2] ?? '' }];
-  } else {
-    const context = rest[2] ?? 'default';
-    actions = core.opts.dialplan({
-      destination: target,
-      callerIdNumber: leg.profile.callerIdNumber ?? '0000000000',
-      callerIdName: leg.profile.callerIdName ?? '',
-      context,
-      variables: leg.vars.toObject(),
-    });
-  }
+  const actions = target.app
+    ? [{ app: target.app.name, data: target.app.data }]
+    : core.opts.dialplan({
+        destination: target.exten ?? '',
+        callerIdNumber: leg.profile.callerIdNumber ?? '0000000000',
+        callerIdName: leg.profile.callerIdName ?? '',
+        context,
+        variables: leg.vars.toObject(),
+      });
   // mod_loopback's legs (loopback, null) are routed like any channel (CF_DIALPLAN); an originated SIP leg is not.
   if (leg.tech !== 'sofia') leg.hitDialplan = true;
   leg.state = 'CS_EXECUTE';

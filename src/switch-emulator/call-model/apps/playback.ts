@@ -29,28 +29,23 @@ function setPlaybackVars(ctx: AppContext, playedMs: number): void {
   v.set('playback_samples', String(samples));
 }
 
+// Digits during playback are eaten (mod_dptools' on_dtmf); one listed in playback_terminators ends it.
 const playback: AppFn = async (ctx, data) => {
   const { core, channel: ch } = ctx;
   const terminators = ch.vars.get('playback_terminators') ?? '';
-  const feed = new DigitFeed(core, ch);
-  // Digits during playback are eaten; a terminator digit ends it (playback_terminators).
   let terminated = false;
-  const stopOnTerminator = new Promise<void>((resolve) => {
+  const stopOnTerminator = new Promise<'term'>((resolve) => {
     core.setDtmfHandler(ch, (d) => {
       if (terminators !== 'none' && terminators.includes(d)) {
         ch.vars.set('playback_terminator_used', d);
         terminated = true;
-        resolve();
+        resolve('term');
       }
     });
   });
-  void feed;
   const total = sourceDurationMs(data, core.opts.fileDurationMs);
   const started = Date.now();
-  const r = await Promise.race([
-    ctx.wait(Number.isFinite(total) ? total : -1),
-    stopOnTerminator.then(() => 'term' as const),
-  ]);
+  const r = await Promise.race([ctx.wait(Number.isFinite(total) ? total : -1), stopOnTerminator]);
   core.setDtmfHandler(ch, undefined);
   const played = Math.round(Math.min(Date.now() - started, Number.isFinite(total) ? total : Infinity));
   setPlaybackVars(ctx, Math.max(0, played));
