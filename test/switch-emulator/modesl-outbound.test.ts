@@ -99,6 +99,22 @@ describe('modesl outbound server (the router) against the emulator', () => {
     }
   });
 
+  it('bgapi on the outbound socket: BACKGROUND_JOB passes the myevents filter (Job-Owner-UUID)', async () => {
+    let body: string | undefined;
+    let owner: string | null = null;
+    const e = await setup(async (conn) => {
+      const uuid = conn.getInfo().getHeader('Unique-ID') as string;
+      const job = await new Promise<import('modesl').Event>((r) => conn.bgapi('uuid_exists', uuid, r));
+      body = job.getBody();
+      owner = job.getHeader('Job-Owner-UUID');
+      await exec(conn, 'hangup');
+    });
+    const call = e.placeCall({ destination: '12345', callerIdNumber: '13800000010' });
+    await call.ended;
+    expect(body).toBe('true');
+    expect(owner).toBe(call.uuid);
+  });
+
   it('caller abandons during playback: HANGUP before the interrupted playback completes', async () => {
     let events: Array<{ name: string }> = [];
     let response: string | null = null;

@@ -92,7 +92,10 @@ const bridge: AppFn = async (ctx, data) => {
   v.set('originate_causes', causes.join('|'));
   if (!a.answered) core.answer(a);
   core.linkBridge(a, b);
+  // The bridge loop reads the A-leg's digits (DTMF events fire) and passes them on.
+  core.setDtmfHandler(a, () => undefined);
   await waitBridgeEnd(core, a, b, ctx.interrupt);
+  core.setDtmfHandler(a, undefined);
   if (!a.up && b.up) core.hangup(b, 'NORMAL_CLEARING', 'switch');
   core.unlinkBridge(a, b);
   if (b.up) core.hangup(b, 'NORMAL_CLEARING', 'switch');
