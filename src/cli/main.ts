@@ -4,9 +4,20 @@ import { configCommand } from './commands/config-check.ts';
 import { healthCommand } from './commands/health.ts';
 import { ivrCommand } from './commands/ivr.ts';
 import { linesCommand, routeCommand } from './commands/lines.ts';
+import { forecastCommand } from './commands/forecast.ts';
+import { historyCommand } from './commands/history.ts';
 import { staffCommand } from './commands/staff.ts';
 
-export const COMMANDS: Command[] = [linesCommand, routeCommand, healthCommand, configCommand, ivrCommand, staffCommand];
+export const COMMANDS: Command[] = [
+  linesCommand,
+  routeCommand,
+  healthCommand,
+  configCommand,
+  ivrCommand,
+  historyCommand,
+  forecastCommand,
+  staffCommand,
+];
 
 export async function runCli(argv: string[], env = process.env): Promise<number> {
   const out = (t: string) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
