@@ -2,7 +2,9 @@
 // decision code (number plan, ACD policy) and owns their start and stop.
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { AcdConfigStore } from './acd/config-store.ts';
 import { Dispatcher } from './acd/dispatcher.ts';
+import { CallbackPlacer } from './calls/callback-placer.ts';
 import { AcdStore } from './acd/store.ts';
 import { CallSession } from './calls/call-session.ts';
 import type { Config } from './config/env.ts';
@@ -22,6 +24,7 @@ export interface RouterParts {
   config: Config;
   redis: Redis;
   acd: AcdStore;
+  acdConfig: AcdConfigStore;
   records: CallRecordStore;
   numberPlan: NumberPlanStore;
   hub: ScreenPopHub;
@@ -36,6 +39,7 @@ export interface RouterParts {
 export class HotlineRouter {
   readonly parts: RouterParts;
   readonly dispatcher: Dispatcher;
+  readonly callbacks: CallbackPlacer;
   private readonly sub: Redis;
   private http: FastifyInstance | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
@@ -52,9 +56,9 @@ export class HotlineRouter {
     const acd = new AcdStore(redis, keys);
     const numberPlan = new NumberPlanStore(redis, keys, config.defaultLine);
     const sessions = new Map<string, CallSession>();
-    const requestDispatch = (skill: string) => {
-      void (skill === '*' ? this.dispatcher.runAll() : this.dispatcher.run(skill));
-    };
+    const acdConfig = new AcdConfigStore(redis, keys);
+    // Any event that may let a call meet an agent asks for a decision round; rounds coalesce.
+    const requestDispatch = (_skill?: string) => this.dispatcher.request();
     const hub = new ScreenPopHub(
       redis,
       this.sub,
@@ -68,6 +72,7 @@ export class HotlineRouter {
       config,
       redis,
       acd,
+      acdConfig,
       records: new CallRecordStore(redis, keys),
       numberPlan,
       hub,
@@ -81,15 +86,34 @@ export class HotlineRouter {
       eslPort: () => this.eslPort,
       requestDispatch,
     };
+    this.callbacks = new CallbackPlacer({
+      config,
+      acd,
+      acdConfig,
+      records: this.parts.records,
+      hub,
+      link: this.parts.fsLink,
+      requestDispatch: () => requestDispatch(),
+      log: log.child({ component: 'callback' }),
+    });
     this.dispatcher = new Dispatcher(
       acd,
+      acdConfig,
       redis,
       this.sub,
       keys,
       config.instanceId,
       config.reservationTtlS,
-      async () => [...new Set((await numberPlan.lines()).map((l) => l.skill))],
-      (callId, agentId) => this.onOffer(callId, agentId),
+      {
+        onOffer: (callId, agentId) => this.onOffer(callId, agentId),
+        onFallback: (callId, kind) => {
+          const s = sessions.get(callId);
+          if (s)
+            void s
+              .fallback(kind)
+              .catch((err: Error) => log.warn({ err: err.message, callId }, 'fallback failed'));
+        },
+      },
       log.child({ component: 'acd' }),
     );
     this.parts.outbound.on('channel', (channel) => {
@@ -97,6 +121,7 @@ export class HotlineRouter {
         {
           config,
           acd,
+          acdConfig,
           records: this.parts.records,
           hub,
           plan: () => numberPlan.plan(),
@@ -116,14 +141,18 @@ export class HotlineRouter {
 
   private onOffer(callId: string, agentId: string): void {
     const session = this.parts.sessions.get(callId);
-    if (!session) {
-      // Not ours any more (ended between reservation and delivery): give the agent back.
-      void this.parts.acd.requeue(callId, agentId, 'ready', '');
+    if (session) {
+      session
+        .offer(agentId)
+        .catch((err: Error) => this.log.error({ err: err.message, callId }, 'offer failed'));
       return;
     }
-    session
-      .offer(agentId)
-      .catch((err: Error) => this.log.error({ err: err.message, callId }, 'offer failed'));
+    void (async () => {
+      const call = await this.parts.acd.getCall(callId);
+      if (call?.mode === 'callback' && call.owner === '*') return this.callbacks.place(call, agentId);
+      // Not ours any more (ended between reservation and delivery): give the agent back.
+      await this.parts.acd.release(callId, agentId);
+    })().catch((err: Error) => this.log.error({ err: err.message, callId }, 'offer failed'));
   }
 
   async start(): Promise<void> {
@@ -132,7 +161,13 @@ export class HotlineRouter {
     await this.heartbeat();
     this.aliveTimer = setInterval(() => void this.heartbeat(), 1500);
     await parts.numberPlan.seedDefaults();
-    await parts.ivr.menus.seed(defaultMenus(await parts.numberPlan.lines()));
+    const lines = await parts.numberPlan.lines();
+    await parts.ivr.menus.seed(defaultMenus(lines));
+    await parts.acdConfig.seed(
+      lines.map((l) => l.skill),
+      Object.fromEntries(lines.map((l) => [l.skill, l.name])),
+      config.wrapupS,
+    );
     await parts.hub.start();
     await this.dispatcher.start();
     this.eslPort = await parts.outbound.listen(config.eslListen.host, config.eslListen.port);

@@ -1,28 +1,41 @@
 // Runs the ACD: reads waiting calls and ready agents, lets policy.ts pair them, reserves each pair
-// atomically, and hands the offer to the router instance that owns the caller's channel.
+// atomically, and hands the offer to the router instance that owns the caller's channel. Calls past
+// their queue's maximum wait are sent to its fallback.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
 import type { Keys } from '../redis/keys.ts';
-import { assign } from './policy.ts';
+import type { AcdConfigStore } from './config-store.ts';
+import { assign, overdue } from './policy.ts';
 import type { AcdStore } from './store.ts';
 
-export type OfferHandler = (callId: string, agentId: string) => void;
+export interface DispatchHandlers {
+  /** The agent is reserved for the call; the call's owner rings the agent. */
+  onOffer(callId: string, agentId: string): void;
+  /** The call waited its queue's maximum; its owner plays the fallback (callback offer, message). */
+  onFallback(callId: string, kind: 'callback' | 'message'): void;
+}
+
+type Message =
+  | { type: 'offer'; callId: string; agentId: string }
+  | { type: 'fallback'; callId: string; kind: 'callback' | 'message' };
 
 export class Dispatcher {
-  private readonly running = new Map<string, boolean>();
+  private running = false;
+  private again = false;
   private timer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   offersMade = 0;
+  rounds = 0;
 
   constructor(
     private readonly acd: AcdStore,
+    private readonly config: AcdConfigStore,
     private readonly pub: Redis,
     private readonly sub: Redis,
     private readonly keys: Keys,
     private readonly instanceId: string,
     private readonly reservationTtlS: number,
-    private readonly skills: () => Promise<string[]>,
-    private readonly onOffer: OfferHandler,
+    private readonly handlers: DispatchHandlers,
     private readonly log: Logger,
   ) {}
 
@@ -31,11 +44,10 @@ export class Dispatcher {
     await this.sub.subscribe(mine);
     this.sub.on('message', (channel: string, text: string) => {
       if (channel !== mine) return;
-      const m = JSON.parse(text) as { type: string; callId: string; agentId: string };
-      if (m.type === 'offer') this.onOffer(m.callId, m.agentId);
+      this.deliver(JSON.parse(text) as Message);
     });
-    // A safety net: events trigger dispatch, the tick catches anything an event missed.
-    this.timer = setInterval(() => void this.runAll(), 1000);
+    // Events trigger rounds; the tick catches what an event missed (and overflow times passing).
+    this.timer = setInterval(() => this.request(), 1000);
     this.sweepTimer = setInterval(() => void this.sweep(), 2000);
   }
 
@@ -44,54 +56,88 @@ export class Dispatcher {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
   }
 
-  async runAll(): Promise<void> {
-    for (const s of await this.skills().catch(() => [])) await this.run(s);
-  }
-
-  /** Dispatches one skill's queue; concurrent requests for the same skill coalesce into a rerun. */
-  async run(skill: string): Promise<void> {
-    if (this.running.has(skill)) {
-      this.running.set(skill, true);
+  /** Asks for a round; requests during a round coalesce into one more. */
+  request(): void {
+    if (this.running) {
+      this.again = true;
       return;
     }
-    this.running.set(skill, false);
-    try {
-      do {
-        this.running.set(skill, false);
-        await this.once(skill);
-      } while (this.running.get(skill));
-    } catch (err) {
-      this.log.warn({ skill, err: (err as Error).message }, 'dispatch failed');
-    } finally {
-      this.running.delete(skill);
-    }
+    this.running = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.round();
+        } while (this.again);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'dispatch round failed');
+      } finally {
+        this.running = false;
+      }
+    })();
   }
 
-  private async once(skill: string): Promise<void> {
-    const calls = await this.acd.waiting(skill);
-    if (!calls.length) return;
-    const agents = await this.acd.readyAgents(skill);
-    if (!agents.length) return;
-    for (const a of assign(calls, agents)) {
-      const r = await this.acd.reserve(a.callId, a.agentId, this.reservationTtlS);
+  /** One decision round over every queue. Returns the number of offers made. */
+  async round(now = Date.now()): Promise<number> {
+    this.rounds++;
+    const { queues, settings } = await this.config.load();
+    const calls = await this.acd.waiting(queues.keys());
+    if (!calls.length) return 0;
+    for (const c of overdue(calls, now, queues)) {
+      const fb = queues.get(c.skill)!.fallback;
+      if (fb.kind === 'queue') {
+        if (await this.acd.move(c.id, fb.skill))
+          this.log.info(
+            { callId: c.id, from: c.skill, to: fb.skill },
+            'maximum wait: moved to fallback queue',
+          );
+      } else {
+        const call = await this.acd.getCall(c.id);
+        if (call && call.owner !== '*')
+          await this.send(call.owner, { type: 'fallback', callId: c.id, kind: fb.kind });
+      }
+    }
+    const agents = await this.acd.readyAgents();
+    if (!agents.length) return 0;
+    let made = 0;
+    for (const a of assign(calls, agents, now, queues, settings)) {
+      const r = await this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS);
       if (!r.ok) {
         this.log.debug({ ...a, reason: r.reason }, 'reservation refused');
-        this.running.set(skill, true);
+        if (r.reason !== 'owner-gone') this.again = true;
         continue;
       }
+      made++;
       this.offersMade++;
-      if (r.owner === this.instanceId) this.onOffer(a.callId, a.agentId);
-      else
-        await this.pub.publish(this.keys.instanceChannel(r.owner), JSON.stringify({ type: 'offer', ...a }));
+      // '*' marks a call no channel holds (a callback kept in line): whoever reserved it places it.
+      await this.send(r.owner === '*' ? this.instanceId : r.owner, {
+        type: 'offer',
+        callId: a.callId,
+        agentId: a.agentId,
+      });
     }
+    return made;
+  }
+
+  private async send(owner: string, m: Message): Promise<void> {
+    if (owner === this.instanceId) this.deliver(m);
+    else await this.pub.publish(this.keys.instanceChannel(owner), JSON.stringify(m));
+  }
+
+  private deliver(m: Message): void {
+    if (m.type === 'offer') this.handlers.onOffer(m.callId, m.agentId);
+    else this.handlers.onFallback(m.callId, m.kind);
   }
 
   private async sweep(): Promise<void> {
     try {
-      const freed = await this.acd.sweepExpiredReservations();
-      if (freed.length) this.log.warn({ agents: freed }, 'expired reservations released');
+      const freed = await this.acd.sweep();
+      if (freed.length) {
+        this.log.info({ agents: freed }, 'expired reservations and wrap-ups released');
+        this.request();
+      }
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'reservation sweep failed');
+      this.log.warn({ err: (err as Error).message }, 'sweep failed');
     }
   }
 }

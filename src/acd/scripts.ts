@@ -1,8 +1,9 @@
 // Lua scripts that apply ACD decisions atomically (check-and-set over several keys), so that router
-// instances sharing one Redis never offer one agent two calls or one call to two agents.
-// They validate and apply; choosing is policy.ts's job.
+// instances sharing one Redis never offer one agent two calls or one call to two agents, and never
+// lose a call. They validate and apply; choosing is policy.ts's job.
 
-// Shared helpers prepended to every script. Keys are built from ARGV[1] (the prefix).
+// Shared helpers prepended to every script. Keys are built from ARGV[1] (the prefix); the router
+// runs against one Redis (not a cluster), where this is allowed.
 const LIB = `
 local P = ARGV[1]
 local function hget(k, f) local v = redis.call('HGET', k, f); if v == false then return nil end; return v end
@@ -11,11 +12,18 @@ local function skills_of(agentKey)
   local ok, t = pcall(cjson.decode, s); if not ok or type(t) ~= 'table' then return {} end
   return t
 end
-local function leave_ready(agentId, agentKey)
-  for skill, _ in pairs(skills_of(agentKey)) do redis.call('ZREM', P .. 'ready:' .. skill, agentId) end
+local function set_agent(id, state, now, callId, reason)
+  local ak = P .. 'agent:' .. id
+  redis.call('HSET', ak, 'state', state, 'since', now, 'callId', callId, 'reason', reason)
+  if state == 'ready' then
+    redis.call('HSET', ak, 'idleSince', now)
+    redis.call('ZADD', P .. 'ready', now, id)
+  else
+    redis.call('ZREM', P .. 'ready', id)
+  end
 end
-local function enter_ready(agentId, agentKey, idleSince)
-  for skill, _ in pairs(skills_of(agentKey)) do redis.call('ZADD', P .. 'ready:' .. skill, idleSince, agentId) end
+local function queue_key(ck)
+  return P .. 'queue:' .. hget(ck, 'skill') .. ':' .. (hget(ck, 'priority') or 'normal')
 end
 `;
 
@@ -25,62 +33,97 @@ local id, state, now, reason, callId = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV
 local ak = P .. 'agent:' .. id
 if redis.call('EXISTS', ak) == 0 then return redis.error_reply('unknown-agent') end
 local old = hget(ak, 'state') or 'logged_out'
-leave_ready(id, ak)
-redis.call('HSET', ak, 'state', state, 'since', now, 'reason', reason, 'callId', callId)
-if state == 'ready' then
-  redis.call('HSET', ak, 'idleSince', now)
-  enter_ready(id, ak, now)
-end
+set_agent(id, state, now, callId, reason)
+if state == 'ready' then redis.call('HSET', ak, 'noAnswerStreak', 0) end
 return old
 `;
 
+/** ARGV: prefix, callId, now. Puts a call in its queue (skill and class from its hash). */
+export const ENQUEUE = `${LIB}
+local callId, now = ARGV[2], tonumber(ARGV[3])
+local ck = P .. 'call:' .. callId
+local st = hget(ck, 'state')
+if st == 'ended' or st == 'lost' then return redis.error_reply('call-ended') end
+local queuedAt = tonumber(hget(ck, 'queuedAt') or now)
+redis.call('HSET', ck, 'state', 'queued', 'agent', '')
+redis.call('ZADD', queue_key(ck), queuedAt, callId)
+return 'queued'
+`;
+
 /**
- * ARGV: prefix, callId, agentId, now, ttlS. Checks the call still waits and the agent is still
- * ready with the call's skill, then reserves both. Returns the call's owner instance, or an error
- * naming what changed since the decision was taken.
+ * ARGV: prefix, callId, agentId, via, now, ttlS. Checks the call still waits and the agent is still
+ * ready with the skill it was chosen by, then reserves both. Returns the call's owner instance, or
+ * an error naming what changed since the decision was taken.
  */
 export const RESERVE = `${LIB}
-local callId, agentId, now, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local callId, agentId, via, now, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
-local cstate = hget(ck, 'state')
-if cstate ~= 'queued' then return redis.error_reply('call-not-waiting') end
+if hget(ck, 'state') ~= 'queued' then return redis.error_reply('call-not-waiting') end
 if hget(ak, 'state') ~= 'ready' then return redis.error_reply('agent-not-ready') end
-local skill = hget(ck, 'skill')
-if skills_of(ak)[skill] == nil then return redis.error_reply('agent-lacks-skill') end
-local owner = hget(ck, 'owner')
-if redis.call('EXISTS', P .. 'alive:' .. owner) == 0 then
-  redis.call('ZREM', P .. 'queue:' .. skill, callId)
-  redis.call('HSET', ck, 'state', 'lost')
+if skills_of(ak)[via] == nil then return redis.error_reply('agent-lacks-skill') end
+local owner = hget(ck, 'owner') or ''
+if owner ~= '*' and redis.call('EXISTS', P .. 'alive:' .. owner) == 0 then
   return redis.error_reply('owner-gone')
 end
-redis.call('ZREM', P .. 'queue:' .. skill, callId)
+redis.call('ZREM', queue_key(ck), callId)
 redis.call('HSET', ck, 'state', 'offering', 'agent', agentId)
-leave_ready(agentId, ak)
-redis.call('HSET', ak, 'state', 'reserved', 'since', now, 'callId', callId, 'reason', '')
+set_agent(agentId, 'reserved', now, callId, '')
 redis.call('SET', P .. 'resv:' .. agentId, callId, 'EX', ttl)
 return owner
 `;
 
 /**
- * The offered agent did not take the call. ARGV: prefix, callId, agentId, now, agentState, reason.
- * The call goes back to its own place in the queue (its original score), the agent to agentState.
+ * The offered agent did not take the call. ARGV: prefix, callId, agentId, now, maxNoAnswer.
+ * The call goes back to its own place (its original queue time); the agent to ready, or to not
+ * ready with reason no-answer after maxNoAnswer misses in a row. Returns the agent's new state.
  */
-export const REQUEUE = `${LIB}
-local callId, agentId, now, agentState, reason = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+export const NO_ANSWER = `${LIB}
+local callId, agentId, now, maxMiss = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
 redis.call('DEL', P .. 'resv:' .. agentId)
+local agentState = 'unchanged'
 if hget(ak, 'callId') == callId then
-  leave_ready(agentId, ak)
-  redis.call('HSET', ak, 'state', agentState, 'since', now, 'callId', '', 'reason', reason)
-  if agentState == 'ready' then redis.call('HSET', ak, 'idleSince', now); enter_ready(agentId, ak, now) end
+  local streak = redis.call('HINCRBY', ak, 'noAnswerStreak', 1)
+  if maxMiss > 0 and streak >= maxMiss then agentState = 'not_ready' else agentState = 'ready' end
+  set_agent(agentId, agentState, now, '', (agentState == 'not_ready') and 'no-answer' or '')
 end
-local cstate = hget(ck, 'state')
-if cstate ~= 'offering' then return cstate or 'gone' end
-local tried = cjson.decode(hget(ck, 'tried') or '[]')
-table.insert(tried, agentId)
-redis.call('HSET', ck, 'state', 'queued', 'agent', '', 'tried', cjson.encode(tried))
-redis.call('ZADD', P .. 'queue:' .. hget(ck, 'skill'), tonumber(hget(ck, 'score')), callId)
-return 'queued'
+if hget(ck, 'state') == 'offering' then
+  local tried = cjson.decode(hget(ck, 'tried') or '[]')
+  table.insert(tried, agentId)
+  redis.call('HSET', ck, 'state', 'queued', 'agent', '', 'tried', cjson.encode(tried))
+  redis.call('ZADD', queue_key(ck), tonumber(hget(ck, 'queuedAt')), callId)
+end
+return agentState
+`;
+
+/**
+ * A reservation is given back without the agent being at fault (the call moved on, or its router
+ * never confirmed). ARGV: prefix, callId, agentId, now. The call returns to its place if it was
+ * still being offered and its owner lives; the agent returns to ready.
+ */
+export const RELEASE = `${LIB}
+local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
+redis.call('DEL', P .. 'resv:' .. agentId)
+local st = hget(ak, 'state')
+if hget(ak, 'callId') == callId and (st == 'reserved' or st == 'ringing') then
+  set_agent(agentId, 'ready', now, '', '')
+end
+if hget(ck, 'state') == 'offering' and hget(ck, 'agent') == agentId then
+  redis.call('HSET', ck, 'state', 'queued', 'agent', '')
+  redis.call('ZADD', queue_key(ck), tonumber(hget(ck, 'queuedAt')), callId)
+  return 'requeued'
+end
+return 'released'
+`;
+
+/** The agent's phone rings. ARGV: prefix, callId, agentId, now. */
+export const RINGING = `${LIB}
+local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ak = P .. 'agent:' .. agentId
+if hget(ak, 'callId') ~= callId then return redis.error_reply('not-reserved-for-call') end
+redis.call('HSET', ak, 'state', 'ringing', 'since', now)
+return 'ok'
 `;
 
 /** The agent answered and is bridged. ARGV: prefix, callId, agentId, now. */
@@ -89,35 +132,76 @@ local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
 redis.call('DEL', P .. 'resv:' .. agentId)
 redis.call('HSET', ck, 'state', 'talking', 'agent', agentId, 'answeredAt', now)
-redis.call('HSET', ak, 'state', 'talking', 'since', now, 'callId', callId)
+set_agent(agentId, 'talking', now, callId, '')
+redis.call('HSET', ak, 'noAnswerStreak', 0)
 redis.call('HINCRBY', ak, 'callsToday', 1)
 return 'ok'
 `;
 
 /**
- * The call is over. ARGV: prefix, callId, now, agentNextState. Takes it out of the queue if it was
- * waiting and frees its agent (to wrap-up, or ready when there is none). Returns the call's state
- * before it ended.
+ * The call is over. ARGV: prefix, callId, now, wrapupS. Takes it out of its queue if it was waiting
+ * and frees its agent: to wrap-up after a talk (ready when wrapupS is 0), to ready after a ring.
+ * Returns the call's state before it ended.
  */
 export const FINISH = `${LIB}
-local callId, now, agentNext = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local callId, now, wrapupS = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local ck = P .. 'call:' .. callId
 local cstate = hget(ck, 'state') or 'gone'
-local skill = hget(ck, 'skill')
-if skill then redis.call('ZREM', P .. 'queue:' .. skill, callId) end
+if hget(ck, 'skill') then redis.call('ZREM', queue_key(ck), callId) end
 local agentId = hget(ck, 'agent')
 if agentId and agentId ~= '' then
   local ak = P .. 'agent:' .. agentId
   redis.call('DEL', P .. 'resv:' .. agentId)
   if hget(ak, 'callId') == callId then
-    local next = agentNext
-    if cstate ~= 'talking' then next = 'ready' end
-    leave_ready(agentId, ak)
-    redis.call('HSET', ak, 'state', next, 'since', now, 'callId', (next == 'wrapup') and callId or '', 'reason', '')
-    if next == 'ready' then redis.call('HSET', ak, 'idleSince', now); enter_ready(agentId, ak, now) end
+    if cstate == 'talking' and wrapupS > 0 then
+      set_agent(agentId, 'wrapup', now, callId, '')
+      redis.call('HSET', ak, 'wrapupUntil', now + wrapupS * 1000)
+    else
+      set_agent(agentId, 'ready', now, '', '')
+    end
   end
 end
 redis.call('HSET', ck, 'state', 'ended', 'endedAt', now)
 redis.call('EXPIRE', ck, 86400)
 return cstate
+`;
+
+/** Wrap-up is over (its time ran out or the agent ended it early). ARGV: prefix, agentId, now. */
+export const END_WRAPUP = `${LIB}
+local agentId, now = ARGV[2], tonumber(ARGV[3])
+local ak = P .. 'agent:' .. agentId
+if hget(ak, 'state') ~= 'wrapup' then return redis.error_reply('not-in-wrapup') end
+set_agent(agentId, 'ready', now, '', '')
+return 'ready'
+`;
+
+/**
+ * Moves a waiting call to another queue (a fallback after its maximum wait). ARGV: prefix, callId,
+ * newSkill, now. Its wait in the new queue starts now; firstQueuedAt keeps the whole wait.
+ */
+export const MOVE = `${LIB}
+local callId, skill, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ck = P .. 'call:' .. callId
+if hget(ck, 'state') ~= 'queued' then return redis.error_reply('call-not-waiting') end
+redis.call('ZREM', queue_key(ck), callId)
+redis.call('HSET', ck, 'skill', skill, 'queuedAt', now, 'tried', '[]')
+redis.call('ZADD', queue_key(ck), now, callId)
+return 'moved'
+`;
+
+/**
+ * Takes over a call whose router died (FreeSWITCH handed the caller to another instance).
+ * ARGV: prefix, callId, newOwner, now. Returns the call's state.
+ */
+export const ADOPT = `${LIB}
+local callId, owner, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ck = P .. 'call:' .. callId
+local st = hget(ck, 'state')
+if not st or st == 'ended' then return redis.error_reply('call-ended') end
+local old = hget(ck, 'owner')
+if old ~= owner and old ~= '*' and redis.call('EXISTS', P .. 'alive:' .. old) == 1 then
+  return redis.error_reply('owner-alive')
+end
+redis.call('HSET', ck, 'owner', owner)
+return st
 `;

@@ -2,8 +2,26 @@
 // decisions through the atomic scripts in scripts.ts.
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
-import { CONNECT, FINISH, REQUEUE, RESERVE, SET_AGENT_STATE } from './scripts.ts';
-import type { AgentState, AgentView, PriorityClass, WaitingCall } from './types.ts';
+import {
+  ADOPT,
+  CONNECT,
+  END_WRAPUP,
+  ENQUEUE,
+  FINISH,
+  MOVE,
+  NO_ANSWER,
+  RELEASE,
+  RESERVE,
+  RINGING,
+  SET_AGENT_STATE,
+} from './scripts.ts';
+import {
+  type AgentState,
+  type AgentView,
+  PRIORITY_CLASSES,
+  type PriorityClass,
+  type WaitingCall,
+} from './types.ts';
 
 export interface AgentDefinition {
   id: string;
@@ -29,6 +47,9 @@ export interface CallInfo {
 
 export interface StoredCall extends CallInfo {
   state: string;
+  mode: string;
+  callbackNumber: string;
+  firstQueuedAt: number;
   agent: string;
   queuedAt: number;
   answeredAt?: number;
@@ -74,7 +95,7 @@ export class AcdStore {
       .exec();
     // Re-apply the state so that ready-sets follow changed skills.
     const agent = await this.getAgent(def.id);
-    if (agent?.state === 'ready') await this.setAgentState(def.id, 'ready');
+    if (agent?.state === 'ready') await this.redis.zadd(this.keys.ready(), agent.idleSince, def.id);
   }
 
   async getAgent(id: string): Promise<AgentView | null> {
@@ -102,8 +123,13 @@ export class AcdStore {
     }
   }
 
-  async readyAgents(skill: string, limit = 200): Promise<AgentView[]> {
-    const ids = await this.redis.zrange(this.keys.ready(skill), '0', String(limit - 1));
+  /** Every ready agent (the policy filters by skill). */
+  async readyAgents(limit = 5000): Promise<AgentView[]> {
+    const ids = await this.redis.zrange(this.keys.ready(), '0', String(limit - 1));
+    return this.agentsById(ids);
+  }
+
+  async agentsById(ids: string[]): Promise<AgentView[]> {
     if (!ids.length) return [];
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hgetall(this.keys.agent(id));
@@ -124,24 +150,29 @@ export class AcdStore {
       tried: '[]',
     });
     await this.redis.expire(this.keys.call(call.id), 86400);
+    await this.redis.set(this.keys.callByUuid(call.uuid), call.id, 'EX', 86400);
   }
 
+  async callIdByUuid(uuid: string): Promise<string | null> {
+    return this.redis.get(this.keys.callByUuid(uuid));
+  }
+
+  /** Puts the call in the queue of its skill and class; a call keeps its place if it had one. */
   async enqueue(callId: string, skill: string, ivrPath: string[], priority: PriorityClass): Promise<void> {
     const now = Date.now();
-    // Care callers sort ahead of everyone who arrived in the last 10 minutes; issue 4's ageing policy refines this.
-    const score = now - (priority === 'care' ? 600_000 : 0);
-    await this.redis
-      .multi()
-      .hset(this.keys.call(callId), {
-        state: 'queued',
-        skill,
-        queuedAt: now,
-        score,
-        priority,
-        ivrPath: JSON.stringify(ivrPath),
-      })
-      .zadd(this.keys.queue(skill), score, callId)
-      .exec();
+    await this.redis.hset(this.keys.call(callId), {
+      skill,
+      priority,
+      queuedAt: now,
+      firstQueuedAt: now,
+      ivrPath: JSON.stringify(ivrPath),
+    });
+    await this.run(ENQUEUE, callId, now);
+  }
+
+  /** Re-queues a call at its original place (after its router died, or a callback kept in line). */
+  async requeueAtPlace(callId: string): Promise<void> {
+    await this.run(ENQUEUE, callId, Date.now());
   }
 
   async getCall(id: string): Promise<StoredCall | null> {
@@ -149,14 +180,22 @@ export class AcdStore {
     return h.id ? toCall(h) : null;
   }
 
-  async waiting(skill: string, limit = 50): Promise<WaitingCall[]> {
-    const ids = await this.redis.zrange(this.keys.queue(skill), '0', String(limit - 1));
-    if (!ids.length) return [];
+  /** The first `limit` waiting calls of each class of the given skills, for the policy to rank. */
+  async waiting(skills: Iterable<string>, limit = 50): Promise<WaitingCall[]> {
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hmget(this.keys.call(id), 'id', 'skill', 'priority', 'queuedAt', 'tried');
-    const res = (await pipe.exec()) ?? [];
+    const keys: string[] = [];
+    for (const skill of skills) {
+      for (const cls of PRIORITY_CLASSES) {
+        keys.push(this.keys.queue(skill, cls));
+        pipe.zrange(this.keys.queue(skill, cls), '0', String(limit - 1));
+      }
+    }
+    const ids = ((await pipe.exec()) ?? []).flatMap(([, v]) => v as string[]);
+    if (!ids.length) return [];
+    const p2 = this.redis.pipeline();
+    for (const id of ids) p2.hmget(this.keys.call(id), 'id', 'skill', 'priority', 'queuedAt', 'tried');
     const out: WaitingCall[] = [];
-    for (const [, v] of res) {
+    for (const [, v] of (await p2.exec()) ?? []) {
       const [id, sk, priority, queuedAt, tried] = v as (string | null)[];
       if (!id || !sk) continue;
       out.push({
@@ -171,17 +210,20 @@ export class AcdStore {
   }
 
   async queueLength(skill: string): Promise<number> {
-    return this.redis.zcard(this.keys.queue(skill));
+    const pipe = this.redis.pipeline();
+    for (const cls of PRIORITY_CLASSES) pipe.zcard(this.keys.queue(skill, cls));
+    return ((await pipe.exec()) ?? []).reduce((n, [, v]) => n + Number(v), 0);
   }
 
   /** Returns the owner instance of the call when the reservation holds, or the reason it does not. */
   async reserve(
     callId: string,
     agentId: string,
+    via: string,
     ttlS: number,
   ): Promise<{ ok: true; owner: string } | { ok: false; reason: string }> {
     try {
-      const owner = (await this.run(RESERVE, callId, agentId, Date.now(), ttlS)) as string;
+      const owner = (await this.run(RESERVE, callId, agentId, via, Date.now(), ttlS)) as string;
       return { ok: true, owner };
     } catch (err) {
       return { ok: false, reason: (err as Error).message.replace(/^ERR /, '') };
@@ -192,35 +234,82 @@ export class AcdStore {
     await this.redis.expire(this.keys.reservation(agentId), ttlS);
   }
 
-  async requeue(callId: string, agentId: string, agentState: AgentState, reason: string): Promise<string> {
-    return (await this.run(REQUEUE, callId, agentId, Date.now(), agentState, reason)) as string;
+  /** The agent did not answer: the call keeps its place; returns the agent's new state. */
+  async noAnswer(callId: string, agentId: string, maxNoAnswer: number): Promise<string> {
+    return (await this.run(NO_ANSWER, callId, agentId, Date.now(), maxNoAnswer)) as string;
+  }
+
+  /** Gives a reservation back without blaming the agent. */
+  async release(callId: string, agentId: string): Promise<string> {
+    return (await this.run(RELEASE, callId, agentId, Date.now())) as string;
+  }
+
+  async setRinging(agentId: string, callId: string): Promise<void> {
+    await this.run(RINGING, callId, agentId, Date.now());
   }
 
   async connect(callId: string, agentId: string): Promise<void> {
     await this.run(CONNECT, callId, agentId, Date.now());
   }
 
-  async finish(callId: string, agentNext: 'wrapup' | 'ready'): Promise<string> {
-    return (await this.run(FINISH, callId, Date.now(), agentNext)) as string;
+  async finish(callId: string, wrapupS: number): Promise<string> {
+    return (await this.run(FINISH, callId, Date.now(), wrapupS)) as string;
   }
 
-  async setRinging(agentId: string, callId: string): Promise<void> {
-    await this.redis.hset(this.keys.agent(agentId), { state: 'ringing', since: Date.now(), callId });
+  async endWrapup(agentId: string): Promise<boolean> {
+    try {
+      await this.run(END_WRAPUP, agentId, Date.now());
+      return true;
+    } catch {
+      return false;
+    }
   }
 
-  /** Agents left reserved by a router that never confirmed (it died) go back to ready. */
-  async sweepExpiredReservations(): Promise<string[]> {
+  async move(callId: string, skill: string): Promise<boolean> {
+    try {
+      await this.run(MOVE, callId, skill, Date.now());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async adopt(
+    callId: string,
+    owner: string,
+  ): Promise<{ ok: true; state: string } | { ok: false; reason: string }> {
+    try {
+      return { ok: true, state: (await this.run(ADOPT, callId, owner, Date.now())) as string };
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message.replace(/^ERR /, '') };
+    }
+  }
+
+  /** A callback kept in line: no channel holds the call; the number to call back is kept with it. */
+  async markCallback(callId: string, number: string): Promise<void> {
+    await this.redis.hset(this.keys.call(callId), { mode: 'callback', callbackNumber: number });
+    await this.redis.expire(this.keys.call(callId), 86400);
+  }
+
+  async setOwner(callId: string, owner: string): Promise<void> {
+    await this.redis.hset(this.keys.call(callId), 'owner', owner);
+  }
+
+  /**
+   * Agents left reserved or ringing by a router that never confirmed (it died) go back to ready and
+   * their calls back to their place; wrap-ups whose time ran out end. Returns the agents freed.
+   */
+  async sweep(now = Date.now()): Promise<string[]> {
     const freed: string[] = [];
     for (const a of await this.listAgents()) {
-      if (a.state !== 'reserved' && a.state !== 'ringing') continue;
-      if (await this.redis.exists(this.keys.reservation(a.id))) continue;
-      const call = a.callId ? await this.getCall(a.callId) : null;
-      if (call && call.state === 'offering' && call.agent === a.id) {
-        await this.requeue(call.id, a.id, 'ready', '');
-      } else {
-        await this.setAgentState(a.id, 'ready');
+      if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
+        if (await this.redis.exists(this.keys.reservation(a.id))) continue;
+        await this.release(a.callId, a.id);
+        freed.push(a.id);
+      } else if (a.state === 'wrapup') {
+        const until = Number((await this.redis.hget(this.keys.agent(a.id), 'wrapupUntil')) ?? 0);
+        if (until && until <= now && (await this.endWrapup(a.id))) freed.push(a.id);
       }
-      freed.push(a.id);
     }
     return freed;
   }
@@ -237,6 +326,8 @@ function toAgent(h: Record<string, string>): AgentView {
     callsToday: Number(h.callsToday ?? 0),
     reason: h.reason || undefined,
     callId: h.callId || undefined,
+    noAnswerStreak: Number(h.noAnswerStreak ?? 0),
+    pool: h.pool || undefined,
   };
 }
 
@@ -255,8 +346,11 @@ function toCall(h: Record<string, string>): StoredCall {
     ivrPath: JSON.parse(h.ivrPath ?? '[]') as string[],
     arrivedAt: Number(h.arrivedAt ?? 0),
     state: h.state ?? '',
+    mode: h.mode ?? '',
+    callbackNumber: h.callbackNumber ?? '',
     agent: h.agent ?? '',
     queuedAt: Number(h.queuedAt ?? 0),
+    firstQueuedAt: Number(h.firstQueuedAt ?? h.queuedAt ?? 0),
     answeredAt: h.answeredAt ? Number(h.answeredAt) : undefined,
     tried: JSON.parse(h.tried ?? '[]') as string[],
   };

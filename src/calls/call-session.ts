@@ -1,6 +1,8 @@
 // One caller's journey: number plan -> greeting (0 for a human) -> queue -> agent -> call record.
 // Telephony goes through ChannelControl; decisions come from the number plan and the ACD.
 import { randomUUID } from 'node:crypto';
+import type { AcdConfigStore } from '../acd/config-store.ts';
+import { expectedWaitS, rank } from '../acd/policy.ts';
 import type { AcdStore } from '../acd/store.ts';
 import type { PriorityClass } from '../acd/types.ts';
 import type { Config } from '../config/env.ts';
@@ -17,10 +19,12 @@ import type { Instruction } from '../ivr/runtime.ts';
 import type { MenuDocument } from '../ivr/types.ts';
 import type { ActiveIncident } from '../ivr/engine.ts';
 import { runIvr } from './ivr-runner.ts';
+import { CALLBACK_CONFIRMED, LEAVE_MESSAGE, LONG_WAIT_CALLBACK, positionPrompt } from './queue-prompts.ts';
 
 export interface SessionDeps {
   config: Config;
   acd: AcdStore;
+  acdConfig: AcdConfigStore;
   records: CallRecordStore;
   hub: ScreenPopHub;
   plan: () => Promise<NumberPlan>;
@@ -38,17 +42,17 @@ export interface IvrServices {
   funnel(line: string, path: PathStep[], callerLeft: boolean): Promise<void>;
 }
 
-type Phase = 'ivr' | 'queued' | 'offering' | 'talking' | 'survey' | 'ended';
+type Phase = 'ivr' | 'queued' | 'offering' | 'talking' | 'survey' | 'callback' | 'ended';
 
 export class CallSession {
-  readonly id = randomUUID();
+  id: string = randomUUID();
   phase: Phase = 'ivr';
   private line!: ServiceLine;
   private resolution!: Resolution;
   private caller = '';
   private priority: PriorityClass = 'normal';
   private ivrPath: string[] = [];
-  private readonly arrivedAt = Date.now();
+  private arrivedAt = Date.now();
   private queuedAt = 0;
   private answeredAt = 0;
   private agentId = '';
@@ -59,7 +63,8 @@ export class CallSession {
   private menuVersion = 0;
   private ivr: IvrRun | null = null;
   private survey: SurveyRatings | undefined;
-  private readonly log: Logger;
+  private log: Logger;
+  private offeredCallback = false;
   onEnded: (s: CallSession) => void = () => {};
 
   constructor(
@@ -91,6 +96,7 @@ export class CallSession {
       },
       'call arrived',
     );
+    if (await this.adoptOrphan()) return;
     await deps.acd.createCall({
       id: this.id,
       uuid: channel.uuid,
@@ -150,15 +156,18 @@ export class CallSession {
   /** The dispatcher reserved an agent for this call. */
   async offer(agentId: string): Promise<void> {
     const { deps, channel } = this;
-    if (this.phase !== 'queued') {
-      // The call moved on (hung up, or already offered): give the agent back.
-      await deps.acd.requeue(this.id, agentId, 'ready', '');
+    if (this.phase !== 'queued' || channel.hungUp) {
+      // The call moved on (hung up, or already offered): give the agent back, blameless.
+      await deps.acd.release(this.id, agentId);
+      deps.requestDispatch('*');
       return;
     }
     const agent = await deps.acd.getAgent(agentId);
     if (!agent) return;
     this.phase = 'offering';
     this.agentId = agentId;
+    const { queues, settings } = await deps.acdConfig.load();
+    const ringS = deps.config.ringTimeoutS;
     await deps.acd.setRinging(agentId, this.id);
     const waitS = Math.round((Date.now() - this.queuedAt) / 100) / 10;
     await deps.hub.send(agentId, {
@@ -174,7 +183,7 @@ export class CallSession {
       priority: this.priority,
       waitS,
     });
-    this.log.info({ agentId, waitS }, 'offering call to agent');
+    this.log.info({ agentId, waitS, skill: this.skill }, 'offering call to agent');
     const keepAlive = setInterval(
       () => void deps.acd.extendReservation(agentId, deps.config.reservationTtlS),
       (deps.config.reservationTtlS * 1000) / 3,
@@ -183,7 +192,7 @@ export class CallSession {
     channel.once('bridge', onBridge);
     await channel.breakCurrent();
     const result = await channel.bridge(
-      `{leg_timeout=${deps.config.ringTimeoutS},hotline_call_id=${this.id},origination_caller_id_number=${this.caller},ignore_early_media=true}user/${agent.extension}`,
+      `{leg_timeout=${ringS},hotline_call_id=${this.id},origination_caller_id_number=${this.caller},ignore_early_media=true}user/${agent.extension}`,
     );
     clearInterval(keepAlive);
     channel.off('bridge', onBridge);
@@ -193,18 +202,40 @@ export class CallSession {
         await this.runSurvey();
         if (!channel.hungUp) channel.hangup('NORMAL_CLEARING');
       }
-      return this.finish('answered');
+      return this.finish('answered', queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS);
     }
     if (channel.hungUp) return this.finish('abandoned');
-    this.log.info({ agentId, disposition: result.disposition }, 'agent did not answer, re-offering');
     this.noAnswer.push(agentId);
     this.agentId = '';
-    await deps.hub.send(agentId, { type: 'ended', callId: this.id, outcome: 'missed' });
     this.phase = 'queued';
-    const st = await deps.acd.requeue(this.id, agentId, 'ready', '');
-    if (st !== 'queued') return;
+    const agentState = await deps.acd.noAnswer(this.id, agentId, settings.maxNoAnswer);
+    this.log.info(
+      { agentId, disposition: result.disposition, agentState },
+      'agent did not answer, re-offering',
+    );
+    await deps.hub.send(agentId, { type: 'ended', callId: this.id, outcome: 'missed' });
+    if (agentState === 'not_ready') {
+      await deps.hub.send(agentId, { type: 'state', state: 'not_ready', reason: 'no-answer' });
+    }
+    if (channel.hungUp) return this.finish('abandoned');
     void channel.playback(deps.config.holdMusic);
     deps.requestDispatch(this.skill);
+  }
+
+  /** The call waited its queue's maximum: a callback that keeps its place, or a message. */
+  async fallback(kind: 'callback' | 'message'): Promise<void> {
+    if (this.phase !== 'queued' || this.channel.hungUp) return;
+    if (kind === 'callback') return this.toCallback(LONG_WAIT_CALLBACK);
+    // Out of the queue first, so that no agent is reserved while the caller leaves a message.
+    await this.deps.acd.finish(this.id, 0);
+    this.phase = 'survey';
+    await this.channel.breakCurrent();
+    await this.channel.playback(LEAVE_MESSAGE.file);
+    if (!this.channel.hungUp) {
+      await this.channel.execute('record', `$\{recordings_dir}/hotline-messages/${this.id}.wav 120 200 3`);
+    }
+    if (!this.channel.hungUp) this.channel.hangup('NORMAL_CLEARING');
+    return this.finish('message');
   }
 
   private async onAnswered(agentId: string): Promise<void> {
@@ -225,6 +256,113 @@ export class CallSession {
     if (this.channel.hungUp) return this.finish('abandoned');
     void this.channel.playback(this.deps.config.holdMusic);
     this.deps.requestDispatch(skill);
+    void this.holdLoop().catch((err: Error) =>
+      this.log.warn({ err: err.message }, 'hold announcements stopped'),
+    );
+  }
+
+  /**
+   * While the caller waits: hold music, and at intervals the position and expected wait in Chinese;
+   * when the wait is long, an offer to be called back keeping the place in line (virtual hold).
+   */
+  private async holdLoop(): Promise<void> {
+    const { deps, channel } = this;
+    for (;;) {
+      const { settings } = await deps.acdConfig.load();
+      if (!(await this.waitWhileQueued(settings.announceEveryS * 1000))) return;
+      const { ahead, ewtS } = await this.queuePosition();
+      const offerCallback = !this.offeredCallback && ewtS >= settings.callbackOfferAboveS;
+      const prompt = positionPrompt(ahead, ewtS, offerCallback);
+      await channel.breakCurrent();
+      // An offer may have taken the channel meanwhile; it breaks whatever plays.
+      if (this.phase !== 'queued') return;
+      this.log.debug({ ahead, ewtS, prompt: prompt.text }, 'queue announcement');
+      if (offerCallback) {
+        this.offeredCallback = true;
+        const d = await channel.collectDigits({ prompt: prompt.file, timeoutMs: 4000, validDigits: '0-9*#' });
+        if (this.phase !== 'queued') return;
+        if (d === '1') return this.toCallback(CALLBACK_CONFIRMED);
+      } else {
+        await channel.playback(prompt.file);
+        if (this.phase !== 'queued') return;
+      }
+      void channel.playback(deps.config.holdMusic);
+    }
+  }
+
+  /** Resolves true after `ms` if the caller is still waiting, false as soon as they are not. */
+  private waitWhileQueued(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const end = Date.now() + ms;
+      const tick = () => {
+        if (this.phase !== 'queued' || this.channel.hungUp) return resolve(false);
+        if (Date.now() >= end) return resolve(true);
+        setTimeout(tick, Math.min(250, end - Date.now())).unref();
+      };
+      tick();
+    });
+  }
+
+  private async queuePosition(): Promise<{ ahead: number; ewtS: number }> {
+    const { deps } = this;
+    const { settings } = await deps.acdConfig.load();
+    const waiting = rank(await deps.acd.waiting([this.skill]), Date.now(), settings);
+    const idx = waiting.findIndex((c) => c.id === this.id);
+    const ahead = idx < 0 ? waiting.length : idx;
+    const agents = (await deps.acd.listAgents()).filter(
+      (a) => this.skill in a.skills && a.state !== 'logged_out' && a.state !== 'not_ready',
+    ).length;
+    return { ahead, ewtS: expectedWaitS(ahead + 1, agents, deps.config.defaultAhtS) };
+  }
+
+  /**
+   * Virtual hold: the caller hangs up but keeps the place in line; whichever router reserves an
+   * agent for the call places the callback.
+   */
+  private async toCallback(prompt: { file: string; text: string }): Promise<void> {
+    this.phase = 'callback';
+    await this.deps.acd.setOwner(this.id, '*');
+    await this.deps.acd.markCallback(this.id, this.caller);
+    this.log.info({ skill: this.skill }, 'caller chose a callback; place kept in line');
+    await this.channel.breakCurrent();
+    await this.channel.playback(prompt.file);
+    if (!this.channel.hungUp) this.channel.hangup('NORMAL_CLEARING');
+    this.channel.exit();
+    this.onEnded(this);
+  }
+
+  /**
+   * FreeSWITCH hands a caller to this instance when their router died (socket_resume in the
+   * dialplan). The call keeps its id, its place in line and its IVR path.
+   */
+  private async adoptOrphan(): Promise<boolean> {
+    const { deps, channel } = this;
+    const oldId = await deps.acd.callIdByUuid(channel.uuid);
+    if (!oldId) return false;
+    const adopted = await deps.acd.adopt(oldId, deps.config.instanceId);
+    if (!adopted.ok) return false;
+    const stored = await deps.acd.getCall(oldId);
+    if (!stored) return false;
+    this.id = oldId;
+    this.log = deps.log.child({ callId: this.id, uuid: channel.uuid });
+    this.arrivedAt = stored.arrivedAt;
+    this.skill = stored.skill;
+    this.priority = stored.priority;
+    this.ivrPath = stored.ivrPath;
+    this.queuedAt = stored.queuedAt;
+    this.log.warn({ previousState: adopted.state }, 'adopted a call whose router died');
+    if (adopted.state === 'ivr') return false;
+    if (stored.agent && (adopted.state === 'offering' || adopted.state === 'talking')) {
+      await deps.acd.release(oldId, stored.agent);
+      if (adopted.state === 'talking') await deps.acd.setAgentState(stored.agent, 'ready');
+    }
+    await deps.acd.requeueAtPlace(oldId);
+    this.phase = 'queued';
+    await channel.set('ringback', deps.config.holdMusic);
+    void channel.playback(deps.config.holdMusic);
+    deps.requestDispatch(this.skill);
+    void this.holdLoop().catch(() => undefined);
+    return true;
   }
 
   /** A B2BUA leg from FreeSWITCH to a sub-center or any SIP address. */
@@ -265,23 +403,24 @@ export class CallSession {
   private async onCallerHangup(cause: string): Promise<void> {
     this.log.info({ cause, phase: this.phase }, 'caller channel hung up');
     // While queued nothing else is waiting on the channel, so the hangup itself ends the call.
+    // After a callback was promised, the hangup is expected and the call stays in line.
     if (this.phase === 'queued') await this.finish('abandoned');
   }
 
   private finishing: Promise<void> | null = null;
 
-  private finish(outcome: Outcome): Promise<void> {
-    this.finishing ??= this.doFinish(outcome);
+  private finish(outcome: Outcome, wrapupS = 0): Promise<void> {
+    this.finishing ??= this.doFinish(outcome, wrapupS);
     return this.finishing;
   }
 
-  private async doFinish(outcome: Outcome): Promise<void> {
+  private async doFinish(outcome: Outcome, wrapupS: number): Promise<void> {
     const { deps } = this;
     const answered = outcome === 'answered';
     this.phase = 'ended';
     const endedAt = Date.now();
     try {
-      await deps.acd.finish(this.id, answered ? 'wrapup' : 'ready');
+      await deps.acd.finish(this.id, answered ? wrapupS : 0);
       await deps.records.write({
         id: this.id,
         uuid: this.channel.uuid,
@@ -312,10 +451,7 @@ export class CallSession {
         noAnswerAgents: this.noAnswer,
         instance: deps.config.instanceId,
       });
-      if (this.agentId) {
-        await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
-        if (answered) this.scheduleWrapupEnd(this.agentId);
-      }
+      if (this.agentId) await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
       this.log.info(
         { outcome, agentId: this.agentId || undefined, totalS: (endedAt - this.arrivedAt) / 1000 },
         'call ended',
@@ -326,22 +462,5 @@ export class CallSession {
       this.channel.exit();
       this.onEnded(this);
     }
-  }
-
-  private scheduleWrapupEnd(agentId: string): void {
-    const { deps } = this;
-    const t = setTimeout(async () => {
-      try {
-        const a = await deps.acd.getAgent(agentId);
-        if (a?.state === 'wrapup' && a.callId === this.id) {
-          await deps.acd.setAgentState(agentId, 'ready');
-          await deps.hub.send(agentId, { type: 'state', state: 'ready' });
-          deps.requestDispatch('*');
-        }
-      } catch (err) {
-        deps.log.warn({ agentId, err: (err as Error).message }, 'wrap-up end failed');
-      }
-    }, deps.config.wrapupS * 1000);
-    t.unref();
   }
 }

@@ -17,6 +17,8 @@ export interface Config {
   holdMusic: string;
   reservationTtlS: number;
   wrapupS: number;
+  defaultAhtS: number;
+  callbackDial: string;
   usingDefaultSecrets: boolean;
 }
 
@@ -109,6 +111,10 @@ export function loadConfig(env: Env = process.env): Config {
     holdMusic: r.str('HOTLINE_HOLD_MUSIC', 'local_stream://moh'),
     reservationTtlS: r.int('HOTLINE_RESERVATION_TTL_S', 30, 5, 600),
     wrapupS: r.int('HOTLINE_WRAPUP_S', 5, 0, 600),
+    defaultAhtS: r.int('HOTLINE_DEFAULT_AHT_S', 180, 10, 3600),
+    callbackDial: r.str('HOTLINE_CALLBACK_DIAL', 'sofia/gateway/carrier/{number}', (v) =>
+      v.includes('{number}') ? null : 'must contain {number}, e.g. sofia/gateway/carrier/{number}',
+    ),
     usingDefaultSecrets: false,
   };
   cfg.usingDefaultSecrets = adminToken === DEFAULT_ADMIN_TOKEN || agentTokenSecret === DEFAULT_AGENT_SECRET;

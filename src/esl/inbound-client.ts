@@ -60,6 +60,21 @@ export class FreeSwitchLink extends EventEmitter {
     });
   }
 
+  /** Runs a command as a background job and resolves with its result (the BACKGROUND_JOB body). */
+  bgapi(command: string, timeoutMs = 60_000): Promise<string> {
+    const conn = this.conn;
+    if (!conn || this.state !== 'connected') {
+      return Promise.reject(new Error(`FreeSWITCH not connected (${this.state})`));
+    }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`bgapi ${command.split(' ')[0]} timed out`)), timeoutMs);
+      conn.bgapi(command, (evt: Event) => {
+        clearTimeout(t);
+        resolve(evt.getBody());
+      });
+    });
+  }
+
   private connect(): void {
     this.setState('connecting');
     const conn = inboundConnection(this.opts.host, this.opts.port, this.opts.password, (p) => {

@@ -2,7 +2,8 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 
-export type Outcome = 'answered' | 'abandoned' | 'transferred' | 'ended-in-ivr' | 'failed';
+export type Outcome =
+  'answered' | 'abandoned' | 'transferred' | 'ended-in-ivr' | 'message' | 'callback-failed' | 'failed';
 
 export interface CallRecord {
   id: string;
@@ -31,6 +32,8 @@ export interface CallRecord {
   hangupCause: string;
   /** Agents offered the call who did not answer, in order. */
   noAnswerAgents: string[];
+  /** The caller chose (or was given) a callback that kept their place in line. */
+  callback?: boolean;
   instance: string;
 }
 

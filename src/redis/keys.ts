@@ -5,8 +5,14 @@ export class Keys {
   lines = () => `${this.prefix}lines`;
   agents = () => `${this.prefix}agents`;
   agent = (id: string) => `${this.prefix}agent:${id}`;
-  ready = (skill: string) => `${this.prefix}ready:${skill}`;
-  queue = (skill: string) => `${this.prefix}queue:${skill}`;
+  /** Ready agents, scored by the time they became idle. */
+  ready = () => `${this.prefix}ready`;
+  /** Waiting calls of one skill and priority class, scored by the time they were queued. */
+  queue = (skill: string, cls: string) => `${this.prefix}queue:${skill}:${cls}`;
+  queueConfigs = () => `${this.prefix}queues`;
+  acdSettings = () => `${this.prefix}acd-settings`;
+  callByUuid = (uuid: string) => `${this.prefix}calluuid:${uuid}`;
+  stats = (day: string) => `${this.prefix}stats:${day}`;
   call = (id: string) => `${this.prefix}call:${id}`;
   reservation = (agentId: string) => `${this.prefix}resv:${agentId}`;
   instanceAlive = (id: string) => `${this.prefix}alive:${id}`;

@@ -1,9 +1,10 @@
 // The ACD's Redis scripts against a real Redis: reservations are exclusive, no-answers keep the
-// caller's place, and finished calls free their agent.
+// caller's place, finished calls free their agent, and stale decisions are refused.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assign } from '../../src/acd/policy.ts';
 import { AcdStore, type CallInfo } from '../../src/acd/store.ts';
+import { DEFAULT_SETTINGS, defaultQueue, type QueueConfig } from '../../src/acd/types.ts';
 import { Keys } from '../../src/redis/keys.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 
@@ -11,6 +12,14 @@ const prefix = testPrefix();
 const keys = new Keys(prefix);
 let redis: Redis;
 let acd: AcdStore;
+const queues = new Map<string, QueueConfig>([
+  ['hrss', defaultQueue('hrss')],
+  ['general', defaultQueue('general')],
+]);
+const pairs = async (skill = 'hrss') =>
+  assign(await acd.waiting([skill]), await acd.readyAgents(), Date.now(), queues, DEFAULT_SETTINGS).map(
+    ({ callId, agentId }) => ({ callId, agentId }),
+  );
 
 function call(id: string, skill = 'hrss'): CallInfo {
   return {
@@ -27,6 +36,12 @@ function call(id: string, skill = 'hrss'): CallInfo {
     ivrPath: [],
     arrivedAt: Date.now(),
   };
+}
+
+async function arrive(id: string, skill = 'hrss') {
+  await acd.createCall(call(id, skill));
+  await acd.enqueue(id, skill, [], 'normal');
+  await new Promise((r) => setTimeout(r, 3));
 }
 
 beforeAll(async () => {
@@ -49,75 +64,96 @@ describe('ACD store', () => {
     await new Promise((r) => setTimeout(r, 5));
     await acd.setAgentState('a1', 'ready');
     await acd.setAgentState('a3', 'ready');
-    await acd.createCall(call('c1'));
-    await acd.enqueue('c1', 'hrss', [], 'normal');
-    await acd.createCall(call('c2'));
-    await acd.enqueue('c2', 'hrss', [], 'normal');
-
-    const pairs = assign(await acd.waiting('hrss'), await acd.readyAgents('hrss'));
-    expect(pairs).toEqual([
+    await arrive('c1');
+    await arrive('c2');
+    expect(await pairs()).toEqual([
       { callId: 'c1', agentId: 'a2' },
       { callId: 'c2', agentId: 'a1' },
     ]);
-    expect(await acd.reserve('c1', 'a2', 30)).toEqual({ ok: true, owner: 'inst-a' });
+    expect(await acd.reserve('c1', 'a2', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a' });
     // A second decision taken on stale data is refused, not applied twice.
-    expect(await acd.reserve('c1', 'a1', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
-    expect(await acd.reserve('c2', 'a2', 30)).toEqual({ ok: false, reason: 'agent-not-ready' });
-    expect(await acd.reserve('c2', 'a3', 30)).toEqual({ ok: false, reason: 'agent-lacks-skill' });
-    expect((await acd.readyAgents('hrss')).map((a) => a.id)).toEqual(['a1']);
-    expect((await acd.readyAgents('general')).map((a) => a.id)).toEqual(['a1', 'a3']);
+    expect(await acd.reserve('c1', 'a1', 'hrss', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
+    expect(await acd.reserve('c2', 'a2', 'hrss', 30)).toEqual({ ok: false, reason: 'agent-not-ready' });
+    expect(await acd.reserve('c2', 'a3', 'hrss', 30)).toEqual({ ok: false, reason: 'agent-lacks-skill' });
+    expect((await acd.readyAgents()).map((a) => a.id).sort()).toEqual(['a1', 'a3']);
   });
 
   it('puts a call back in its own place after a no-answer and skips the agent who missed it', async () => {
-    const before = await redis.zscore(keys.queue('hrss'), 'c2');
-    await acd.createCall(call('c3'));
-    await acd.enqueue('c3', 'hrss', [], 'normal');
-    expect(await acd.requeue('c1', 'a2', 'ready', '')).toBe('queued');
-    const order = (await acd.waiting('hrss')).map((c) => c.id);
-    expect(order).toEqual(['c1', 'c2', 'c3']);
-    expect(before).not.toBeNull();
-    const waiting = await acd.waiting('hrss');
+    await arrive('c3');
+    expect(await acd.noAnswer('c1', 'a2', 3)).toBe('ready');
+    const waiting = await acd.waiting(['hrss']);
+    expect(waiting.map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
     expect(waiting[0]!.tried).toEqual(['a2']);
-    // a2 is now ready again but must not get c1 back; c1 goes to a1, c2 to a2.
-    expect(assign(waiting, await acd.readyAgents('hrss'))).toEqual([
+    expect((await acd.getAgent('a2'))!.noAnswerStreak).toBe(1);
+    // a2 is ready again but must not get c1 back; c1 goes to a1, c2 to a2.
+    expect(await pairs()).toEqual([
       { callId: 'c1', agentId: 'a1' },
       { callId: 'c2', agentId: 'a2' },
     ]);
   });
 
-  it('frees the agent when a call ends, to wrap-up after a talk and to ready after a ring', async () => {
-    expect((await acd.reserve('c1', 'a1', 30)).ok).toBe(true);
+  it('frees the agent when a call ends: to wrap-up after a talk, to ready after a ring', async () => {
+    expect((await acd.reserve('c1', 'a1', 'hrss', 30)).ok).toBe(true);
     await acd.connect('c1', 'a1');
     expect((await acd.getAgent('a1'))!.state).toBe('talking');
-    expect(await acd.finish('c1', 'wrapup')).toBe('talking');
+    expect(await acd.finish('c1', 10)).toBe('talking');
     expect((await acd.getAgent('a1'))!.state).toBe('wrapup');
-    expect((await acd.readyAgents('hrss')).map((a) => a.id)).not.toContain('a1');
+    expect((await acd.readyAgents()).map((a) => a.id)).not.toContain('a1');
+    expect(await acd.endWrapup('a1')).toBe(true);
+    expect((await acd.getAgent('a1'))!.state).toBe('ready');
 
-    expect((await acd.reserve('c2', 'a2', 30)).ok).toBe(true);
-    expect(await acd.finish('c2', 'wrapup')).toBe('offering');
+    expect((await acd.reserve('c2', 'a2', 'hrss', 30)).ok).toBe(true);
+    expect(await acd.finish('c2', 10)).toBe('offering');
     expect((await acd.getAgent('a2'))!.state).toBe('ready');
   });
 
   it('takes an abandoned call out of the queue', async () => {
-    expect(await acd.finish('c3', 'ready')).toBe('queued');
+    expect(await acd.finish('c3', 0)).toBe('queued');
     expect(await acd.queueLength('hrss')).toBe(0);
   });
 
   it('never offers an agent in wrap-up or not ready', async () => {
     await acd.setAgentState('a2', 'not_ready', 'meal');
-    await acd.createCall(call('c4'));
-    await acd.enqueue('c4', 'hrss', [], 'normal');
-    expect(assign(await acd.waiting('hrss'), await acd.readyAgents('hrss'))).toEqual([]);
-    expect(await acd.reserve('c4', 'a1', 30)).toEqual({ ok: false, reason: 'agent-not-ready' });
-    expect(await acd.reserve('c4', 'a2', 30)).toEqual({ ok: false, reason: 'agent-not-ready' });
+    await acd.setAgentState('a1', 'ready');
+    expect((await acd.reserve('c9', 'a1', 'hrss', 30)).ok).toBe(false);
+    await arrive('c4');
+    expect((await acd.reserve('c4', 'a1', 'hrss', 30)).ok).toBe(true);
+    await acd.connect('c4', 'a1');
+    await acd.finish('c4', 30);
+    await arrive('c5');
+    expect(await pairs()).toEqual([]);
+    expect(await acd.reserve('c5', 'a1', 'hrss', 30)).toEqual({ ok: false, reason: 'agent-not-ready' });
+    expect(await acd.reserve('c5', 'a2', 'hrss', 30)).toEqual({ ok: false, reason: 'agent-not-ready' });
   });
 
-  it('releases a reservation its router never confirmed', async () => {
-    await acd.setAgentState('a1', 'ready');
-    expect((await acd.reserve('c4', 'a1', 1)).ok).toBe(true);
+  it('sets an agent not ready after K offers missed in a row', async () => {
+    await acd.setAgentState('a2', 'ready');
+    for (let i = 1; i <= 3; i++) {
+      expect((await acd.reserve('c5', 'a2', 'hrss', 30)).ok).toBe(true);
+      expect(await acd.noAnswer('c5', 'a2', 3)).toBe(i < 3 ? 'ready' : 'not_ready');
+    }
+    expect(await acd.getAgent('a2')).toMatchObject({
+      state: 'not_ready',
+      reason: 'no-answer',
+      noAnswerStreak: 3,
+    });
+    expect((await acd.waiting(['hrss'])).map((c) => c.id)).toEqual(['c5']);
+  });
+
+  it('releases a reservation its router never confirmed, and the call keeps its place', async () => {
+    await acd.endWrapup('a1');
+    expect((await acd.reserve('c5', 'a1', 'hrss', 1)).ok).toBe(true);
     await new Promise((r) => setTimeout(r, 1200));
-    expect(await acd.sweepExpiredReservations()).toEqual(['a1']);
+    expect(await acd.sweep()).toEqual(['a1']);
     expect((await acd.getAgent('a1'))!.state).toBe('ready');
-    expect((await acd.waiting('hrss')).map((c) => c.id)).toEqual(['c4']);
+    expect((await acd.waiting(['hrss'])).map((c) => c.id)).toEqual(['c5']);
+  });
+
+  it('refuses to offer a call whose router is gone', async () => {
+    await acd.createCall({ ...call('c6'), owner: 'dead-instance' });
+    await acd.enqueue('c6', 'hrss', [], 'normal');
+    expect(await acd.reserve('c6', 'a1', 'hrss', 30)).toEqual({ ok: false, reason: 'owner-gone' });
+    expect(await acd.adopt('c6', 'inst-a')).toEqual({ ok: true, state: 'queued' });
+    expect((await acd.reserve('c6', 'a1', 'hrss', 30)).ok).toBe(true);
   });
 });

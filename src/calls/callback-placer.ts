@@ -1,0 +1,143 @@
+// Places the callbacks of virtual hold: when the ACD reserves an agent for a call kept in line
+// without a channel, ring the agent first, then call the citizen back and bridge the two, over the
+// inbound event socket (originate, uuid_bridge).
+import { randomUUID } from 'node:crypto';
+import type { Event } from 'modesl';
+import type { AcdConfigStore } from '../acd/config-store.ts';
+import type { AcdStore, StoredCall } from '../acd/store.ts';
+import type { Config } from '../config/env.ts';
+import type { FreeSwitchLink } from '../esl/inbound-client.ts';
+import type { Logger } from '../logging/logger.ts';
+import { MERGE_MODE_LABELS, type MergeMode } from '../number-plan/lines.ts';
+import type { CallRecordStore, Outcome } from '../records/call-records.ts';
+import type { ScreenPopHub } from '../screen-pop/hub.ts';
+
+export interface CallbackDeps {
+  config: Config;
+  acd: AcdStore;
+  acdConfig: AcdConfigStore;
+  records: CallRecordStore;
+  hub: ScreenPopHub;
+  link: FreeSwitchLink;
+  requestDispatch: () => void;
+  log: Logger;
+}
+
+export class CallbackPlacer {
+  active = 0;
+
+  constructor(private readonly deps: CallbackDeps) {}
+
+  async place(call: StoredCall, agentId: string): Promise<void> {
+    const { deps } = this;
+    const log = deps.log.child({ callId: call.id, agentId });
+    const agent = await deps.acd.getAgent(agentId);
+    if (!agent || deps.link.state !== 'connected') {
+      await deps.acd.release(call.id, agentId);
+      return;
+    }
+    this.active++;
+    try {
+      const { queues, settings } = await deps.acdConfig.load();
+      await deps.acd.setRinging(agentId, call.id);
+      await deps.hub.send(agentId, {
+        type: 'offer',
+        callId: call.id,
+        caller: call.callbackNumber || call.caller,
+        dialled: call.dialled,
+        line: call.line,
+        lineName: call.lineName,
+        mergeMode: call.mergeMode,
+        mergeModeLabel: MERGE_MODE_LABELS[call.mergeMode as MergeMode] ?? call.mergeMode,
+        ivrPath: [...call.ivrPath, '预约回拨'],
+        priority: call.priority,
+        waitS: Math.round((Date.now() - call.firstQueuedAt) / 1000),
+      });
+      const agentUuid = randomUUID();
+      const ring = await deps.link
+        .bgapi(
+          `originate {origination_uuid=${agentUuid},originate_timeout=${deps.config.ringTimeoutS},hotline_call_id=${call.id},origination_caller_id_number=${call.callbackNumber}}user/${agent.extension} &park`,
+        )
+        .catch((e: Error) => `-ERR ${e.message}`);
+      if (!ring.startsWith('+OK')) {
+        const st = await deps.acd.noAnswer(call.id, agentId, settings.maxNoAnswer);
+        log.info({ result: ring.trim(), agentState: st }, 'callback: agent did not answer');
+        await deps.hub.send(agentId, { type: 'ended', callId: call.id, outcome: 'missed' });
+        deps.requestDispatch();
+        return;
+      }
+      await deps.acd.connect(call.id, agentId);
+      await deps.hub.send(agentId, { type: 'answered', callId: call.id });
+      const citizenUuid = randomUUID();
+      const dial = deps.config.callbackDial.replace('{number}', call.callbackNumber);
+      const out = await deps.link
+        .bgapi(
+          `originate {origination_uuid=${citizenUuid},originate_timeout=30,origination_caller_id_number=${call.line},hotline_call_id=${call.id}}${dial} &park`,
+        )
+        .catch((e: Error) => `-ERR ${e.message}`);
+      const answeredAt = Date.now();
+      let outcome: Outcome = 'answered';
+      if (!out.startsWith('+OK')) {
+        log.warn({ result: out.trim() }, 'callback: the citizen did not answer');
+        await deps.link.api(`uuid_kill ${agentUuid}`).catch(() => undefined);
+        outcome = 'callback-failed';
+      } else {
+        const ended = this.waitForHangup([agentUuid, citizenUuid]);
+        await deps.link.api(`uuid_bridge ${agentUuid} ${citizenUuid}`);
+        log.info('callback bridged');
+        const first = await ended;
+        await deps.link
+          .api(`uuid_kill ${first === agentUuid ? citizenUuid : agentUuid}`)
+          .catch(() => undefined);
+      }
+      const wrapupS = outcome === 'answered' ? (queues.get(call.skill)?.wrapupS ?? deps.config.wrapupS) : 0;
+      await deps.acd.finish(call.id, wrapupS);
+      await deps.records.write({
+        id: call.id,
+        uuid: citizenUuid,
+        line: call.line,
+        mergeMode: call.mergeMode,
+        skill: call.skill,
+        caller: call.caller,
+        dialled: call.dialled,
+        priority: call.priority,
+        ivrPath: call.ivrPath,
+        arrivedAt: call.arrivedAt,
+        queuedAt: call.firstQueuedAt,
+        answeredAt,
+        endedAt: Date.now(),
+        agent: agentId,
+        outcome,
+        hangupCause: 'NORMAL_CLEARING',
+        noAnswerAgents: call.tried,
+        callback: true,
+        instance: deps.config.instanceId,
+      });
+      await deps.hub.send(agentId, { type: 'ended', callId: call.id, outcome });
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'callback failed');
+      await deps.acd.release(call.id, agentId).catch(() => undefined);
+    } finally {
+      this.active--;
+    }
+  }
+
+  /** Resolves with the uuid of whichever channel hangs up first (bounded: calls end). */
+  private waitForHangup(uuids: string[], maxMs = 4 * 3600_000): Promise<string> {
+    return new Promise((resolve) => {
+      const done = (u: string) => {
+        clearTimeout(t);
+        this.deps.link.off('event', onEvent);
+        resolve(u);
+      };
+      const onEvent = (e: Event) => {
+        if (e.getHeader('Event-Name') !== 'CHANNEL_HANGUP_COMPLETE') return;
+        const u = e.getHeader('Unique-ID') ?? '';
+        if (uuids.includes(u)) done(u);
+      };
+      const t = setTimeout(() => done(uuids[0]!), maxMs);
+      t.unref();
+      this.deps.link.on('event', onEvent);
+    });
+  }
+}
