@@ -40,11 +40,23 @@ export function forecastNextDay(
   const target = dayCount(history);
   const mean = pointForDay(model, history, target, calendar, cache) ?? model.pointForecast(history, calendar);
   const pairs: Array<[number, number]> = [];
+  const perHour = 60 / history.intervalMin;
+  const hourPairs: Array<[number, number]> = [];
   for (let d = Math.max(0, target - CALIBRATION_DAYS); d < target; d++) {
     const f = pointForDay(model, history, d, calendar, cache);
     if (!f) continue;
     const a = dayValues(history, d);
     for (let s = 0; s < f.length; s++) if (!Number.isNaN(a[s]!)) pairs.push([f[s]!, a[s]!]);
+    if (!Number.isInteger(perHour)) continue;
+    for (let h = 0; h < f.length; h += perHour) {
+      let fs = 0;
+      let as = 0;
+      for (let s = h; s < h + perHour; s++) {
+        fs += f[s]!;
+        as += a[s]!;
+      }
+      if (!Number.isNaN(as)) hourPairs.push([fs, as]);
+    }
   }
   const variance = pairs.length ? fitErrorVariance(pairs) : DEFAULT_ERROR_VARIANCE;
   return {
@@ -53,5 +65,30 @@ export function forecastNextDay(
     intervalMin: history.intervalMin,
     mean: Array.from(mean),
     bands: bandsFor(mean, variance),
+    errorVariance: variance,
+    ...(hourPairs.length ? { hourlyErrorVariance: fitErrorVariance(hourPairs) } : {}),
+  };
+}
+
+/**
+ * The forecast summed into longer periods of `factor` intervals, with bands from the errors of
+ * past hourly sums when the periods are clock hours, else from the interval error model (Poisson
+ * noise adds up exactly; the level error, mostly shared within a period, is taken as fully shared).
+ */
+export function sumIntervals(fc: DayForecast, factor: number): DayForecast {
+  const mean: number[] = [];
+  for (let i = 0; i < fc.mean.length; i += factor)
+    mean.push(fc.mean.slice(i, i + factor).reduce((a, b) => a + b, 0));
+  return {
+    ...fc,
+    intervalMin: fc.intervalMin * factor,
+    mean,
+    bands: bandsFor(
+      mean,
+      (fc.intervalMin * factor === 60 ? fc.hourlyErrorVariance : undefined) ??
+        fc.errorVariance ??
+        DEFAULT_ERROR_VARIANCE,
+      fc.bands.map((b) => b.coverage),
+    ),
   };
 }

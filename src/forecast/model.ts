@@ -21,6 +21,10 @@ export interface DayForecast {
   mean: number[];
   /** Prediction intervals, narrowest first. */
   bands: PredictionBand[];
+  /** The root-scale error variance the bands were drawn from. */
+  errorVariance?: { a: number; b: number };
+  /** The same fitted to clock-hour sums, for hourly bands (errors within an hour are correlated). */
+  hourlyErrorVariance?: { a: number; b: number };
 }
 
 export interface ForecastModel {

@@ -11,7 +11,7 @@ import {
   parseOverridesJson,
   WEEKDAY_LABELS,
 } from '../../forecast/day-overrides.ts';
-import { forecastNextDay } from '../../forecast/forecast-day.ts';
+import { forecastNextDay, sumIntervals } from '../../forecast/forecast-day.ts';
 import type { DayForecast, ForecastModel } from '../../forecast/model.ts';
 import { STANDARD_MODELS } from '../../forecast/models/index.ts';
 import { OverrideStore } from '../../forecast/override-store.ts';
@@ -197,21 +197,17 @@ async function runDay(ctx: CommandContext): Promise<number> {
   }
   // People read hours; the per-interval figures are in --json.
   const perHour = Math.max(1, Math.round(60 / fc.intervalMin));
-  const hours: Array<Record<string, string>> = [];
-  for (let i = 0; i < rows.length; i += perHour) {
-    const group = rows.slice(i, i + perHour);
-    const sum = (k: 'mean' | 'lower80' | 'upper80') => group.reduce((a, r) => a + r[k], 0);
-    const peak = (k: 'agents' | 'staff') => Math.max(...group.map((r) => r[k] ?? 0));
-    hours.push({
+  const hourly = sumIntervals(fc, perHour);
+  const hours: Array<Record<string, string>> = hourly.mean.map((mean, h) => {
+    const group = rows.slice(h * perHour, (h + 1) * perHour);
+    const peak = (k: 'agents' | 'staff') => String(Math.max(...group.map((r) => r[k] ?? 0)));
+    return {
       '时段 from': group[0]!.start.slice(11, 16),
-      '预测 calls': sum('mean').toFixed(1),
-      // Summing interval bands overstates an hour's band a little; it is a guide, not a quantile.
-      '80%区间 band': `${sum('lower80').toFixed(0)}–${sum('upper80').toFixed(0)}`,
-      ...(targets
-        ? { '坐席 agents (peak)': String(peak('agents')), '排班 staff (peak)': String(peak('staff')) }
-        : {}),
-    });
-  }
+      '预测 calls': mean.toFixed(1),
+      '80%区间 band': `${hourly.bands[0]!.lower[h]!.toFixed(0)}–${hourly.bands[0]!.upper[h]!.toFixed(0)}`,
+      ...(targets ? { '坐席 agents (peak)': peak('agents'), '排班 staff (peak)': peak('staff') } : {}),
+    };
+  });
   ctx.out(
     `${rows[0]?.start.slice(0, 10)} ${WEEKDAY_LABELS[kind.weekday]}` +
       `${kind.overridden ? ` (按${WEEKDAY_LABELS[kind.weekday]} ×${kind.scale} 调整 override)` : ''}: ` +
