@@ -421,36 +421,40 @@ export class CallSession {
     const endedAt = Date.now();
     try {
       await deps.acd.finish(this.id, answered ? wrapupS : 0);
-      await deps.records.write({
-        id: this.id,
-        uuid: this.channel.uuid,
-        line: this.line?.number ?? deps.config.defaultLine,
-        mergeMode: this.line?.mergeMode ?? 'hub',
-        skill: this.skill || (this.line?.skill ?? 'general'),
-        caller: this.caller,
-        dialled: this.resolution?.raw ?? this.channel.info.destination,
-        priority: this.priority,
-        ivrPath: this.ivrPath,
-        ivrSteps: this.ivr?.path.map((p) => ({
-          node: p.node,
-          label: p.label,
-          enteredAt: p.enteredAt,
-          leftAt: p.leftAt,
-          exit: p.exit,
-        })),
-        priorityReason: this.priorityReason || undefined,
-        menuVersion: this.menuVersion || undefined,
-        survey: this.survey,
-        arrivedAt: this.arrivedAt,
-        queuedAt: this.queuedAt || undefined,
-        answeredAt: this.answeredAt || undefined,
-        endedAt,
-        agent: this.agentId || undefined,
-        outcome,
-        hangupCause: this.channel.hangupCause || 'NORMAL_CLEARING',
-        noAnswerAgents: this.noAnswer,
-        instance: deps.config.instanceId,
-      });
+      const { queues } = await deps.acdConfig.load();
+      await deps.records.write(
+        {
+          id: this.id,
+          uuid: this.channel.uuid,
+          line: this.line?.number ?? deps.config.defaultLine,
+          mergeMode: this.line?.mergeMode ?? 'hub',
+          skill: this.skill || (this.line?.skill ?? 'general'),
+          caller: this.caller,
+          dialled: this.resolution?.raw ?? this.channel.info.destination,
+          priority: this.priority,
+          ivrPath: this.ivrPath,
+          ivrSteps: this.ivr?.path.map((p) => ({
+            node: p.node,
+            label: p.label,
+            enteredAt: p.enteredAt,
+            leftAt: p.leftAt,
+            exit: p.exit,
+          })),
+          priorityReason: this.priorityReason || undefined,
+          menuVersion: this.menuVersion || undefined,
+          survey: this.survey,
+          arrivedAt: this.arrivedAt,
+          queuedAt: this.queuedAt || undefined,
+          answeredAt: this.answeredAt || undefined,
+          endedAt,
+          agent: this.agentId || undefined,
+          outcome,
+          hangupCause: this.channel.hangupCause || 'NORMAL_CLEARING',
+          noAnswerAgents: this.noAnswer,
+          instance: deps.config.instanceId,
+        },
+        queues.get(this.skill)?.serviceLevelS,
+      );
       if (this.agentId) await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
       this.log.info(
         { outcome, agentId: this.agentId || undefined, totalS: (endedAt - this.arrivedAt) / 1000 },

@@ -92,27 +92,30 @@ export class CallbackPlacer {
       }
       const wrapupS = outcome === 'answered' ? (queues.get(call.skill)?.wrapupS ?? deps.config.wrapupS) : 0;
       await deps.acd.finish(call.id, wrapupS);
-      await deps.records.write({
-        id: call.id,
-        uuid: citizenUuid,
-        line: call.line,
-        mergeMode: call.mergeMode,
-        skill: call.skill,
-        caller: call.caller,
-        dialled: call.dialled,
-        priority: call.priority,
-        ivrPath: call.ivrPath,
-        arrivedAt: call.arrivedAt,
-        queuedAt: call.firstQueuedAt,
-        answeredAt,
-        endedAt: Date.now(),
-        agent: agentId,
-        outcome,
-        hangupCause: 'NORMAL_CLEARING',
-        noAnswerAgents: call.tried,
-        callback: true,
-        instance: deps.config.instanceId,
-      });
+      await deps.records.write(
+        {
+          id: call.id,
+          uuid: citizenUuid,
+          line: call.line,
+          mergeMode: call.mergeMode,
+          skill: call.skill,
+          caller: call.caller,
+          dialled: call.dialled,
+          priority: call.priority,
+          ivrPath: call.ivrPath,
+          arrivedAt: call.arrivedAt,
+          queuedAt: call.firstQueuedAt,
+          answeredAt,
+          endedAt: Date.now(),
+          agent: agentId,
+          outcome,
+          hangupCause: 'NORMAL_CLEARING',
+          noAnswerAgents: call.tried,
+          callback: true,
+          instance: deps.config.instanceId,
+        },
+        queues.get(call.skill)?.serviceLevelS,
+      );
       await deps.hub.send(agentId, { type: 'ended', callId: call.id, outcome });
     } catch (err) {
       log.error({ err: (err as Error).message }, 'callback failed');

@@ -3,6 +3,7 @@ import { type Command, COMMON_OPTIONS, helpText, parseArgs, UsageError } from '.
 import { configCommand } from './commands/config-check.ts';
 import { healthCommand } from './commands/health.ts';
 import { ivrCommand } from './commands/ivr.ts';
+import { statsCommand } from './commands/stats.ts';
 import { linesCommand, routeCommand } from './commands/lines.ts';
 import { forecastCommand } from './commands/forecast.ts';
 import { historyCommand } from './commands/history.ts';
@@ -14,6 +15,7 @@ export const COMMANDS: Command[] = [
   healthCommand,
   configCommand,
   ivrCommand,
+  statsCommand,
   historyCommand,
   forecastCommand,
   staffCommand,

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../logging/logger.ts';
 import type { RouterParts } from '../router.ts';
+import { acdAdminPlugin } from './plugins/acd-admin.ts';
 import { adminPlugin } from './plugins/admin.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { ivrAdminPlugin } from './plugins/ivr-admin.ts';
@@ -37,6 +38,7 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
   await app.register(healthPlugin, { parts });
   await app.register(adminPlugin, { parts });
   await app.register(ivrAdminPlugin, { parts });
+  await app.register(acdAdminPlugin, { parts });
   app.server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').startsWith('/agent/ws')) parts.hub.handleUpgrade(req, socket, head);
     else socket.destroy();

@@ -1,6 +1,10 @@
 // Call records: one per finished call, kept in Redis for reports, indexed by day of arrival.
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
+import { dayOf } from './day.ts';
+import { IntervalStats } from './interval-stats.ts';
+
+export { dayOf };
 
 export type Outcome =
   'answered' | 'abandoned' | 'transferred' | 'ended-in-ivr' | 'message' | 'callback-failed' | 'failed';
@@ -39,18 +43,19 @@ export interface CallRecord {
 
 const RECORD_TTL_S = 400 * 86400;
 
-export function dayOf(epochMs: number): string {
-  // Days follow China Standard Time (UTC+8, no DST): a hotline's day is its local day.
-  return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 10);
-}
-
 export class CallRecordStore {
+  readonly stats: IntervalStats;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.stats = new IntervalStats(redis, keys);
+  }
 
-  async write(rec: CallRecord): Promise<void> {
+  /** Writes the record and adds it to the day's counters and 15-minute interval measures. */
+  async write(rec: CallRecord, serviceLevelS = 15): Promise<void> {
+    await this.stats.add(rec, serviceLevelS);
     const day = dayOf(rec.arrivedAt);
     await this.redis
       .multi()

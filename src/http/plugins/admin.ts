@@ -30,8 +30,15 @@ const Agent = Type.Object({
   state: Type.String(),
   idleSince: Type.Integer(),
   callsToday: Type.Integer(),
-  reason: Type.Optional(Type.String()),
+  reason: Type.Optional(
+    Type.String({
+      description:
+        'why not ready: break, meal, training, meeting, back-office, or no-answer (set by the ACD)',
+    }),
+  ),
   callId: Type.Optional(Type.String()),
+  noAnswerStreak: Type.Optional(Type.Integer({ description: 'offers missed in a row' })),
+  pool: Type.Optional(Type.String()),
   desktopConnected: Type.Boolean(),
 });
 
@@ -49,7 +56,15 @@ const AgentBody = Type.Object({
 
 const StateBody = Type.Object({
   state: Type.Union([Type.Literal('ready'), Type.Literal('not_ready'), Type.Literal('logged_out')]),
-  reason: Type.Optional(Type.String({ maxLength: 40 })),
+  reason: Type.Optional(
+    Type.Union([
+      Type.Literal('break'),
+      Type.Literal('meal'),
+      Type.Literal('training'),
+      Type.Literal('meeting'),
+      Type.Literal('back-office'),
+    ]),
+  ),
 });
 
 const Err = Type.Object({ error: Type.String(), message: Type.String() });
