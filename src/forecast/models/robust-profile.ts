@@ -1,6 +1,6 @@
 // A day-of-week by time-of-day profile made robust for public-service call data, where one odd day
 // in a few weeks (an unannounced holiday, a system outage, a news story) is normal:
-//   - the day's level is a recency-weighted mean of recent same-kind days' totals, leaving out days
+//   - the day's level is the mean of recent same-kind days' totals (optionally recency-weighted), leaving out days
 //     far off their median, so one odd day moves it little;
 //   - the intraday shape is averaged on the square-root scale, where Poisson noise is the same
 //     size at every volume, and smoothed over neighbouring intervals;
