@@ -1,7 +1,7 @@
 // A day-of-week by time-of-day profile made robust for public-service call data, where one odd day
 // in a few weeks (an unannounced holiday, a system outage, a news story) is normal:
-//   - the day's level is the mean of recent same-kind days' totals (optionally recency-weighted), leaving out days
-//     far off their median, so one odd day moves it little;
+//   - the day's level is the mean of recent same-kind days' totals (optionally recency-weighted),
+//     leaving out days far off their median, so one odd day moves it little;
 //   - the intraday shape is averaged on the square-root scale, where Poisson noise is the same
 //     size at every volume, and smoothed over neighbouring intervals;
 //   - a recent-level factor, exponentially smoothed from how each day ran against the pooled
