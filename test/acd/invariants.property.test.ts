@@ -27,32 +27,49 @@ type Action =
   | { k: 'arrive'; skill: string; cls: PriorityClass; owner: 0 | 1 }
   | { k: 'abandon'; n: number }
   | { k: 'ready' | 'notReady' | 'answer' | 'noAnswer' | 'hangup' | 'endWrapup'; agent: number }
-  | { k: 'dispatch'; both: boolean }
+  | { k: 'dispatch'; mode: 'one' | 'both' | 'stale' }
   | { k: 'kill'; inst: 0 | 1 }
   | { k: 'expire' };
 
+const agentIdx = fc.nat(AGENTS.length - 1);
+// Weighted so that calls, ready agents and decisions meet often enough to collide.
 const action: fc.Arbitrary<Action> = fc.oneof(
-  fc.record({
-    k: fc.constant('arrive' as const),
-    skill: fc.constantFrom(...SKILLS),
-    cls: fc.constantFrom(...PRIORITY_CLASSES),
-    owner: fc.constantFrom(0 as const, 1 as const),
-  }),
-  fc.record({ k: fc.constant('abandon' as const), n: fc.nat(20) }),
-  fc.record({
-    k: fc.constantFrom(
-      'ready' as const,
-      'notReady' as const,
-      'answer' as const,
-      'noAnswer' as const,
-      'hangup' as const,
-      'endWrapup' as const,
-    ),
-    agent: fc.nat(AGENTS.length - 1),
-  }),
-  fc.record({ k: fc.constant('dispatch' as const), both: fc.boolean() }),
-  fc.record({ k: fc.constant('kill' as const), inst: fc.constantFrom(0 as const, 1 as const) }),
-  fc.record({ k: fc.constant('expire' as const) }),
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('arrive' as const),
+      skill: fc.constantFrom(...SKILLS),
+      cls: fc.constantFrom(...PRIORITY_CLASSES),
+      owner: fc.constantFrom(0 as const, 1 as const),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('ready' as const), agent: agentIdx }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('dispatch' as const),
+      mode: fc.constantFrom('one' as const, 'both' as const, 'stale' as const),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('abandon' as const), n: fc.nat(20) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constantFrom(
+        'notReady' as const,
+        'answer' as const,
+        'noAnswer' as const,
+        'hangup' as const,
+        'endWrapup' as const,
+      ),
+      agent: agentIdx,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('kill' as const), inst: fc.constantFrom(0 as const, 1 as const) }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('expire' as const) }) },
 );
 
 let redis: Redis;
@@ -167,15 +184,46 @@ describe('ACD invariants under random interleavings (fast-check, real Redis)', (
                 await acd.endWrapup(agentId);
                 break;
               case 'dispatch': {
-                // Two instances decide on the same data at once; the scripts must keep them apart.
-                const round = async () => {
-                  const calls = await acd.waiting(SKILLS);
-                  const ready = await acd.readyAgents();
-                  for (const p of assign(calls, ready, Date.now(), queues, DEFAULT_SETTINGS)) {
-                    await acd.reserve(p.callId, p.agentId, p.via, 30);
-                  }
+                const decide = async () =>
+                  assign(
+                    await acd.waiting(SKILLS),
+                    await acd.readyAgents(),
+                    Date.now(),
+                    queues,
+                    DEFAULT_SETTINGS,
+                  );
+                const apply = async (pairs: Awaited<ReturnType<typeof decide>>) => {
+                  for (const p of pairs) await acd.reserve(p.callId, p.agentId, p.via, 30);
                 };
-                await Promise.all(act.both ? [round(), round()] : [round()]);
+                if (act.mode === 'stale') {
+                  // One instance decides, then a care call arrives and the other instance decides and
+                  // reserves first; the first applies its now stale decisions.
+                  const stale = await decide();
+                  const id = `c${n++}`;
+                  await acd.createCall({
+                    id,
+                    uuid: id,
+                    owner: 'B',
+                    line: '12345',
+                    lineName: 'x',
+                    mergeMode: 'hub',
+                    skill: 'general',
+                    caller: '1',
+                    dialled: '12345',
+                    priority: 'care',
+                    ivrPath: [],
+                    arrivedAt: Date.now(),
+                  });
+                  await acd.enqueue(id, 'general', [], 'care');
+                  arrived.push(id);
+                  await apply(await decide());
+                  await apply(stale);
+                } else {
+                  // Two instances decide on the same data at once; the scripts must keep them apart.
+                  await Promise.all(
+                    (act.mode === 'both' ? [1, 2] : [1]).map(async () => apply(await decide())),
+                  );
+                }
                 break;
               }
               case 'kill':
@@ -194,7 +242,7 @@ describe('ACD invariants under random interleavings (fast-check, real Redis)', (
           await cleanup(prefix);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   }, 120_000);
 });
