@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { RouterParts } from '../router.ts';
 import { acdAdminPlugin } from './plugins/acd-admin.ts';
 import { adminPlugin } from './plugins/admin.ts';
+import { agentDesktopPlugin } from './plugins/agent-desktop.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { ivrAdminPlugin } from './plugins/ivr-admin.ts';
 
@@ -38,6 +39,7 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
   await app.register(healthPlugin, { parts });
   await app.register(adminPlugin, { parts });
   await app.register(ivrAdminPlugin, { parts });
+  await app.register(agentDesktopPlugin, { parts });
   await app.register(acdAdminPlugin, { parts });
   app.server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').startsWith('/agent/ws')) parts.hub.handleUpgrade(req, socket, head);

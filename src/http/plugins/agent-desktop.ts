@@ -1,0 +1,344 @@
+// The agent desktop: the page (src/agent-desktop/public, no build step), the protocol's schema as
+// JSON, the agent's directory for transfers, and the admin routes around desktops: token revocation,
+// live desktops, tidal notices, supervisor messages and the screen-pop's link table.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { Logger } from '../../logging/logger.ts';
+import type { RouterParts } from '../../router.ts';
+import { checkAgentToken } from '../../screen-pop/agent-token.ts';
+import { LINK_SCOPE, LinkTable } from '../../screen-pop/context.ts';
+import { Link, protocolDocument } from '../../screen-pop/messages.ts';
+import { adminAuth } from './admin-auth.ts';
+
+const PUBLIC_DIR = new URL('../../agent-desktop/public/', import.meta.url);
+const ASSETS: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'validate.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+
+const Err = Type.Object({ error: Type.String(), message: Type.String() });
+const AgentId = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }) });
+const AgentIds = Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }), {
+  minItems: 1,
+  maxItems: 5000,
+});
+const Sent = Type.Object({ sent: Type.Array(Type.Object({ agentId: Type.String(), seq: Type.Integer() })) });
+
+export const agentDesktopPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (
+  app,
+  { parts },
+) => {
+  parts.hub.configure({ instanceId: parts.config.instanceId, wrapupS: parts.config.wrapupS });
+  const stopPolicy = installDesktopLossPolicy(parts, app.log as unknown as Logger);
+  app.addHook('onClose', async () => stopPolicy());
+  await app.register(desktopPage, { parts });
+  await app.register(desktopAdmin, { parts });
+};
+
+/** The page, its assets, the schema and the agent's directory (agent token, not admin token). */
+const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
+  const files = new Map<string, Buffer>();
+  for (const name of Object.keys(ASSETS))
+    files.set(name, readFileSync(fileURLToPath(new URL(name, PUBLIC_DIR))));
+  const asset = (reply: FastifyReply, name: string) =>
+    reply
+      .header('content-type', ASSETS[name]!)
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .send(files.get(name));
+
+  app.get('/agent', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/agent/'));
+  app.get('/agent/', { schema: { hide: true } }, async (_req, reply) => asset(reply, 'index.html'));
+  app.get<{ Params: { file: string } }>(
+    '/agent/:file',
+    { schema: { hide: true, params: Type.Object({ file: Type.String() }) } },
+    async (req, reply) => {
+      if (!Object.hasOwn(ASSETS, req.params.file)) {
+        return reply.code(404).send({ error: 'not_found', message: 'no such file' });
+      }
+      return asset(reply, req.params.file);
+    },
+  );
+
+  app.get(
+    '/agent/protocol.json',
+    {
+      schema: {
+        tags: ['agent-desktop'],
+        summary: 'The desktop protocol: JSON Schema of every server and client message',
+        response: {
+          200: Type.Object({
+            version: Type.Integer(),
+            sequenced: Type.Array(Type.String()),
+            server: Type.Record(Type.String(), Type.Unknown()),
+            client: Type.Record(Type.String(), Type.Unknown()),
+          }),
+        },
+      },
+    },
+    async (_req, reply) => reply.header('cache-control', 'no-cache').send(protocolDocument()),
+  );
+
+  app.get(
+    '/agent/api/directory',
+    {
+      schema: {
+        tags: ['agent-desktop'],
+        summary: 'Transfer targets for the desktop (agent token)',
+        security: [{ bearer: [] }],
+        response: {
+          200: Type.Object({
+            subcenters: Type.Array(Type.Object({ line: Type.String(), name: Type.String() })),
+            queues: Type.Array(Type.Object({ skill: Type.String(), name: Type.String() })),
+            agents: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), state: Type.String() })),
+          }),
+          401: Err,
+        },
+      },
+    },
+    async (req, reply) => {
+      const h = req.headers.authorization ?? '';
+      const check = await checkAgentToken(
+        parts.redis,
+        parts.acd.keys,
+        parts.config.agentTokenSecret,
+        h.startsWith('Bearer ') ? h.slice(7) : '',
+      );
+      if (!check.ok) return reply.code(401).send({ error: 'unauthorized', message: check.reason });
+      const lines = await parts.numberPlan.lines();
+      const skills = new Map<string, string>();
+      for (const l of lines) if (!skills.has(l.skill)) skills.set(l.skill, l.name);
+      return {
+        subcenters: lines
+          .filter((l) => l.mergeMode === 'subcenter')
+          .map((l) => ({ line: l.number, name: l.name })),
+        queues: [...skills].map(([skill, name]) => ({ skill, name })),
+        agents: (await parts.acd.listAgents())
+          .filter((a) => a.id !== check.claims.agentId && a.state !== 'logged_out')
+          .map((a) => ({ id: a.id, name: a.name, state: a.state })),
+      };
+    },
+  );
+};
+
+const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
+  app.addHook('onRequest', adminAuth(parts.config.adminToken));
+  const security = [{ bearer: [] }];
+  const links = new LinkTable(parts.redis, parts.acd.keys);
+  const tags = ['agent-desktop'];
+
+  app.post(
+    '/admin/agents/:id/tokens/revoke',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke every desktop token issued to the agent so far and close its desktops',
+        security,
+        params: AgentId,
+        response: { 200: Type.Object({ revokedUntil: Type.Integer() }), 404: Err },
+      },
+    },
+    async (req, reply) => {
+      if (!(await parts.acd.getAgent(req.params.id))) {
+        return reply.code(404).send({ error: 'not_found', message: `no agent ${req.params.id}` });
+      }
+      return { revokedUntil: await parts.hub.revokeTokens(req.params.id) };
+    },
+  );
+
+  app.get(
+    '/admin/desktops',
+    {
+      schema: {
+        tags,
+        summary: "Agents' desktops: connected anywhere, latest sequence number, latest acknowledged",
+        security,
+        response: {
+          200: Type.Array(
+            Type.Object({
+              agentId: Type.String(),
+              state: Type.String(),
+              live: Type.Boolean(),
+              lastSeq: Type.Integer(),
+              lastAck: Type.Integer(),
+            }),
+          ),
+        },
+      },
+    },
+    async () => {
+      const agents = await parts.acd.listAgents();
+      return Promise.all(
+        agents.map(async (a) => ({
+          agentId: a.id,
+          state: a.state,
+          live: await parts.hub.hasLiveDesktop(a.id),
+          lastSeq: await parts.hub.lastSeq(a.id),
+          lastAck: await parts.hub.lastAck(a.id),
+        })),
+      );
+    },
+  );
+
+  app.post(
+    '/admin/desktop/tidal',
+    {
+      schema: {
+        tags,
+        summary: 'Tidal staffing notice (潮汐排班) to agents: they move to the front line or back office',
+        security,
+        body: Type.Object({
+          agentIds: AgentIds,
+          at: Type.String({
+            pattern: '^([01]\\d|2[0-3]):[0-5]\\d$',
+            description: 'HH:MM China time, next occurrence',
+          }),
+          toPool: Type.String({ minLength: 1, maxLength: 20, description: 'front or back' }),
+          fromPool: Type.Optional(Type.String({ maxLength: 20 })),
+          text: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        }),
+        response: { 200: Sent },
+      },
+    },
+    async (req) => {
+      const effectiveAt = nextLocalTime(req.body.at);
+      const sent = [];
+      for (const agentId of req.body.agentIds) {
+        const seq = await parts.hub.tidalNotice(agentId, {
+          effectiveAt,
+          toPool: req.body.toPool,
+          fromPool: req.body.fromPool,
+          text: req.body.text,
+        });
+        sent.push({ agentId, seq });
+      }
+      return { sent };
+    },
+  );
+
+  app.post(
+    '/admin/desktop/message',
+    {
+      schema: {
+        tags,
+        summary: "A supervisor's message to agents' desktops",
+        security,
+        body: Type.Object({
+          agentIds: AgentIds,
+          text: Type.String({ minLength: 1, maxLength: 500 }),
+          from: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+          level: Type.Optional(Type.Union([Type.Literal('info'), Type.Literal('urgent')])),
+        }),
+        response: { 200: Sent },
+      },
+    },
+    async (req) => {
+      const sent = [];
+      for (const agentId of req.body.agentIds) {
+        const seq = await parts.hub.supervisorMessage(
+          agentId,
+          req.body.from ?? '班长',
+          req.body.text,
+          req.body.level,
+        );
+        sent.push({ agentId, seq });
+      }
+      return { sent };
+    },
+  );
+
+  const Scope = Type.Object({
+    scope: Type.String({
+      pattern: LINK_SCOPE,
+      description: 'line:<number>, skill:<skill> or ivr:<line>:<node label>',
+    }),
+  });
+  app.get(
+    '/admin/screenpop/links',
+    {
+      schema: {
+        tags,
+        summary: 'Policy links shown in the screen-pop, per line, skill and IVR node',
+        security,
+        response: { 200: Type.Record(Type.String(), Type.Array(Link)) },
+      },
+    },
+    async () => links.all(),
+  );
+  app.put(
+    '/admin/screenpop/links/:scope',
+    {
+      schema: {
+        tags,
+        summary: 'Set the links of one scope (an empty list removes it)',
+        security,
+        params: Scope,
+        body: Type.Object({ links: Type.Array(Link, { maxItems: 20 }) }),
+        response: { 200: Type.Object({ scope: Type.String(), links: Type.Array(Link) }) },
+      },
+    },
+    async (req) => {
+      await links.put(req.params.scope, req.body.links);
+      return { scope: req.params.scope, links: req.body.links };
+    },
+  );
+  app.delete(
+    '/admin/screenpop/links/:scope',
+    {
+      schema: {
+        tags,
+        summary: 'Remove the links of one scope',
+        security,
+        params: Scope,
+        response: { 200: Type.Object({ removed: Type.Boolean() }) },
+      },
+    },
+    async (req) => ({ removed: await links.remove(req.params.scope) }),
+  );
+};
+
+/** The next epoch ms at which China Standard Time shows HH:MM (today if still ahead, else tomorrow). */
+export function nextLocalTime(hhmm: string, now = Date.now()): number {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  const cstMidnight = Math.floor((now + 8 * 3600_000) / 86400_000) * 86400_000 - 8 * 3600_000;
+  let t = cstMidnight + (h * 60 + m) * 60_000;
+  if (t <= now) t += 86400_000;
+  return t;
+}
+
+/**
+ * An agent's desktop is gone while its phone rings: end the ring as a no-answer, so the call flow
+ * re-offers the call at once instead of after the full ring timeout. Runs on the instance that owns
+ * the call; hangs up only the ringing agent leg (tagged hotline_call_id), only while the call is still
+ * offered to that agent. The call flow may replace this with its own handling of onDesktopLost.
+ */
+export function installDesktopLossPolicy(parts: RouterParts, log: Logger): () => void {
+  return parts.hub.onDesktopLost((agentId) => {
+    void (async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const a = await parts.acd.getAgent(agentId);
+        const callId = a?.callId;
+        if (!callId || (a.state !== 'ringing' && a.state !== 'reserved')) return;
+        if (!parts.sessions.has(callId)) return; // another instance owns the call
+        const call = await parts.acd.getCall(callId);
+        if (call?.agent !== agentId) return;
+        if (a.state === 'ringing') {
+          log.warn({ agentId, callId }, 'desktop lost while ringing: ending the ring as no-answer');
+          await parts.fsLink.api(`hupall NO_ANSWER hotline_call_id ${callId}`).catch((err: Error) => {
+            log.warn({ agentId, err: err.message }, 'could not end the ring');
+          });
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })().catch((err: Error) => log.warn({ agentId, err: err.message }, 'desktop-lost policy failed'));
+  });
+}
