@@ -166,6 +166,8 @@ export class CallSession {
     if (!agent) return;
     this.phase = 'offering';
     this.agentId = agentId;
+    // The dispatcher may have moved the call to a fallback queue meanwhile.
+    this.skill = (await deps.acd.getCall(this.id))?.skill ?? this.skill;
     const { queues, settings } = await deps.acdConfig.load();
     const ringS = deps.config.ringTimeoutS;
     await deps.acd.setRinging(agentId, this.id);

@@ -1,0 +1,213 @@
+// The ACD end to end: the switch emulator's callers and agents, a real router, real Redis.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../src/records/call-records.ts';
+import type { EmulatedCall } from '../../src/switch-emulator/index.ts';
+import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+
+let stack: Stack;
+beforeEach(async () => {
+  stack = await startStack({ HOTLINE_CALLBACK_DIAL: 'sofia/hotline_carrier/{number}@127.0.0.1' });
+});
+afterEach(async () => {
+  await stack.stop();
+});
+
+async function records(): Promise<CallRecord[]> {
+  return (await stack.admin('/admin/records')).body.records as CallRecord[];
+}
+async function recordOf(call: EmulatedCall): Promise<CallRecord> {
+  return waitFor(async () => (await records()).find((r) => r.uuid === call.uuid), 10_000, 'record');
+}
+async function setQueue(skill: string, patch: Record<string, unknown>) {
+  const q = (await stack.admin('/admin/queues')).body.find((x: { skill: string }) => x.skill === skill);
+  const r = await stack.admin(`/admin/queues/${skill}`, { method: 'PUT', body: { ...q, ...patch } });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+describe('priority classes', () => {
+  it('answers care callers first in a scripted peak, their average wait under target', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    await stack.addAgent('g2', '1002', { general: 1 });
+    for (const ext of ['1001', '1002'])
+      stack.emulator.setAgent(ext, { behaviour: 'answer', answerAfterMs: 50 });
+    const careNumbers = ['13900000003', '13900000006', '13900000009'];
+    for (const n of careNumbers) {
+      await stack.admin(`/admin/care-list/${n}`, {
+        method: 'PUT',
+        body: { kind: 'elderly', operator: '测试' },
+      });
+    }
+    const calls: EmulatedCall[] = [];
+    for (let i = 0; i < 10; i++) {
+      calls.push(
+        stack.emulator.placeCall({
+          destination: '12345',
+          callerIdNumber: `1390000000${i}`,
+          hangupAfterBridgeMs: 1000,
+        }),
+      );
+      await sleep(150);
+    }
+    await Promise.all(calls.map((c) => c.ended));
+    const recs = await Promise.all(calls.map(recordOf));
+    const wait = (r: CallRecord) => r.answeredAt! - r.queuedAt!;
+    const care = recs.filter((r) => r.priority === 'care');
+    const normal = recs.filter((r) => r.priority === 'normal');
+    expect(care).toHaveLength(3);
+    expect(recs.every((r) => r.outcome === 'answered')).toBe(true);
+    expect(mean(care.map(wait))).toBeLessThan(mean(normal.map(wait)));
+    expect(mean(care.map(wait))).toBeLessThanOrEqual(30_000);
+    // A care caller is answered before every normal caller still waiting when it queued.
+    let jumps = 0;
+    for (const c of care) {
+      for (const n of normal.filter((n) => n.queuedAt! < c.queuedAt! && n.answeredAt! > c.queuedAt!)) {
+        expect(
+          n.answeredAt!,
+          `normal caller queued at ${n.queuedAt} vs care at ${c.queuedAt}`,
+        ).toBeGreaterThan(c.answeredAt!);
+        jumps++;
+      }
+    }
+    expect(jumps).toBeGreaterThan(0);
+  }, 40_000);
+});
+
+describe('skills, overflow and fallback', () => {
+  it('overflows a specialist call to the general pool after the queue’s overflow time', async () => {
+    await setQueue('hrss', { overflowAfterS: 2, maxWaitS: 60 });
+    await stack.addAgent('g1', '1001', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    const call = stack.emulator.placeCall({
+      destination: '12333',
+      callerIdNumber: '13800001111',
+      hangupAfterBridgeMs: 100,
+      dtmf: [{ afterAnswerMs: 100, digits: '3' }],
+    });
+    const rec = await recordOf(call);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'g1', skill: 'hrss' });
+    expect(rec.answeredAt! - rec.queuedAt!).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('moves a call past its maximum wait to the fallback queue', async () => {
+    await setQueue('environment', {
+      overflowAfterS: 0,
+      maxWaitS: 2,
+      fallback: { kind: 'queue', skill: 'urban' },
+    });
+    await stack.addAgent('u1', '1001', { urban: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    const call = stack.emulator.placeCall({
+      destination: '12369',
+      callerIdNumber: '13800002222',
+      hangupAfterBridgeMs: 100,
+      dtmf: [{ afterAnswerMs: 100, digits: '1' }],
+    });
+    const rec = await recordOf(call);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'u1', skill: 'urban' });
+    expect(rec.answeredAt! - rec.queuedAt!).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('virtual hold: a caller past the maximum wait is called back, keeping the place in line', async () => {
+    await setQueue('environment', { overflowAfterS: 0, maxWaitS: 2, fallback: { kind: 'callback' } });
+    const call = stack.emulator.placeCall({
+      destination: '12369',
+      callerIdNumber: '+8613800003333',
+      dtmf: [{ afterAnswerMs: 100, digits: '1' }],
+    });
+    const first = await call.ended;
+    expect(first.hangupBy).not.toBe('caller');
+    await sleep(300);
+    expect(await records()).toEqual([]); // still in line, not ended
+    // An environment agent comes; the router rings the agent, then the citizen, and bridges them.
+    stack.emulator.setAgent('13800003333', { behaviour: 'answer', answerAfterMs: 100, talkMs: 300 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    const desk = await stack.connectDesktop('e1').catch(() => null);
+    await stack.addAgent('e1', '1001', { environment: 1 });
+    void desk;
+    const rec = await waitFor(
+      async () => (await records()).find((r) => r.callback),
+      10_000,
+      'callback record',
+    );
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'e1', callback: true, caller: '13800003333' });
+  });
+});
+
+describe('agent states', () => {
+  it('re-offers on ring timeout, counts the no-answer, and sets not ready after K misses', async () => {
+    const s = (await stack.admin('/admin/acd/settings')).body;
+    await stack.admin('/admin/acd/settings', { method: 'PUT', body: { ...s, maxNoAnswer: 1 } });
+    await stack.addAgent('g1', '1001', { general: 1 });
+    await sleep(5);
+    await stack.addAgent('g2', '1002', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'no-answer' });
+    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50 });
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800004444',
+      hangupAfterBridgeMs: 100,
+    });
+    const rec = await recordOf(call);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'g2', noAnswerAgents: ['g1'] });
+    const g1 = (await stack.admin('/admin/agents')).body.find((a: { id: string }) => a.id === 'g1');
+    expect(g1).toMatchObject({ state: 'not_ready', reason: 'no-answer', noAnswerStreak: 1 });
+  });
+
+  it('never offers an agent in wrap-up; ending wrap-up early makes the agent offerable at once', async () => {
+    await setQueue('general', { wrapupS: 60 });
+    await stack.addAgent('g1', '1001', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    const first = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800005555',
+      hangupAfterBridgeMs: 100,
+    });
+    await recordOf(first);
+    expect((await stack.admin('/admin/agents')).body[0].state).toBe('wrapup');
+    const second = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800005556',
+      hangupAfterBridgeMs: 100,
+    });
+    await sleep(1500);
+    expect((await records()).length).toBe(1);
+    expect((await stack.admin('/admin/agents/g1/end-wrapup', { method: 'POST' })).status).toBe(200);
+    const rec = await recordOf(second);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'g1' });
+  });
+});
+
+describe('measures', () => {
+  it('keeps 15-minute interval measures by line, class and skill', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    const a = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800006666',
+      hangupAfterBridgeMs: 300,
+    });
+    await recordOf(a);
+    const b = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800006667',
+      patienceMs: 100,
+    });
+    await recordOf(b);
+    const { rows } = (await stack.admin('/admin/stats')).body;
+    const row = rows.find(
+      (r: { line: string; priority: string }) => r.line === '12345' && r.priority === 'normal',
+    );
+    expect(row).toMatchObject({
+      skill: 'general',
+      offered: 2,
+      answered: 1,
+      abandoned: 1,
+      shortAbandoned: 1,
+      answerRate: 1,
+    });
+    expect(row.asaS).toBeGreaterThanOrEqual(0);
+    expect(row.ahtS).toBeGreaterThan(0.2);
+  });
+});
