@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { AcdConfigStore } from './acd/config-store.ts';
 import { Dispatcher } from './acd/dispatcher.ts';
 import { CallbackPlacer } from './calls/callback-placer.ts';
+import { OrphanReaper } from './calls/orphan-reaper.ts';
 import { AcdStore } from './acd/store.ts';
 import { CallSession } from './calls/call-session.ts';
 import type { Config } from './config/env.ts';
@@ -116,6 +117,17 @@ export class HotlineRouter {
       },
       log.child({ component: 'acd' }),
     );
+    const reaper = new OrphanReaper({
+      config,
+      acd,
+      acdConfig,
+      records: this.parts.records,
+      isLocal: (id) => sessions.has(id),
+      log: log.child({ component: 'reaper' }),
+    });
+    this.parts.fsLink.on('event', (e) => {
+      void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
+    });
     this.parts.outbound.on('channel', (channel) => {
       const session = new CallSession(
         {

@@ -1,0 +1,76 @@
+// Every call traceable even when its router dies: when FreeSWITCH reports a channel gone whose call
+// belonged to a router that is no longer alive, one surviving instance (the first to adopt it,
+// atomically) closes the call in Redis and writes its record.
+import type { Event } from 'modesl';
+import type { AcdConfigStore } from '../acd/config-store.ts';
+import type { AcdStore } from '../acd/store.ts';
+import type { Config } from '../config/env.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { CallRecordStore, Outcome } from '../records/call-records.ts';
+
+/** How long an instance's heartbeat key lives (router.ts renews it every 1.5 s). */
+const OWNER_HEARTBEAT_TTL_MS = 5000;
+
+export class OrphanReaper {
+  reaped = 0;
+
+  constructor(
+    private readonly deps: {
+      config: Config;
+      acd: AcdStore;
+      acdConfig: AcdConfigStore;
+      records: CallRecordStore;
+      isLocal: (callId: string) => boolean;
+      log: Logger;
+    },
+  ) {}
+
+  async onEvent(e: Event, attempt = 0): Promise<void> {
+    if (e.getHeader('Event-Name') !== 'CHANNEL_HANGUP_COMPLETE') return;
+    const uuid = e.getHeader('Unique-ID');
+    if (!uuid) return;
+    const { acd, config, records, log } = this.deps;
+    const callId = await acd.callIdByUuid(uuid);
+    if (!callId || this.deps.isLocal(callId)) return;
+    const call = await acd.getCall(callId);
+    if (!call || call.state === 'ended' || call.state === 'lost' || call.mode === 'callback') return;
+    const adopted = await acd.adopt(callId, config.instanceId);
+    if (!adopted.ok) {
+      // Its router may have died a moment ago: its heartbeat lives a few seconds more. Look again
+      // once the heartbeat must have expired; a living router closes the call itself meanwhile.
+      if (adopted.reason === 'owner-alive' && attempt < 2) {
+        setTimeout(() => void this.onEvent(e, attempt + 1).catch(() => undefined), OWNER_HEARTBEAT_TTL_MS + 1000).unref();
+      }
+      return;
+    }
+    const bridged = !!(e.getHeader('variable_bridge_uuid') || e.getHeader('variable_last_bridge_to'));
+    const outcome: Outcome = call.state === 'talking' || bridged ? 'answered' : 'abandoned';
+    const { queues } = await this.deps.acdConfig.load();
+    await acd.finish(callId, 0);
+    await records.write(
+      {
+        id: call.id,
+        uuid,
+        line: call.line,
+        mergeMode: call.mergeMode,
+        skill: call.skill,
+        caller: call.caller,
+        dialled: call.dialled,
+        priority: call.priority,
+        ivrPath: call.ivrPath,
+        arrivedAt: call.arrivedAt,
+        queuedAt: call.firstQueuedAt || undefined,
+        answeredAt: call.answeredAt,
+        endedAt: Date.now(),
+        agent: call.agent || undefined,
+        outcome,
+        hangupCause: e.getHeader('Hangup-Cause') ?? 'NORMAL_CLEARING',
+        noAnswerAgents: call.tried,
+        instance: `${config.instanceId} (for ${call.owner}, which died)`,
+      },
+      queues.get(call.skill)?.serviceLevelS,
+    );
+    this.reaped++;
+    log.warn({ callId, previousOwner: call.owner, outcome }, 'closed a call whose router died');
+  }
+}
