@@ -81,7 +81,7 @@ export class Dispatcher {
   async round(now = Date.now()): Promise<number> {
     this.rounds++;
     const { queues, settings } = await this.config.load();
-    const calls = await this.acd.waiting(queues.keys());
+    const { calls, agents } = await this.acd.snapshot(queues.keys());
     if (!calls.length) return 0;
     for (const c of overdue(calls, now, queues)) {
       const fb = queues.get(c.skill)!.fallback;
@@ -97,7 +97,6 @@ export class Dispatcher {
           await this.send(call.owner, { type: 'fallback', callId: c.id, kind: fb.kind });
       }
     }
-    const agents = await this.acd.readyAgents();
     if (!agents.length) return 0;
     let made = 0;
     for (const a of assign(calls, agents, now, queues, settings)) {

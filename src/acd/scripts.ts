@@ -205,3 +205,29 @@ end
 redis.call('HSET', ck, 'owner', owner)
 return st
 `;
+
+/**
+ * Everything one decision round reads, in one round trip: the first `limit` waiting calls of each
+ * class of the given skills, and every ready agent. ARGV: prefix, limit, classes (comma-separated),
+ * skills... Read-only: deciding stays in policy.ts.
+ */
+export const SNAPSHOT = `${LIB}
+local limit = tonumber(ARGV[2])
+local classes = {}
+for c in string.gmatch(ARGV[3], '[^,]+') do table.insert(classes, c) end
+local calls = {}
+for i = 4, #ARGV do
+  for _, cls in ipairs(classes) do
+    for _, id in ipairs(redis.call('ZRANGE', P .. 'queue:' .. ARGV[i] .. ':' .. cls, 0, limit - 1)) do
+      local f = redis.call('HMGET', P .. 'call:' .. id, 'skill', 'priority', 'queuedAt', 'tried')
+      if f[1] then table.insert(calls, {id, f[1], f[2] or 'normal', f[3] or '0', f[4] or '[]'}) end
+    end
+  end
+end
+local agents = {}
+for _, id in ipairs(redis.call('ZRANGE', P .. 'ready', 0, -1)) do
+  local f = redis.call('HMGET', P .. 'agent:' .. id, 'name', 'extension', 'skills', 'state', 'idleSince', 'callsToday')
+  table.insert(agents, {id, f[1] or '', f[2] or '', f[3] or '{}', f[4] or '', f[5] or '0', f[6] or '0'})
+end
+return {calls, agents}
+`;

@@ -14,6 +14,7 @@ import {
   RESERVE,
   RINGING,
   SET_AGENT_STATE,
+  SNAPSHOT,
 } from './scripts.ts';
 import {
   type AgentState,
@@ -178,6 +179,43 @@ export class AcdStore {
   async getCall(id: string): Promise<StoredCall | null> {
     const h = await this.redis.hgetall(this.keys.call(id));
     return h.id ? toCall(h) : null;
+  }
+
+  /**
+   * What a decision round reads, in one round trip: the first `limit` waiting calls of each class of
+   * the given skills (enough for the policy: within a class, calls are served in queue order) and
+   * every ready agent.
+   */
+  async snapshot(
+    skills: Iterable<string>,
+    limit = 10,
+  ): Promise<{ calls: WaitingCall[]; agents: AgentView[] }> {
+    const [c, a] = (await this.redis.eval(
+      SNAPSHOT,
+      0,
+      this.keys.prefix,
+      limit,
+      PRIORITY_CLASSES.join(','),
+      ...skills,
+    )) as [string[][], string[][]];
+    return {
+      calls: c.map(([id, skill, priority, queuedAt, tried]) => ({
+        id: id!,
+        skill: skill!,
+        priority: priority as PriorityClass,
+        queuedAt: Number(queuedAt),
+        tried: JSON.parse(tried ?? '[]') as string[],
+      })),
+      agents: a.map(([id, name, extension, skills, state, idleSince, callsToday]) => ({
+        id: id!,
+        name: name!,
+        extension: extension!,
+        skills: JSON.parse(skills ?? '{}') as Record<string, number>,
+        state: state as AgentState,
+        idleSince: Number(idleSince),
+        callsToday: Number(callsToday),
+      })),
+    };
   }
 
   /** The first `limit` waiting calls of each class of the given skills, for the policy to rank. */
