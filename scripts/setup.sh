@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # One-shot set-up for a fresh Debian machine with Node 20 and npm: Debian packages, npm deps, a local Redis.
 # Safe to run again: every step is skipped when already done.
+#   scripts/setup.sh          what the router and the demo need (redis-server)
+#   scripts/setup.sh --test   also what the tests drive: Chromium (agent desktop page) and sipp (SIP edge)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--test" ]; then
+  HOTLINE_SETUP_BROWSER=1
+  HOTLINE_SETUP_SIP=1
+fi
 
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi

@@ -3,7 +3,6 @@
 // call ends with a record.
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { issueAgentToken } from '../../src/screen-pop/agent-token.ts';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import { type EmulatedCall, SwitchEmulator } from '../../src/switch-emulator/index.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
@@ -134,7 +133,6 @@ describe('two router processes on one Redis', () => {
     const [a, b] = routers as [RouterProcess, RouterProcess];
     await admin(b, '/admin/agents/g1', 'PUT', { name: 'g1', extension: '1001', skills: { general: 1 } });
     emu.setAgent('1001', { behaviour: 'answer', answerAfterMs: 2500 });
-    void issueAgentToken;
     // The first call goes to router A (the dialplan's primary for it).
     const call = emu.placeCall({
       destination: '12345',
