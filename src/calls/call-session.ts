@@ -193,11 +193,15 @@ export class CallSession {
     const onBridge = () => void this.onAnswered(agentId);
     channel.once('bridge', onBridge);
     await channel.breakCurrent();
+    // If this router dies mid-conversation, FreeSWITCH must not hand the caller to the backup router
+    // (that would cut the conversation): the bridge goes on, and a survivor records the call.
+    await channel.set('socket_resume', 'false');
     const result = await channel.bridge(
       `{leg_timeout=${ringS},hotline_call_id=${this.id},origination_caller_id_number=${this.caller},ignore_early_media=true}user/${agent.extension}`,
     );
     clearInterval(keepAlive);
     channel.off('bridge', onBridge);
+    if (!channel.hungUp) await channel.set('socket_resume', 'true');
     if ((this.phase as Phase) === 'talking') {
       // The bridge ended. If the caller is still there, the agent hung up first: ask for ratings.
       if (!channel.hungUp) {
