@@ -21,6 +21,12 @@ export interface IvrRunnerDeps {
 /** Every key is collected and handed to the engine, which decides what is valid. */
 const ANY_KEY = '0-9*#';
 
+/** Prompts of another language live under lang/<code>/ beside the Chinese ones. */
+export function localized(file: string, language: string): string {
+  if (language === 'zh' || /^[a-z_]+:\/\//.test(file)) return file;
+  return `lang/${language}/${file}`;
+}
+
 export async function runIvr(run: IvrRun, deps: IvrRunnerDeps): Promise<IvrOutcome> {
   const { channel, log } = deps;
   let ins = run.start();
@@ -31,7 +37,7 @@ export async function runIvr(run: IvrRun, deps: IvrRunnerDeps): Promise<IvrOutco
       case 'collect': {
         log.debug({ node: ins.nodeId, prompt: ins.prompt.text }, 'IVR prompt');
         const digits = await channel.collectDigits({
-          prompt: ins.prompt.file,
+          prompt: localized(ins.prompt.file, run.language),
           timeoutMs: ins.timeoutMs,
           validDigits: ANY_KEY,
         });
@@ -40,7 +46,7 @@ export async function runIvr(run: IvrRun, deps: IvrRunnerDeps): Promise<IvrOutco
         break;
       }
       case 'play':
-        await channel.playback(ins.prompt.file);
+        await channel.playback(localized(ins.prompt.file, run.language));
         input = { kind: 'done' };
         break;
       case 'queue':

@@ -39,7 +39,10 @@ export class OrphanReaper {
       // Its router may have died a moment ago: its heartbeat lives a few seconds more. Look again
       // once the heartbeat must have expired; a living router closes the call itself meanwhile.
       if (adopted.reason === 'owner-alive' && attempt < 2) {
-        setTimeout(() => void this.onEvent(e, attempt + 1).catch(() => undefined), OWNER_HEARTBEAT_TTL_MS + 1000).unref();
+        setTimeout(
+          () => void this.onEvent(e, attempt + 1).catch(() => undefined),
+          OWNER_HEARTBEAT_TTL_MS + 1000,
+        ).unref();
       }
       return;
     }

@@ -211,3 +211,31 @@ describe('measures', () => {
     expect(row.ahtS).toBeGreaterThan(0.2);
   });
 });
+
+describe('caller in queue', () => {
+  it('announces position and expected wait, and offers a callback that keeps the place in line', async () => {
+    const s = (await stack.admin('/admin/acd/settings')).body;
+    await stack.admin('/admin/acd/settings', {
+      method: 'PUT',
+      body: { ...s, announceEveryS: 5, callbackOfferAboveS: 0 },
+    });
+    // No agent on duty yet: the caller waits, hears the announcement at 5 s and presses 1.
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800007777',
+      dtmf: [{ afterAnswerMs: 6000, digits: '1' }],
+    });
+    const first = await call.ended;
+    expect(first.hangupBy).not.toBe('caller');
+    expect(stack.logs.join('')).toContain('caller chose a callback; place kept in line');
+    stack.emulator.setAgent('13800007777', { behaviour: 'answer', answerAfterMs: 50, talkMs: 200 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    await stack.addAgent('g1', '1001', { general: 1 });
+    const rec = await waitFor(
+      async () => (await records()).find((r) => r.callback),
+      10_000,
+      'callback record',
+    );
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'g1', callback: true });
+  }, 30_000);
+});

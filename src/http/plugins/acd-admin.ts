@@ -39,7 +39,7 @@ const Settings = Type.Object({
   ]),
   maxNoAnswer: Type.Integer({ minimum: 0, maximum: 20 }),
   callbackOfferAboveS: Type.Integer({ minimum: 0, maximum: 7200 }),
-  announceEveryS: Type.Integer({ minimum: 10, maximum: 600 }),
+  announceEveryS: Type.Integer({ minimum: 5, maximum: 600 }),
 });
 const Day = Type.Object({ date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) });
 

@@ -2,7 +2,7 @@
 // incident announcements.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { checkStructure, MenuDocumentSchema } from '../../ivr/schema.ts';
+import { checkStructure, MenuDocumentSchema, parseMenuText } from '../../ivr/schema.ts';
 import { validateMenu } from '../../ivr/validate.ts';
 import { validationContext } from '../../ivr/validation-context.ts';
 import { dayOf } from '../../records/call-records.ts';
@@ -123,12 +123,30 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
         summary: 'Publish a new immutable menu version (calls in the IVR keep theirs)',
         security,
         params: Line,
-        body: Type.Object({ operator: Operator, doc: Type.Unknown() }),
+        body: Type.Object({
+          operator: Operator,
+          doc: Type.Optional(Type.Unknown({ description: 'the menu as a JSON object' })),
+          yaml: Type.Optional(Type.String({ description: 'or the menu as YAML (or JSON) text' })),
+        }),
         response: { 200: Type.Object({ version: Type.Integer() }), 400: Type.Intersect([Err, Problems]) },
       },
     },
     async (req, reply) => {
-      const { doc, problems } = await check(req.body.doc);
+      let raw: unknown = req.body.doc;
+      if (req.body.yaml !== undefined) {
+        const parsed = parseMenuText(req.body.yaml);
+        if ('errors' in parsed) {
+          const problems = parsed.errors.map((e) => ({
+            node: e.split(':')[0]!,
+            message: e.slice(e.indexOf(':') + 2),
+          }));
+          return reply
+            .code(400)
+            .send({ error: 'invalid_menu', message: 'the menu text does not parse', valid: false, problems });
+        }
+        raw = parsed.doc;
+      }
+      const { doc, problems } = await check(raw);
       if (!doc || problems.length) {
         return reply
           .code(400)
