@@ -787,16 +787,23 @@ export class ScreenPopHub {
   private async afterEnded(agentId: string, callId: string, outcome: string): Promise<void> {
     // The record is written before `ended` is sent: index it for the next pop of this caller.
     void indexRecordById(this.pub, this.keys, callId).catch(() => undefined);
-    if (outcome !== 'answered' || this.explicitWrapup) return;
-    const [state, until, cid] = await this.pub.hmget(
+    if (this.explicitWrapup) return;
+    // Until the call flow reports wrap-up and states itself, tell the desktop where the call left
+    // the agent: in wrap-up (with its length), or the state the ACD set.
+    const [state, until, cid, reason] = await this.pub.hmget(
       this.keys.agent(agentId),
       'state',
       'wrapupUntil',
       'callId',
+      'reason',
     );
-    if (state !== 'wrapup' || (cid && cid !== callId)) return;
-    const durationS = until ? Math.max(0, (Number(until) - Date.now()) / 1000) : this.opts.wrapupS;
-    await this.openWrapup(agentId, callId, Math.round(durationS * 10) / 10);
+    if (!state || (cid && cid !== callId)) return;
+    if (state === 'wrapup' && outcome === 'answered') {
+      const durationS = until ? Math.max(0, (Number(until) - Date.now()) / 1000) : this.opts.wrapupS;
+      await this.openWrapup(agentId, callId, Math.round(durationS * 10) / 10);
+    } else if (!isBusy(state)) {
+      await this.send(agentId, { type: 'state', state, reason: reason || undefined });
+    }
   }
 
   private async openWrapup(agentId: string, callId: string, durationS: number): Promise<void> {

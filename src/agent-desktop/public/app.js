@@ -188,10 +188,12 @@ function onMessage(msg) {
     case 'offer':
       return showOffer(msg);
     case 'answered':
-      return setCallStatus(msg.callId, 'talking', '通话中');
+      setCallStatus(msg.callId, 'talking', '通话中');
+      return setState('talking');
     case 'ended':
       return onEnded(msg);
     case 'wrapup_started':
+      setState('wrapup');
       return startWrapup(msg);
     case 'wrapup_ended':
       return endWrapup();
@@ -236,6 +238,8 @@ function onHello(msg) {
 function showOffer(m) {
   ui.call = { callId: m.callId, status: 'ringing' };
   endWrapup();
+  // offer, answered and wrapup_started each imply the agent's state (PROTOCOL.md).
+  setState('ringing');
   $('idleCard').hidden = true;
   const card = $('card');
   card.hidden = false;
@@ -257,6 +261,7 @@ function showOffer(m) {
   $('histSummary').textContent = summary;
   const rows = $('histRows');
   rows.replaceChildren();
+  rows.closest('table').hidden = !h.calls.length;
   for (const c of h.calls) {
     const tr = document.createElement('tr');
     const survey = c.survey
@@ -528,10 +533,18 @@ function formatDuration(s) {
   return n < 60 ? `${n} 秒` : `${Math.floor(n / 60)} 分 ${n % 60} 秒`;
 }
 
+// Times as the hotline keeps them: China Standard Time, whatever the machine's zone.
+const TIME_FORMAT = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+
 function formatTime(ms) {
-  const d = new Date(ms);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return TIME_FORMAT.format(new Date(ms));
 }
 
 // For tests and support: the page's view of the session.

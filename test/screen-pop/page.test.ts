@@ -1,0 +1,201 @@
+// The agent desktop page in Debian's Chromium (playwright-core, never a downloaded browser) against a
+// real router, real Redis and the switch emulator: log in with the token by keyboard, a call rings and
+// the card shows the right content, the agent answers and ends wrap-up, and the page survives a router
+// restart without losing what was sent meanwhile or the next offer. Screenshots go to the system temp
+// directory (SCREENPOP_SHOTS=dir to choose), never into the repository.
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AcdStore } from '../../src/acd/store.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { CallRecordStore } from '../../src/records/call-records.ts';
+import { Keys } from '../../src/redis/keys.ts';
+import { indexCallRecord } from '../../src/screen-pop/caller-history.ts';
+import { ScreenPopHub } from '../../src/screen-pop/hub.ts';
+import { REDIS_URL } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/stack.ts';
+import { AGENT_SECRET, type RestartableStack, startRestartable } from './helpers.ts';
+
+const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(
+    `[page test skipped] ${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium, or HOTLINE_SETUP_BROWSER=1 scripts/setup.sh)`,
+  );
+}
+const SHOTS = process.env.SCREENPOP_SHOTS ?? join(tmpdir(), 'hotline-screenpop-shots');
+
+let stack: RestartableStack;
+let browser: Browser;
+let page: Page;
+let redis: Redis;
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+const text = (sel: string) => page.locator(sel).innerText();
+
+describe.skipIf(!haveChromium)('the agent desktop page in Chromium', () => {
+  beforeAll(async () => {
+    stack = await startRestartable({ HOTLINE_WRAPUP_S: '60', HOTLINE_RING_TIMEOUT_S: '10' });
+    redis = new Redis(REDIS_URL);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    redis?.disconnect();
+    await stack?.stop();
+  });
+
+  it('logs in, pops the card with the call context, answers, ends wrap-up, survives a restart', async () => {
+    // The agent, a previous call from this caller, and a policy link for the line.
+    await stack.admin('/admin/agents/g1', {
+      method: 'PUT',
+      body: { name: '李娜', extension: '1001', skills: { general: 1 } },
+    });
+    // Answers after 1.5 s, so the card is seen ringing first.
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 1500 });
+    const keys = new Keys(stack.prefix);
+    const prev = {
+      id: 'prev-call',
+      uuid: 'u0',
+      line: '12345',
+      mergeMode: 'hub',
+      skill: 'general',
+      caller: '13900006666',
+      dialled: '12345',
+      priority: 'normal',
+      ivrPath: ['欢迎语(按0)', '转人工服务'],
+      survey: { speed: 5, resolution: 4, attitude: 5 },
+      arrivedAt: Date.now() - 2 * 86400_000,
+      answeredAt: Date.now() - 2 * 86400_000 + 10_000,
+      endedAt: Date.now() - 2 * 86400_000 + 100_000,
+      agent: 'g7',
+      outcome: 'answered' as const,
+      hangupCause: 'NORMAL_CLEARING',
+      noAnswerAgents: [],
+      instance: 'old',
+    };
+    await new CallRecordStore(redis, keys).write(prev);
+    await indexCallRecord(redis, keys, prev);
+    await stack.admin(`/admin/screenpop/links/${encodeURIComponent('line:12345')}`, {
+      method: 'PUT',
+      body: { links: [{ title: '12345 热线知识库', url: 'https://kb.example.gov.cn/12345' }] },
+    });
+    const { body } = await stack.admin('/admin/agents/g1/token', { method: 'POST', body: {} });
+
+    // Log in with the keyboard only.
+    await page.goto(`${stack.http()}/agent/`);
+    await page.locator('#token').focus();
+    await page.keyboard.insertText(body.token as string);
+    await page.keyboard.press('Enter');
+    await page.locator('#connBadge[data-conn="connected"]').waitFor({ timeout: 10_000 });
+    expect(await text('#who')).toContain('李娜');
+    expect(await text('#stateBadge')).toBe('未登录');
+    await shot('01-logged-in');
+
+    // Ready by shortcut.
+    await page.keyboard.press('Alt+1');
+    await page.locator('#stateBadge[data-state="ready"]').waitFor({ timeout: 5000 });
+    expect(await text('#stateBadge')).toBe('就绪');
+
+    // A call rings: the card and its content.
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '+8613900006666',
+      hangupAfterBridgeMs: 1500,
+      dtmf: [{ afterAnswerMs: 50, digits: '0' }],
+    });
+    await page.locator('#card').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await text('#callStatus')).toBe('振铃中');
+    expect(await text('#fCaller')).toBe('13900006666');
+    expect(await text('#fDialled')).toBe('12345');
+    expect(await text('#fLine')).toBe('政务服务便民热线（12345）');
+    expect(await text('#fMerge')).toBe('12345主号');
+    expect(await text('#fIvr')).toBe('欢迎语(按0) → 转人工服务');
+    expect(await text('#fPriority')).toMatch(/^普通/);
+    expect(await text('#repeatFlag')).toContain('重复来电');
+    expect(await text('#histSummary')).toContain('满意度平均 4.7 分');
+    expect(await page.locator('#histRows tr').count()).toBe(1);
+    expect(await text('#histRows')).toContain('已接通');
+    expect(await page.locator('#links a').getAttribute('href')).toBe('https://kb.example.gov.cn/12345');
+    await shot('02-ringing');
+
+    // The agent answers on the softphone: the card says so, transfers become possible.
+    await page.locator('#callStatus[data-status="talking"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#transferBox').isDisabled()).toBe(false);
+    await shot('03-talking');
+
+    // The caller hangs up: wrap-up with a countdown, ended from the keyboard.
+    await call.ended;
+    await page.locator('#wrapupBox').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await text('#stateBadge')).toBe('话后整理');
+    expect(Number(await text('#wrapupLeft'))).toBeGreaterThan(0);
+    expect(await page.locator('#btnWrapupEnd').isEnabled()).toBe(true);
+    await shot('04-wrapup');
+    await page.keyboard.press('Alt+3');
+    await page.locator('#stateBadge[data-state="ready"]').waitFor({ timeout: 5000 });
+    expect(await page.locator('#wrapupBox').isHidden()).toBe(true);
+    expect((await stack.router.parts.acd.getAgent('g1'))?.state).toBe('ready');
+
+    // The router restarts. Meanwhile a supervisor message is sent (through Redis, as another
+    // instance would): the page must get it once it is back, and then the next offer.
+    const seqBefore = await page.evaluate(
+      () => (window as unknown as { hotlineDesk: { lastSeq: number } }).hotlineDesk.lastSeq,
+    );
+    await stack.stopRouter();
+    await page.locator('#connBadge[data-conn="reconnecting"]').waitFor({ timeout: 10_000 });
+    await shot('05-reconnecting');
+    const sub = new Redis(REDIS_URL);
+    const other = new ScreenPopHub(
+      redis,
+      sub,
+      keys,
+      new AcdStore(redis, keys),
+      AGENT_SECRET,
+      createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+      () => undefined,
+    );
+    const missedSeq = await other.supervisorMessage('g1', '值班长', '系统刚刚重启，请确认软电话已注册');
+    sub.disconnect();
+    expect(missedSeq).toBe(seqBefore + 1);
+    await stack.startRouter();
+    await page.locator('#connBadge[data-conn="connected"]').waitFor({ timeout: 15_000 });
+    await page.locator('#notices li.supervisor').waitFor({ timeout: 5000 });
+    expect(await text('#notices')).toContain('系统刚刚重启');
+    expect(await page.locator('#notices li.supervisor').count()).toBe(1);
+    await waitFor(
+      async () =>
+        (await page.evaluate(
+          () => (window as unknown as { hotlineDesk: { lastSeq: number } }).hotlineDesk.lastSeq,
+        )) === missedSeq,
+      5000,
+      'page caught up',
+    );
+
+    const next = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13700007777',
+      hangupAfterBridgeMs: 500,
+      dtmf: [{ afterAnswerMs: 50, digits: '0' }],
+    });
+    await page.locator('#fCaller', { hasText: '13700007777' }).waitFor({ timeout: 15_000 });
+    expect(await text('#repeatFlag').catch(() => '')).toBe('');
+    await shot('06-after-restart');
+    await next.ended;
+    // The server kept the acknowledgements.
+    await waitFor(async () => (await stack.router.parts.hub.lastAck('g1')) > missedSeq, 5000, 'acks');
+  });
+});
