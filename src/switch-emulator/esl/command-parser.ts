@@ -23,7 +23,8 @@ export class CommandParser {
       if (start) this.buf = this.buf.subarray(start);
       const end = findBlankLine(this.buf);
       if (end < 0) break;
-      const head = this.buf.subarray(0, end.valueOf()).toString('latin1').replace(/\r/g, '');
+      // FreeSWITCH treats header bytes as UTF-8 text (file names, caller names in Chinese).
+      const head = this.buf.subarray(0, end.valueOf()).toString('utf8').replace(/\r/g, '');
       let rest = this.buf.subarray(end + blankLen(this.buf, end));
       const lines = head.split('\n');
       const command = lines[0] ?? '';
