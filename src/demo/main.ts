@@ -51,7 +51,7 @@ const log = createLogger({ level: values.verbose ? 'info' : 'warn', destination:
 let routerPort = 0;
 const emulator = new SwitchEmulator({
   dialplan: () => [{ app: 'socket', data: `127.0.0.1:${routerPort} async full` }],
-  fileDurationMs: () => 800,
+  fileDurationMs: () => 600,
 });
 await emulator.start();
 const config = loadConfig({
@@ -74,7 +74,7 @@ say(
 // Scripted agents: a general pool and specialist desks; one agent sometimes fails to answer.
 const AGENTS: Array<{ id: string; ext: string; skills: Record<string, number>; behaviour?: 'no-answer' }> = [
   { id: 'a01', ext: '1001', skills: { general: 1 } },
-  { id: 'a02', ext: '1002', skills: { general: 1 } },
+  { id: 'a02', ext: '1002', skills: { general: 1, market: 3 } },
   { id: 'a03', ext: '1003', skills: { general: 1, urban: 2 } },
   { id: 'a04', ext: '1004', skills: { hrss: 1, general: 2 } },
   { id: 'a05', ext: '1005', skills: { hrss: 1 } },
@@ -82,6 +82,11 @@ const AGENTS: Array<{ id: string; ext: string; skills: Record<string, number>; b
   { id: 'a07', ext: '1007', skills: { environment: 1, urban: 1, social: 1, legal: 2 } },
   { id: 'a08', ext: '1008', skills: { legal: 1, social: 1, general: 3 }, behaviour: 'no-answer' },
 ];
+// Specialist callers overflow to the general pool after 10 s here (60 s by default), so the demo
+// shows overflow within its run.
+for (const q of (await router.parts.acdConfig.load()).queues.values()) {
+  if (q.overflowAfterS > 0) await router.parts.acdConfig.putQueue({ ...q, overflowAfterS: 10 });
+}
 let screenPops = 0;
 const sockets: WebSocket[] = [];
 for (const a of AGENTS) {

@@ -51,12 +51,13 @@ export function nextCaller(rand: () => number): CallerScript {
     hangupAfterBridgeMs: 1500 + Math.floor(rand() * 3500),
   };
   // On 12345 (direct mode) some press 0 at once; on the legacy lines most pick a desk (type-ahead
-  // during the menu prompt), a few press 0, and some press nothing at all.
+  // during the menu prompt), a few press 0, and a few press nothing (they reach a human with care
+  // priority after two prompts, as the IVR does for callers who cannot manage the keypad).
   const r2 = rand();
   if (line === '12345') {
     if (r2 < 0.35) script.dtmf = [{ afterAnswerMs: 150, digits: '0' }];
-  } else if (r2 < 0.7) script.dtmf = [{ afterAnswerMs: 300, digits: '1' }];
-  else if (r2 < 0.85) script.dtmf = [{ afterAnswerMs: 300, digits: '0' }];
+  } else if (r2 < 0.8) script.dtmf = [{ afterAnswerMs: 300, digits: '1' }];
+  else if (r2 < 0.95) script.dtmf = [{ afterAnswerMs: 300, digits: '0' }];
   // About one caller in seven gives up after a few seconds in the queue.
   if (rand() < 0.15) script.patienceMs = 1500 + Math.floor(rand() * 2500);
   return script;
