@@ -185,6 +185,14 @@ describe.skipIf(!haveChromium)('the agent desktop page in Chromium', () => {
       'page caught up',
     );
 
+    // A tidal notice shows in the notices list.
+    await stack.admin('/admin/desktop/tidal', {
+      method: 'POST',
+      body: { agentIds: ['g1'], at: '09:00', toPool: 'front', fromPool: 'back' },
+    });
+    await page.locator('#notices li.tidal').waitFor({ timeout: 5000 });
+    expect(await text('#notices li.tidal')).toContain('您将于 09:00 转到一线接听');
+
     const next = stack.emulator.placeCall({
       destination: '12345',
       callerIdNumber: '13700007777',
