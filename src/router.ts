@@ -20,6 +20,7 @@ import { Keys } from './redis/keys.ts';
 import { ScreenPopHub } from './screen-pop/hub.ts';
 import { defaultMenus } from './ivr/defaults.ts';
 import { RedisIvrServices } from './ivr/services.ts';
+import { createTidalScheduler, type TidalScheduler } from './tidal/scheduler.ts'; // tidal seats
 
 export interface RouterParts {
   config: Config;
@@ -41,6 +42,7 @@ export class HotlineRouter {
   readonly parts: RouterParts;
   readonly dispatcher: Dispatcher;
   readonly callbacks: CallbackPlacer;
+  readonly tidal: TidalScheduler; // tidal seats: carries out the tidal plan (one leader among instances)
   private readonly sub: Redis;
   private http: FastifyInstance | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
@@ -87,6 +89,7 @@ export class HotlineRouter {
       eslPort: () => this.eslPort,
       requestDispatch,
     };
+    this.tidal = createTidalScheduler(this.parts, log.child({ component: 'tidal' })); // tidal seats
     this.callbacks = new CallbackPlacer({
       config,
       acd,
@@ -182,6 +185,7 @@ export class HotlineRouter {
     );
     await parts.hub.start();
     await this.dispatcher.start();
+    await this.tidal.start(); // tidal seats
     this.eslPort = await parts.outbound.listen(config.eslListen.host, config.eslListen.port);
     parts.fsLink.start();
     this.http = await buildHttpApp(parts, this.log);
@@ -211,6 +215,7 @@ export class HotlineRouter {
   }
 
   async stop(): Promise<void> {
+    await this.tidal.stop(); // tidal seats
     if (this.aliveTimer) clearInterval(this.aliveTimer);
     this.dispatcher.stop();
     this.parts.fsLink.stop();

@@ -11,6 +11,7 @@ import { adminPlugin } from './plugins/admin.ts';
 import { agentDesktopPlugin } from './plugins/agent-desktop.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { ivrAdminPlugin } from './plugins/ivr-admin.ts';
+import { tidalPlugin } from './plugins/tidal.ts';
 
 export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -41,6 +42,7 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
   await app.register(ivrAdminPlugin, { parts });
   await app.register(agentDesktopPlugin, { parts });
   await app.register(acdAdminPlugin, { parts });
+  await app.register(tidalPlugin, { parts });
   app.server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').startsWith('/agent/ws')) parts.hub.handleUpgrade(req, socket, head);
     else socket.destroy();
