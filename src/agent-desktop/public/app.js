@@ -355,10 +355,12 @@ function setState(state, reason) {
 
 function updateButtons() {
   const onCall = ['reserved', 'ringing', 'talking'].includes(ui.state);
-  $('btnReady').disabled = onCall || ui.state === 'ready';
-  $('btnNotReady').disabled = onCall;
-  $('btnWrapupEnd').disabled = ui.state !== 'wrapup';
-  $('transferBox').disabled = !(ui.call && ui.call.status === 'talking' && ui.state === 'talking');
+  // Commands wait for the connection: nothing is sent into a dead socket.
+  const offline = ui.conn !== 'connected';
+  $('btnReady').disabled = offline || onCall || ui.state === 'ready';
+  $('btnNotReady').disabled = offline || onCall;
+  $('btnWrapupEnd').disabled = offline || ui.state !== 'wrapup';
+  $('transferBox').disabled = offline || !(ui.call && ui.call.status === 'talking' && ui.state === 'talking');
 }
 
 function notice(kind, title, text) {
@@ -400,6 +402,7 @@ function setConn(c) {
       connected: '已连接',
       reconnecting: `重新连接中（第 ${attempts} 次）`,
     }[c] || c;
+  updateButtons();
 }
 
 // ---------- directory (transfer targets) ----------
