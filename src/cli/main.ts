@@ -8,6 +8,8 @@ import { linesCommand, routeCommand } from './commands/lines.ts';
 import { forecastCommand } from './commands/forecast.ts';
 import { historyCommand } from './commands/history.ts';
 import { staffCommand } from './commands/staff.ts';
+import { planCommand } from './commands/plan.ts';
+import { simulateCommand } from './commands/simulate.ts';
 
 export const COMMANDS: Command[] = [
   linesCommand,
@@ -19,6 +21,8 @@ export const COMMANDS: Command[] = [
   historyCommand,
   forecastCommand,
   staffCommand,
+  planCommand,
+  simulateCommand,
 ];
 
 export async function runCli(argv: string[], env = process.env): Promise<number> {

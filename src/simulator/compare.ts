@@ -100,3 +100,65 @@ export function compareTidal(sc: ResolvedScenario, seed = sc.seed): Comparison {
     flatAgents,
   };
 }
+
+export interface VariantSummary {
+  answerRate: number;
+  serviceLevel: number;
+  careAvgWaitS: number;
+  avgWaitS: number;
+  p95WaitS: number;
+  abandonRate: number;
+  occupancy: number;
+  seatHours: number;
+}
+
+export interface RunsSummary {
+  scenario: string;
+  seeds: number[];
+  calls: number;
+  variants: Record<'tidal' | 'flat' | 'base', VariantSummary>;
+}
+
+/** The comparison over several seeds (the same seeds for every variant), averaged. */
+export function compareRuns(sc: ResolvedScenario, runs: number, firstSeed = sc.seed): RunsSummary {
+  const seeds = Array.from({ length: Math.max(1, runs) }, (_, i) => firstSeed + i);
+  const sums = { tidal: zero(), flat: zero(), base: zero() };
+  let calls = 0;
+  for (const seed of seeds) {
+    const c = compareTidal(sc, seed);
+    calls += c.calls;
+    for (const k of ['tidal', 'flat', 'base'] as const) {
+      const r = c[k];
+      const s = sums[k];
+      s.answerRate += r.overall.answerRate;
+      s.serviceLevel += r.overall.serviceLevel;
+      s.careAvgWaitS += r.careAvgWaitS;
+      s.avgWaitS += r.overall.avgWaitS;
+      s.p95WaitS += r.overall.p95WaitS;
+      s.abandonRate += r.overall.abandonRate;
+      s.occupancy += r.occupancy;
+      s.seatHours += c.seatHours[k];
+    }
+  }
+  const mean = (s: VariantSummary): VariantSummary =>
+    Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v / seeds.length])) as unknown as VariantSummary;
+  return {
+    scenario: sc.name,
+    seeds,
+    calls: calls / seeds.length,
+    variants: { tidal: mean(sums.tidal), flat: mean(sums.flat), base: mean(sums.base) },
+  };
+}
+
+function zero(): VariantSummary {
+  return {
+    answerRate: 0,
+    serviceLevel: 0,
+    careAvgWaitS: 0,
+    avgWaitS: 0,
+    p95WaitS: 0,
+    abandonRate: 0,
+    occupancy: 0,
+    seatHours: 0,
+  };
+}

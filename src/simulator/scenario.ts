@@ -52,7 +52,7 @@ const Shift = Type.String({ pattern: '^\\d{1,2}:\\d{2}-\\d{1,2}:\\d{2}$' });
 
 const AgentGroupSchema = Type.Object(
   {
-    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,24}$' })),
+    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' })),
     name: Type.Optional(Type.String()),
     count: Type.Integer({ minimum: 0, maximum: 100000 }),
     pool: Type.Optional(Type.Union([Type.Literal('front'), Type.Literal('back')])),
@@ -176,7 +176,7 @@ export const ScenarioSchema = Type.Object(
           quantile: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
           /** The forecast the plan is made from, per arrivals interval (default: the arrivals). */
           forecast: Type.Optional(Type.Array(Type.Number({ minimum: 0 }))),
-          /** Plan with Erlang A at the scenario's mean patience (default true), else Erlang C. */
+          /** Plan with Erlang A at the scenario's mean patience (default Erlang C, as the live planner). */
           erlangA: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
@@ -393,7 +393,7 @@ export function resolveScenario(input: unknown): ResolvedScenario {
       options,
       quantile: t.quantile ?? 0.8,
       forecast,
-      erlangA: t.erlangA ?? true,
+      erlangA: t.erlangA ?? false,
     },
     targets,
     source: s,

@@ -4,9 +4,10 @@
 //     before (default 2 h) so back-office work can be handed over; nothing is announced before `now`;
 //   - keeps at most the cap (default 10 % of all seats) on tidal moves at any time;
 //   - keeps every move at least the minimum block (default 1 h);
-//   - returns seats only when the need has passed, with hysteresis: the front line must keep
-//     `hysteresisSeats` to spare for the next `holdMin`, and a returned agent rests `restMin` before
-//     moving again, so nobody is moved back and forth;
+//   - returns seats only when the need has passed, with hysteresis so nobody is moved back and forth:
+//     seats stay while the front line is short anywhere in the next `holdMin` (a second move would
+//     need the lead time again), a shortfall that shrinks keeps `hysteresisSeats` to spare, and a
+//     returned agent rests `restMin` before moving again;
 //   - picks agents qualified for the front line's call mix, least recently moved first (by day), the
 //     better skill fit among equals.
 import {
@@ -190,9 +191,11 @@ export function planTidal(input: PlanInput): PlanCore {
     const minute = i * intervalMin;
     // Shifts that end take their agents home.
     for (let k = active.length - 1; k >= 0; k--) if (active[k]!.c.endMin < minute + intervalMin) close(k, i);
-    // Returns, with hysteresis: keep what the front line needs over the hold window plus a margin.
+    // Returns, with hysteresis: while the front line is short anywhere in the hold window, keep what
+    // it needs there plus a margin; once it is short nowhere in the window, the need has passed.
     let keep = 0;
-    for (let j = i; j < Math.min(n, i + holdN); j++) keep = Math.max(keep, gap(j) + options.hysteresisSeats);
+    for (let j = i; j < Math.min(n, i + holdN); j++)
+      if (gap(j) > 0) keep = Math.max(keep, gap(j) + options.hysteresisSeats);
     keep = Math.min(keep, capSeats);
     // Earliest movers go first; only blocks that have lasted the minimum may end.
     for (let k = 0; active.length > keep && k < active.length;) {

@@ -30,7 +30,7 @@ export interface PlanOptions {
   capSeats?: number;
   /** A move lasts at least this long (minutes). */
   minBlockMin: number;
-  /** Seats are returned only once the front line would still have this many seats to spare. */
+  /** While the front line is still short, seats are returned only down to its shortfall plus this many. */
   hysteresisSeats: number;
   /** Seats stay while the need comes back within this many minutes (a second move would need the lead again). */
   holdMin: number;
