@@ -45,14 +45,14 @@ export function renderTidalChart(input: ChartInput): string {
   const left = 56;
   const right = 20;
   const plotW = W - left - right;
-  const top1 = 64;
+  const top1 = 84;
   const h1 = 170;
-  const top2 = top1 + h1 + 46;
+  const top2 = top1 + h1 + 62;
   const h2 = 150;
-  const top3 = top2 + h2 + 40;
+  const top3 = top2 + h2 + 62;
   const rowH = 14;
   const h3 = rows * rowH;
-  const H = top3 + h3 + 56;
+  const H = top3 + h3 + 44;
   const dayMs = n * plan.intervalMin * MINUTE_MS;
   const x = (t: number) => left + ((t - plan.dayStart) / dayMs) * plotW;
   const xi = (i: number) => left + (i / n) * plotW;
@@ -124,7 +124,7 @@ export function renderTidalChart(input: ChartInput): string {
     for (const s of segments) out.push(polyline(s, '#111', 1.8));
   }
   out.push(
-    legend(left, top1 + h1 + 28, [
+    legend(left, top1 + h1 + 24, [
       ['rect', '#9ecae1', '80% 预测区间'],
       ['line', '#2171b5', '预测话务量'],
       ['dash', '#e6550d', '计划分位话务量'],
@@ -150,7 +150,7 @@ export function renderTidalChart(input: ChartInput): string {
   out.push(stepLine(planned, xi, y2, '#238b45', 1.6));
   out.push(stepLine(plan.need, xi, y2, '#cb181d', 1.8, '4 2'));
   out.push(
-    legend(left, top2 + h2 + 26, [
+    legend(left, top2 + h2 + 24, [
       ['rect', '#d9d9d9', '一线在岗'],
       ['rect', '#74c476', '潮汐调入'],
       ['line', '#238b45', '计划坐席'],
@@ -195,7 +195,7 @@ export function renderTidalChart(input: ChartInput): string {
     const xx = f1(x(t));
     out.push(
       `<line x1="${xx}" y1="${top1}" x2="${xx}" y2="${bottom}" stroke="#eee" stroke-width="1"/>`,
-      `<text x="${xx}" y="${bottom + 16}" text-anchor="middle" fill="#555">${String(h).padStart(2, '0')}:00</text>`,
+      `<text x="${xx}" y="${bottom + 16}" text-anchor="${h === 0 ? 'start' : h === 24 ? 'end' : 'middle'}" fill="#555">${String(h).padStart(2, '0')}:00</text>`,
     );
   }
   out.push(
@@ -204,8 +204,8 @@ export function renderTidalChart(input: ChartInput): string {
   if (input.now !== undefined && input.now >= plan.dayStart && input.now <= plan.dayStart + dayMs) {
     const xn = f1(x(input.now));
     out.push(
-      `<line x1="${xn}" y1="${top1 - 6}" x2="${xn}" y2="${bottom}" stroke="#756bb1" stroke-width="1.5"/>`,
-      `<text x="${xn}" y="${top1 - 10}" text-anchor="middle" fill="#756bb1">现在 ${localHhmm(input.now)}</text>`,
+      `<line x1="${xn}" y1="${top1}" x2="${xn}" y2="${bottom}" stroke="#756bb1" stroke-width="1.5"/>`,
+      `<text x="${xn}" y="${top1 + 14}" dx="4" fill="#756bb1">现在 ${localHhmm(input.now)}</text>`,
     );
   }
   out.push('</svg>');
