@@ -110,6 +110,12 @@ export class HotlineRouter {
       config.reservationTtlS,
       {
         onOffer: (callId, agentId) => this.onOffer(callId, agentId),
+        onWrapupEnded: (agentId) => {
+          void (async () => {
+            await hub.wrapupEnded(agentId, 'timer');
+            await hub.stateChanged(agentId, 'ready');
+          })().catch((err: Error) => log.warn({ err: err.message, agentId }, 'wrap-up notice failed'));
+        },
         onFallback: (callId, kind) => {
           const s = sessions.get(callId);
           if (s)
@@ -128,6 +134,10 @@ export class HotlineRouter {
       isLocal: (id) => sessions.has(id),
       log: log.child({ component: 'reaper' }),
     });
+    // Agents' transfer requests reach the instance that owns the call; others answer null.
+    hub.onTransferRequest(
+      async (req) => sessions.get(req.callId)?.requestTransfer(req.agentId, req.target) ?? null,
+    );
     this.parts.fsLink.on('event', (e) => {
       void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
     });

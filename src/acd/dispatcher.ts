@@ -13,6 +13,8 @@ export interface DispatchHandlers {
   onOffer(callId: string, agentId: string): void;
   /** The call waited its queue's maximum; its owner plays the fallback (callback offer, message). */
   onFallback(callId: string, kind: 'callback' | 'message'): void;
+  /** An agent's wrap-up time ran out and the agent is ready again. */
+  onWrapupEnded?(agentId: string): void;
 }
 
 type Message =
@@ -130,11 +132,10 @@ export class Dispatcher {
 
   private async sweep(): Promise<void> {
     try {
-      const freed = await this.acd.sweep();
-      if (freed.length) {
-        this.log.info({ agents: freed }, 'expired reservations and wrap-ups released');
-        this.request();
-      }
+      const { released, wrapupsEnded } = await this.acd.sweep();
+      if (released.length) this.log.warn({ agents: released }, 'expired reservations released');
+      for (const a of wrapupsEnded) this.handlers.onWrapupEnded?.(a);
+      if (released.length || wrapupsEnded.length) this.request();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'sweep failed');
     }

@@ -171,6 +171,27 @@ export class AcdStore {
     await this.run(ENQUEUE, callId, now);
   }
 
+  /** The agent's call was transferred away: the agent goes to wrap-up (or ready when wrapupS is 0). */
+  async releaseAfterTransfer(agentId: string, callId: string, wrapupS: number): Promise<void> {
+    const agent = await this.getAgent(agentId);
+    if (agent?.callId !== callId) return;
+    if (wrapupS > 0) {
+      await this.setAgentState(agentId, 'wrapup', '', callId);
+      await this.redis.hset(this.keys.agent(agentId), 'wrapupUntil', Date.now() + wrapupS * 1000);
+    } else await this.setAgentState(agentId, 'ready');
+  }
+
+  /** Holds a call out of every queue, with no agent, while the router works on it (a transfer). */
+  async hold(callId: string): Promise<void> {
+    await this.redis.hset(this.keys.call(callId), { state: 'ivr', agent: '' });
+  }
+
+  /** Puts the call in `skill`'s queue, keeping its original queue time, not offered to `tried`. */
+  async requeueTo(callId: string, skill: string, tried: string[]): Promise<void> {
+    await this.redis.hset(this.keys.call(callId), { skill, agent: '', tried: JSON.stringify(tried) });
+    await this.run(ENQUEUE, callId, Date.now());
+  }
+
   /** Re-queues a call at its original place (after its router died, or a callback kept in line). */
   async requeueAtPlace(callId: string): Promise<void> {
     await this.run(ENQUEUE, callId, Date.now());
@@ -335,21 +356,22 @@ export class AcdStore {
 
   /**
    * Agents left reserved or ringing by a router that never confirmed (it died) go back to ready and
-   * their calls back to their place; wrap-ups whose time ran out end. Returns the agents freed.
+   * their calls back to their place; wrap-ups whose time ran out end.
    */
-  async sweep(now = Date.now()): Promise<string[]> {
-    const freed: string[] = [];
+  async sweep(now = Date.now()): Promise<{ released: string[]; wrapupsEnded: string[] }> {
+    const released: string[] = [];
+    const wrapupsEnded: string[] = [];
     for (const a of await this.listAgents()) {
       if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
         if (await this.redis.exists(this.keys.reservation(a.id))) continue;
         await this.release(a.callId, a.id);
-        freed.push(a.id);
+        released.push(a.id);
       } else if (a.state === 'wrapup') {
         const until = Number((await this.redis.hget(this.keys.agent(a.id), 'wrapupUntil')) ?? 0);
-        if (until && until <= now && (await this.endWrapup(a.id))) freed.push(a.id);
+        if (until && until <= now && (await this.endWrapup(a.id))) wrapupsEnded.push(a.id);
       }
     }
-    return freed;
+    return { released, wrapupsEnded };
   }
 }
 

@@ -13,6 +13,7 @@ import { normalizeCaller } from '../number-plan/normalize.ts';
 import { type Resolution, resolveDialled, type NumberPlan } from '../number-plan/resolve.ts';
 import type { CallRecordStore, Outcome } from '../records/call-records.ts';
 import type { ScreenPopHub } from '../screen-pop/hub.ts';
+import type { TransferTarget } from '../screen-pop/messages.ts';
 import { IvrRun, type PathStep } from '../ivr/engine.ts';
 import { SurveyRun, type SurveyRatings } from '../ivr/nodes/survey.ts';
 import type { Instruction } from '../ivr/runtime.ts';
@@ -65,6 +66,10 @@ export class CallSession {
   private survey: SurveyRatings | undefined;
   private log: Logger;
   private offeredCallback = false;
+  private moh: Promise<unknown> | null = null;
+  private agentLeg = '';
+  private pendingTransfer: TransferTarget | null = null;
+  private readonly transfers: Array<{ from: string; to: string; at: number }> = [];
   onEnded: (s: CallSession) => void = () => {};
 
   constructor(
@@ -121,8 +126,7 @@ export class CallSession {
     ]);
     this.menu = menu.doc;
     this.menuVersion = menu.version;
-    // Callers hear hold music, not ringing, while an agent's phone rings.
-    await channel.set('ringback', deps.config.holdMusic);
+    await this.prepareChannel();
     await channel.answer();
     const subcenters = new Map(plan.lines.map((l) => [l.number, l.subcenterUri]));
     this.ivr = new IvrRun(menu.doc, {
@@ -183,6 +187,8 @@ export class CallSession {
       mergeModeLabel: MERGE_MODE_LABELS[this.line.mergeMode],
       ivrPath: this.ivrPath,
       priority: this.priority,
+      priorityReason: this.priorityReason || undefined,
+      ringTimeoutS: ringS,
       waitS,
     });
     this.log.info({ agentId, waitS, skill: this.skill }, 'offering call to agent');
@@ -190,9 +196,12 @@ export class CallSession {
       () => void deps.acd.extendReservation(agentId, deps.config.reservationTtlS),
       (deps.config.reservationTtlS * 1000) / 3,
     );
-    const onBridge = () => void this.onAnswered(agentId);
+    const onBridge = (otherUuid: string) => {
+      this.agentLeg = otherUuid;
+      void this.onAnswered(agentId);
+    };
     channel.once('bridge', onBridge);
-    await channel.breakCurrent();
+    await this.stopMoh();
     // If this router dies mid-conversation, FreeSWITCH must not hand the caller to the backup router
     // (that would cut the conversation): the bridge goes on, and a survivor records the call.
     await channel.set('socket_resume', 'false');
@@ -203,6 +212,8 @@ export class CallSession {
     channel.off('bridge', onBridge);
     if (!channel.hungUp) await channel.set('socket_resume', 'true');
     if ((this.phase as Phase) === 'talking') {
+      if (this.pendingTransfer && !channel.hungUp)
+        return this.carryOutTransfer(queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS);
       // The bridge ended. If the caller is still there, the agent hung up first: ask for ratings.
       if (!channel.hungUp) {
         await this.runSurvey();
@@ -224,8 +235,77 @@ export class CallSession {
       await deps.hub.send(agentId, { type: 'state', state: 'not_ready', reason: 'no-answer' });
     }
     if (channel.hungUp) return this.finish('abandoned');
-    void channel.playback(deps.config.holdMusic);
+    this.startMoh();
     deps.requestDispatch(this.skill);
+  }
+
+  /**
+   * The talking agent asks to transfer the caller (to a sub-center, another queue or an agent). The
+   * agent's leg is hung up; when the bridge returns, carryOutTransfer takes the caller on.
+   */
+  async requestTransfer(agentId: string, target: TransferTarget): Promise<{ ok: boolean; message: string }> {
+    if (this.phase !== 'talking' || this.agentId !== agentId || !this.agentLeg) {
+      return { ok: false, message: '该来电当前不在您的通话中' };
+    }
+    const plan = await this.deps.plan();
+    const { queues } = await this.deps.acdConfig.load();
+    if (target.kind === 'subcenter') {
+      const line = plan.lines.find((l) => l.number === target.line);
+      if (!line?.subcenterUri) return { ok: false, message: `${target.line} 不是设分中心的热线` };
+    } else if (target.kind === 'queue') {
+      if (!queues.has(target.skill)) return { ok: false, message: `没有技能组 ${target.skill}` };
+    } else if (target.kind === 'agent') {
+      if (!(await this.deps.acd.getAgent(target.agentId)))
+        return { ok: false, message: `没有坐席 ${target.agentId}` };
+    }
+    this.pendingTransfer = target;
+    this.log.info({ agentId, target }, 'transfer requested');
+    await this.channel.killLeg(this.agentLeg);
+    return { ok: true, message: '正在转接' };
+  }
+
+  private async carryOutTransfer(wrapupS: number): Promise<void> {
+    const { deps } = this;
+    const target = this.pendingTransfer!;
+    this.pendingTransfer = null;
+    const from = this.agentId;
+    const to =
+      target.kind === 'subcenter'
+        ? `subcenter:${target.line}`
+        : target.kind === 'queue'
+          ? `queue:${target.skill}`
+          : `agent:${target.agentId}`;
+    this.transfers.push({ from, to, at: Date.now() });
+    await deps.acd.releaseAfterTransfer(from, this.id, wrapupS);
+    await deps.acd.hold(this.id);
+    await deps.hub.send(from, { type: 'ended', callId: this.id, outcome: 'transferred' });
+    if (wrapupS > 0) await deps.hub.wrapupStarted(from, this.id, wrapupS);
+    this.agentId = '';
+    this.agentLeg = '';
+    this.phase = 'survey';
+    let skill = this.skill;
+    if (target.kind === 'subcenter') {
+      const line = (await deps.plan()).lines.find((l) => l.number === target.line)!;
+      if (await this.transfer(line.subcenterUri!)) return this.finish('transferred');
+      if (this.channel.hungUp) return this.finish('answered');
+      // The sub-center did not answer: the caller comes back to 12345's seats with that line's skill.
+      skill = line.skill;
+    } else if (target.kind === 'queue') {
+      skill = target.skill;
+    }
+    this.phase = 'queued';
+    this.skill = skill;
+    await deps.acd.requeueTo(this.id, skill, [from]);
+    this.startMoh();
+    if (target.kind === 'agent') {
+      const agent = await deps.acd.getAgent(target.agentId);
+      const via = agent && (skill in agent.skills ? skill : Object.keys(agent.skills)[0]);
+      if (via) {
+        const r = await deps.acd.reserve(this.id, target.agentId, via, deps.config.reservationTtlS);
+        if (r.ok) return this.offer(target.agentId);
+      }
+    }
+    deps.requestDispatch(skill);
   }
 
   /** The call waited its queue's maximum: a callback that keeps its place, or a message. */
@@ -235,7 +315,7 @@ export class CallSession {
     // Out of the queue first, so that no agent is reserved while the caller leaves a message.
     await this.deps.acd.finish(this.id, 0);
     this.phase = 'survey';
-    await this.channel.breakCurrent();
+    await this.stopMoh();
     await this.channel.playback(LEAVE_MESSAGE.file);
     if (!this.channel.hungUp) {
       await this.channel.execute('record', `$\{recordings_dir}/hotline-messages/${this.id}.wav 120 200 3`);
@@ -260,7 +340,7 @@ export class CallSession {
     this.log.info({ skill, priority: this.priority, reason: this.priorityReason }, 'queued for a human');
     await this.deps.acd.enqueue(this.id, skill, this.ivrPath, this.priority);
     if (this.channel.hungUp) return this.finish('abandoned');
-    void this.channel.playback(this.deps.config.holdMusic);
+    this.startMoh();
     this.deps.requestDispatch(skill);
     void this.holdLoop().catch((err: Error) =>
       this.log.warn({ err: err.message }, 'hold announcements stopped'),
@@ -279,7 +359,8 @@ export class CallSession {
       const { ahead, ewtS } = await this.queuePosition();
       const offerCallback = !this.offeredCallback && ewtS >= settings.callbackOfferAboveS;
       const prompt = positionPrompt(ahead, ewtS, offerCallback);
-      await channel.breakCurrent();
+      if (this.phase !== 'queued') return;
+      await this.stopMoh();
       // An offer may have taken the channel meanwhile; it breaks whatever plays.
       if (this.phase !== 'queued') return;
       this.log.debug({ ahead, ewtS, prompt: prompt.text }, 'queue announcement');
@@ -292,7 +373,45 @@ export class CallSession {
         await channel.playback(prompt.file);
         if (this.phase !== 'queued') return;
       }
-      void channel.playback(deps.config.holdMusic);
+      this.startMoh();
+    }
+  }
+
+  /**
+   * Channel variables the call flow relies on, whatever the dialplan set: a failed bridge (an agent
+   * who does not answer, a sub-center that is busy) must not hang the caller up, the caller stays
+   * after the agent hangs up (survey, transfers), and hears hold music while an agent's phone rings.
+   */
+  private async prepareChannel(): Promise<void> {
+    await this.channel.set('continue_on_fail', 'true');
+    await this.channel.set('hangup_after_bridge', 'false');
+    await this.channel.set('ringback', this.deps.config.holdMusic);
+  }
+
+  /** Hold music until stopped; remembered so that stopping it can wait until it really stopped. */
+  private startMoh(): void {
+    this.moh = this.channel.playback(this.deps.config.holdMusic);
+  }
+
+  /**
+   * Stops the hold music before the next application. A uuid_break that reaches the switch before
+   * the queued playback has started breaks nothing, and the endless music would then hold up the
+   * bridge behind it: so break until the playback reports it has ended.
+   */
+  private async stopMoh(): Promise<void> {
+    const moh = this.moh;
+    this.moh = null;
+    if (!moh) {
+      await this.channel.breakCurrent();
+      return;
+    }
+    for (let i = 0; i < 20 && !this.channel.hungUp; i++) {
+      await this.channel.breakCurrent();
+      const ended = await Promise.race([
+        moh.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 150)),
+      ]);
+      if (ended) return;
     }
   }
 
@@ -330,7 +449,7 @@ export class CallSession {
     await this.deps.acd.setOwner(this.id, '*');
     await this.deps.acd.markCallback(this.id, this.caller);
     this.log.info({ skill: this.skill }, 'caller chose a callback; place kept in line');
-    await this.channel.breakCurrent();
+    await this.stopMoh();
     await this.channel.playback(prompt.file);
     if (!this.channel.hungUp) this.channel.hangup('NORMAL_CLEARING');
     this.channel.exit();
@@ -364,8 +483,8 @@ export class CallSession {
     }
     await deps.acd.requeueAtPlace(oldId);
     this.phase = 'queued';
-    await channel.set('ringback', deps.config.holdMusic);
-    void channel.playback(deps.config.holdMusic);
+    await this.prepareChannel();
+    this.startMoh();
     deps.requestDispatch(this.skill);
     void this.holdLoop().catch(() => undefined);
     return true;
@@ -457,11 +576,15 @@ export class CallSession {
           outcome,
           hangupCause: this.channel.hangupCause || 'NORMAL_CLEARING',
           noAnswerAgents: this.noAnswer,
+          transfers: this.transfers.length ? this.transfers : undefined,
           instance: deps.config.instanceId,
         },
         queues.get(this.skill)?.serviceLevelS,
       );
-      if (this.agentId) await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
+      if (this.agentId) {
+        await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
+        if (answered && wrapupS > 0) await deps.hub.wrapupStarted(this.agentId, this.id, wrapupS);
+      }
       this.log.info(
         { outcome, agentId: this.agentId || undefined, totalS: (endedAt - this.arrivedAt) / 1000 },
         'call ended',

@@ -117,6 +117,7 @@ export class CallbackPlacer {
         queues.get(call.skill)?.serviceLevelS,
       );
       await deps.hub.send(agentId, { type: 'ended', callId: call.id, outcome });
+      if (wrapupS > 0) await deps.hub.wrapupStarted(agentId, call.id, wrapupS);
     } catch (err) {
       log.error({ err: (err as Error).message }, 'callback failed');
       await deps.acd.release(call.id, agentId).catch(() => undefined);

@@ -138,6 +138,14 @@ export class ChannelControl extends EventEmitter {
     });
   }
 
+  /** Hangs up another channel (the agent's leg of this call's bridge) through this socket. */
+  killLeg(uuid: string): Promise<string> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve('-ERR socket closed');
+      this.conn.api(`uuid_kill ${uuid}`, (evt: Event) => resolve(evt.getBody()));
+    });
+  }
+
   hangup(cause = 'NORMAL_CLEARING'): void {
     if (this.closed) return;
     this.conn.send(`sendmsg ${this.uuid}`, { 'call-command': 'hangup', 'hangup-cause': cause });

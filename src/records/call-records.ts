@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import { dayOf } from './day.ts';
 import { IntervalStats } from './interval-stats.ts';
+import { indexCallRecord } from '../screen-pop/caller-history.ts';
 
 export { dayOf };
 
@@ -36,6 +37,8 @@ export interface CallRecord {
   hangupCause: string;
   /** Agents offered the call who did not answer, in order. */
   noAnswerAgents: string[];
+  /** Transfers by agents: to another queue, agent or sub-center. */
+  transfers?: Array<{ from: string; to: string; at: number }>;
   /** The caller chose (or was given) a callback that kept their place in line. */
   callback?: boolean;
   instance: string;
@@ -56,6 +59,9 @@ export class CallRecordStore {
   /** Writes the record and adds it to the day's counters and 15-minute interval measures. */
   async write(rec: CallRecord, serviceLevelS = 15): Promise<void> {
     await this.stats.add(rec, serviceLevelS);
+    // The caller's history (previous calls shown in the screen-pop) includes calls that never reached
+    // an agent, so it is indexed here, where every record is written.
+    await indexCallRecord(this.redis, this.keys, rec);
     const day = dayOf(rec.arrivedAt);
     await this.redis
       .multi()

@@ -239,3 +239,32 @@ describe('caller in queue', () => {
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'g1', callback: true });
   }, 30_000);
 });
+
+describe('transfers by agents', () => {
+  it('transfers a caller to another queue and, when a sub-center does not answer, back to 12345 seats', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    await stack.addAgent('h1', '1002', { hrss: 1 });
+    await stack.addAgent('l1', '1003', { legal: 1 });
+    for (const ext of ['1001', '1002', '1003'])
+      stack.emulator.setAgent(ext, { behaviour: 'answer', answerAfterMs: 50 });
+    const g1 = await stack.connectDesktop('g1');
+    const h1 = await stack.connectDesktop('h1');
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800008888',
+      hangupAfterBridgeMs: 8000,
+    });
+    const offer = await g1.next('answered');
+    const callId = (offer as { callId: string }).callId;
+    g1.send(JSON.stringify({ type: 'transfer', callId, target: { kind: 'queue', skill: 'hrss' } }));
+    await h1.next('answered');
+    h1.send(JSON.stringify({ type: 'transfer', callId, target: { kind: 'subcenter', line: '12348' } }));
+    const rec = await recordOf(call);
+    // 12348's sub-center (an address nothing answers here) fails; the legal desk of 12345 takes it.
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'l1', skill: 'legal' });
+    expect(rec.transfers!.map((t) => [t.from, t.to])).toEqual([
+      ['g1', 'queue:hrss'],
+      ['h1', 'subcenter:12348'],
+    ]);
+  }, 30_000);
+});

@@ -156,6 +156,8 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
       if (!(await acd.endWrapup(req.params.id))) {
         return reply.code(409).send({ error: 'conflict', message: 'the agent is not in wrap-up' });
       }
+      await parts.hub.wrapupEnded(req.params.id, 'supervisor');
+      await parts.hub.stateChanged(req.params.id, 'ready');
       parts.requestDispatch('*');
       return { state: 'ready' };
     },
