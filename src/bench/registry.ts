@@ -1,5 +1,6 @@
 // Every benchmark group `npm run bench` knows, in the order they run.
+import { acdGroup } from './acd.ts';
 import { screenpopGroup } from './screenpop.ts';
 import type { BenchGroup } from './types.ts';
 
-export const groups: BenchGroup[] = [screenpopGroup];
+export const groups: BenchGroup[] = [acdGroup, screenpopGroup];
