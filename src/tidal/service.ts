@@ -28,7 +28,7 @@ import {
 } from './planner.ts';
 import { stepsOf } from './steps.ts';
 import { type AuditEntry, type DoneRecord, TidalStore, VersionConflict } from './store.ts';
-import { localDate, localMidnight, MINUTE_MS } from './time.ts';
+import { DAY_MS, localDate, localMidnight, MINUTE_MS } from './time.ts';
 import type { PlanOptions, TidalAgent, TidalMove, TidalPlan } from './types.ts';
 
 export class TidalError extends Error {
@@ -151,14 +151,16 @@ export class TidalService {
       targets,
     });
     const roster = await this.store.roster();
+    const dayStart = localMidnight(req.date);
     const core = planTidal({
       date: req.date,
-      dayStart: localMidnight(req.date),
+      dayStart,
       intervalMin: fc.intervalMin,
       need: need.seats,
       roster,
       options,
-      now: req.now,
+      // A day already over is planned as a what-if, as if the day before (nothing can be announced late).
+      now: req.now >= dayStart + DAY_MS ? dayStart - DAY_MS : req.now,
       ...(req.skillMix ? { skillMix: req.skillMix } : {}),
     });
     const plan: TidalPlan = {
@@ -248,8 +250,9 @@ export class TidalService {
     const plan = await this.getPlan(date);
     this.checkVersion(plan, version);
     if (plan.status !== 'draft') throw new TidalError(`the plan of ${date} is ${plan.status}`, 409);
+    const over = now >= plan.dayStart + DAY_MS;
     const late = plan.moves
-      .filter((m) => !m.cancelled && m.kind === 'planned' && m.announceAt < now)
+      .filter((m) => !over && !m.cancelled && m.kind === 'planned' && m.announceAt < now)
       .map(
         (m) => `${m.id} (${m.agentId}) is announced ${Math.round((now - m.announceAt) / MINUTE_MS)} min late`,
       );

@@ -97,10 +97,20 @@ function describePlan(plan: TidalPlan, moves: MoveStatus[]): string {
     '匹配 fit': m.fit.toFixed(2),
     '状态 state': STATE_LABEL[m.state],
   }));
+  // Shortfalls after the moves, as time ranges with their worst interval.
   const step = plan.intervalMin * MINUTE_MS;
-  const short = plan.uncovered
-    .map((u, i) => (u > 0 ? `${localHhmm(plan.dayStart + i * step)} −${u}` : ''))
-    .filter(Boolean);
+  const short: string[] = [];
+  for (let i = 0; i < plan.uncovered.length;) {
+    if (!(plan.uncovered[i]! > 0)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let worst = 0;
+    while (j < plan.uncovered.length && plan.uncovered[j]! > 0) worst = Math.max(worst, plan.uncovered[j++]!);
+    short.push(`${localHhmm(plan.dayStart + i * step)}–${localHhmm(plan.dayStart + j * step)} −${worst}`);
+    i = j;
+  }
   return (
     head +
     '\n' +
