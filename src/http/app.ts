@@ -3,7 +3,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logging/logger.ts';
 import type { RouterParts } from '../router.ts';
 import { acdAdminPlugin } from './plugins/acd-admin.ts';
@@ -16,7 +16,8 @@ import { tidalPlugin } from './plugins/tidal.ts';
 export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines would log every admin and health call; the routes log what matters.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
     openapi: {
