@@ -20,6 +20,7 @@ import { Keys } from './redis/keys.ts';
 import { ScreenPopHub } from './screen-pop/hub.ts';
 import { defaultMenus } from './ivr/defaults.ts';
 import { RedisIvrServices } from './ivr/services.ts';
+import { SipEdge } from './sip-edge/edge.ts'; // SIP edge (issue 7)
 import { createTidalScheduler, type TidalScheduler } from './tidal/scheduler.ts'; // tidal seats
 
 export interface RouterParts {
@@ -48,6 +49,8 @@ export class HotlineRouter {
   private aliveTimer: NodeJS.Timeout | null = null;
   private eslPort = 0;
   httpPort = 0;
+  /** SIP edge (issue 7): the drachtio-srf application, when HOTLINE_DRACHTIO_HOST is set. */
+  readonly sipEdge: SipEdge | null;
 
   constructor(
     readonly config: Config,
@@ -141,6 +144,16 @@ export class HotlineRouter {
     this.parts.fsLink.on('event', (e) => {
       void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
     });
+    // SIP edge (issue 7): carrier SIP through drachtio-server, handed to FreeSWITCH with X-Hotline-* headers.
+    this.sipEdge = config.sipEdge
+      ? new SipEdge(config.sipEdge, {
+          redis,
+          prefix: config.redis.prefix,
+          log: log.child({ component: 'sip-edge' }),
+          plan: () => numberPlan.plan(),
+          careListed: (caller) => this.parts.ivr.careListed(caller),
+        })
+      : null;
     this.parts.outbound.on('channel', (channel) => {
       const session = new CallSession(
         {
@@ -198,6 +211,7 @@ export class HotlineRouter {
     await this.tidal.start(); // tidal seats
     this.eslPort = await parts.outbound.listen(config.eslListen.host, config.eslListen.port);
     parts.fsLink.start();
+    this.sipEdge?.start(); // SIP edge (issue 7): connects to drachtio-server in the background
     this.http = await buildHttpApp(parts, this.log);
     await this.http.listen({ host: config.http.host, port: config.http.port });
     this.httpPort = (this.http.server.address() as { port: number }).port;
@@ -229,6 +243,7 @@ export class HotlineRouter {
     if (this.aliveTimer) clearInterval(this.aliveTimer);
     this.dispatcher.stop();
     this.parts.fsLink.stop();
+    await this.sipEdge?.stop(); // SIP edge (issue 7)
     this.parts.hub.close();
     await this.http?.close();
     await this.parts.outbound.close();

@@ -1,6 +1,7 @@
 // Router configuration, read from environment variables and validated once at start.
 // Every bad value is reported at once, each with the variable's name, so operators fix them in one pass.
 import os from 'node:os';
+import { loadSipEdgeConfig, type SipEdgeConfig } from '../sip-edge/config.ts'; // SIP edge (issue 7)
 
 export interface Config {
   instanceId: string;
@@ -20,6 +21,8 @@ export interface Config {
   defaultAhtS: number;
   callbackDial: string;
   usingDefaultSecrets: boolean;
+  /** SIP edge (drachtio-srf app); null unless HOTLINE_DRACHTIO_HOST is set. Issue 7. */
+  sipEdge: SipEdgeConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
       v.includes('{number}') ? null : 'must contain {number}, e.g. sofia/gateway/carrier/{number}',
     ),
     usingDefaultSecrets: false,
+    sipEdge: loadSipEdgeConfig(env, r.problems), // SIP edge (issue 7): HOTLINE_DRACHTIO_*, HOTLINE_SIP_*
   };
   cfg.usingDefaultSecrets = adminToken === DEFAULT_ADMIN_TOKEN || agentTokenSecret === DEFAULT_AGENT_SECRET;
   const loopback = (h: string) => h === '127.0.0.1' || h === '::1' || h === 'localhost';

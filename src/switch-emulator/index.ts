@@ -44,6 +44,12 @@ export interface SwitchEmulatorOptions {
   logger?: Logger;
 }
 
+/** What the SIP side of a SIP-originated call hears from the call model (see placeSipCall). */
+export interface SipCallHooks {
+  answered(): void;
+  hungUp(cause: string, by: string): void;
+}
+
 export interface ProtocolErrorInfo {
   listener: 'inbound' | 'outbound';
   reason: string;
@@ -133,6 +139,26 @@ export class SwitchEmulator extends EventEmitter {
     const call = placeCall(this.core, script);
     this.calls.set(call.uuid, call);
     void call.ended.then(() => this.calls.delete(call.uuid));
+    return call;
+  }
+
+  // --- SIP edge (issue 7): added so that a call arriving as SIP (drachtio/freeswitch-sip.ts) can enter the
+  // --- call model and learn when its channel is answered or hung up. Additive only.
+  /** placeCall for a SIP-originated caller: `hooks` hear the channel's answer and hangup (to send 200 / BYE). */
+  placeSipCall(script: CallerScript, hooks: SipCallHooks): EmulatedCall {
+    const call = this.placeCall(script);
+    const onAnswered = (ch: { uuid: string }): void => {
+      if (ch.uuid === call.uuid) hooks.answered();
+    };
+    const onHangup = (ch: { uuid: string; hangupCause?: string; hangupBy?: string }): void => {
+      if (ch.uuid === call.uuid) hooks.hungUp(ch.hangupCause ?? 'NORMAL_CLEARING', ch.hangupBy ?? 'switch');
+    };
+    this.core.on('channel:answered', onAnswered);
+    this.core.on('channel:hangup', onHangup);
+    void call.ended.then(() => {
+      this.core.off('channel:answered', onAnswered);
+      this.core.off('channel:hangup', onHangup);
+    });
     return call;
   }
 

@@ -11,7 +11,7 @@ export function placeCall(core: Core, script: CallerScript): EmulatedCall {
   const profileName = script.profile ?? 'carrier';
   const context = script.context ?? 'hotline_inbound';
   const callerIdName = script.callerIdName ?? script.callerIdNumber;
-  const peer = { ip: '127.0.0.1', port: 5070 + randomInt(0, 900) };
+  const peer = script.peer ?? { ip: '127.0.0.1', port: 5070 + randomInt(0, 900) };
   const name = `sofia/${profileName}/${script.callerIdNumber}@${peer.ip}:${peer.port}`;
   const startedMs = Date.now();
   const ch = core.createChannel({

@@ -23,6 +23,8 @@ export interface CallerScript {
   patienceMs?: number;
   hangupAfterBridgeMs?: number;
   hangupAfterAnswerMs?: number;
+  /** Where the INVITE came from (a SIP-originated call, drachtio/freeswitch-sip.ts); random when absent. */
+  peer?: { ip: string; port: number };
 }
 
 export interface AgentEndpointScript {
