@@ -1,13 +1,14 @@
 // A discrete-event simulation of one day on a virtual clock, deciding with the live router's own ACD
 // code: every decision round calls `overdue` and `assign` from src/acd/policy.ts (which ranks the
 // waiting calls with `rank`) on the same plain data the dispatcher reads from Redis — the first calls
-// of each skill's class queues and the ready agents. Callers arrive as a non-homogeneous Poisson
+// of each skill's class queues and the ready agents; callers hear their place in line as the call
+// flow computes it (`rank`, `expectedWaitS`) and may take a callback offer (virtual hold). Callers arrive as a non-homogeneous Poisson
 // process from the forecast, hang up after their patience, talk for their handle time; agents work
 // shifts, take breaks, wrap up after each call, and move between pools with the tidal plan.
 //
 // Times inside are milliseconds since the day's local midnight, so the policy's ms arithmetic
 // (overflow after N s, ageing per second) applies unchanged.
-import { assign, overdue } from '../acd/policy.ts';
+import { assign, expectedWaitS, overdue, rank } from '../acd/policy.ts';
 import type { AgentState, AgentView, PriorityClass, QueueConfig, WaitingCall } from '../acd/types.ts';
 import { PRIORITY_CLASSES } from '../acd/types.ts';
 import { type Dist, sampler } from './distributions.ts';
@@ -48,6 +49,8 @@ export interface ClassStats {
   fallback: number;
   /** Still waiting when the day's agents had all gone. */
   unanswered: number;
+  /** Of the answered, callers who took the callback offer (virtual hold) and were called back. */
+  callbacks: number;
   /** 接通率: answered / (offered − short abandons). */
   answerRate: number;
   /** Answered within the threshold / (answered + abandoned − short abandons). */
@@ -118,6 +121,10 @@ interface SimCall extends WaitingCall {
   state: number;
   queue: Queue | null;
   agent: SimAgent | null;
+  /** Was offered a callback (once per call, as the call flow does). */
+  offeredCallback: boolean;
+  /** Took it: keeps its place and no longer hangs up. */
+  callback: boolean;
 }
 
 interface SimAgent extends AgentView {
@@ -144,6 +151,7 @@ type Ev =
   | { t: number; seq: number; k: 'breakEnd'; a: SimAgent }
   | { t: number; seq: number; k: 'move'; a: SimAgent; toFront: boolean }
   | { t: number; seq: number; k: 'timer'; c: SimCall }
+  | { t: number; seq: number; k: 'announce'; c: SimCall }
   | { t: number; seq: number; k: 'sample'; i: number };
 
 /** The day's callers, drawn once so that every variant of a day sees the very same callers. */
@@ -152,6 +160,8 @@ export interface CallSet {
   cls: Uint8Array;
   skill: Uint16Array;
   patienceMs: Float64Array;
+  /** Uniform draw deciding whether the caller takes a callback offer. */
+  callbackU: Float64Array;
   handleMs: Float64Array;
   skills: string[];
 }
@@ -161,6 +171,7 @@ export function generateCalls(sc: ResolvedScenario, seed = sc.seed): CallSet {
   const rMix = new Rng(seed, 2);
   const rPat = new Rng(seed, 3);
   const rHandle = new Rng(seed, 4);
+  const rCallback = new Rng(seed, 5);
   const step = sc.intervalMin * MIN;
   const times: number[] = [];
   sc.calls.forEach((mean, i) => {
@@ -182,6 +193,7 @@ export function generateCalls(sc: ResolvedScenario, seed = sc.seed): CallSet {
     cls: new Uint8Array(n),
     skill: new Uint16Array(n),
     patienceMs: new Float64Array(n),
+    callbackU: new Float64Array(n),
     handleMs: new Float64Array(n),
     skills,
   };
@@ -192,6 +204,7 @@ export function generateCalls(sc: ResolvedScenario, seed = sc.seed): CallSet {
     set.skill[i] = s;
     set.patienceMs[i] = patience[c]!(rPat) * 1000;
     set.handleMs[i] = Math.max(1000, handleBySkill[s]!(rHandle) * 1000);
+    set.callbackU[i] = rCallback.next();
   }
   return set;
 }
@@ -274,6 +287,10 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
   // ---- per-call results ----
   const n = calls.arrival.length;
   const outcome = new Uint8Array(n);
+  const calledBack = new Uint8Array(n);
+  const announceMs = settings.announceEveryS * 1000;
+  const virtualHold = sc.callbackAcceptShare > 0 && announceMs > 0;
+  const ahtS = sc.announceAhtS;
   const waitMs = new Float64Array(n);
   const rowOnPhones = new Array<number>(nRows).fill(0);
   const rowMoved = new Array<number>(nRows).fill(0);
@@ -337,6 +354,35 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
         heap.push({ t: now + conf.overflowAfterS * 1000, k: 'timer', c });
       if (conf.maxWaitS > 0) heap.push({ t: now + conf.maxWaitS * 1000, k: 'timer', c });
     }
+    if (virtualHold && !c.offeredCallback) heap.push({ t: now + announceMs, k: 'announce', c });
+  };
+  /**
+   * The queue announcement, as the call flow makes it: the caller's place among the waiting calls of
+   * its skill (ranked by the policy), the expected wait, and once it is long, the callback offer.
+   */
+  const announce = (c: SimCall, now: number) => {
+    if (c.state !== WAITING || c.offeredCallback || !c.queue) return;
+    const qs = skillQueues.get(c.skill)!;
+    const list: SimCall[] = [];
+    for (const q of qs) {
+      let taken = 0;
+      for (let i = q.head; i < q.items.length && taken < QUEUE_READ_LIMIT; i++) {
+        const x = q.items[i]!;
+        if (x.queue !== q) continue;
+        list.push(x);
+        taken++;
+      }
+    }
+    const ranked = rank(list, now, settings);
+    const idx = ranked.indexOf(c);
+    const ahead = idx < 0 ? ranked.length : idx;
+    let staffed = 0;
+    for (const a of agents)
+      if (c.skill in a.skills && a.state !== 'logged_out' && a.state !== 'not_ready') staffed++;
+    if (expectedWaitS(ahead + 1, staffed, ahtS) >= settings.callbackOfferAboveS) {
+      c.offeredCallback = true;
+      if (calls.callbackU[c.idx]! < sc.callbackAcceptShare) c.callback = true;
+    } else heap.push({ t: now + announceMs, k: 'announce', c });
   };
   const leaveQueue = (c: SimCall) => {
     c.queue = null;
@@ -386,6 +432,7 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
     const a = c.agent!;
     c.state = TALKING;
     outcome[c.idx] = O_ANSWERED;
+    if (c.callback) calledBack[c.idx] = 1;
     waitMs[c.idx] = now - c.firstQueuedAt;
     setState(a, 'talking', now);
     heap.push({ t: now + calls.handleMs[c.idx]!, k: 'end', c });
@@ -399,7 +446,10 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
     // behind one that found no agent finds none either, so reading min(50, k) of each is exact.
     const limit = Math.max(1, Math.min(QUEUE_READ_LIMIT, ready.length));
     let list = collect(limit);
-    const late = overdue(list, now, queues) as SimCall[];
+    // A callback kept in line has no channel to play a fallback to: it waits for its agent.
+    const late = (overdue(list, now, queues) as SimCall[]).filter(
+      (c) => !c.callback || queues.get(c.skill)!.fallback.kind === 'queue',
+    );
     if (late.length) {
       for (const c of late) {
         const fb = queues.get(c.skill)!.fallback;
@@ -435,6 +485,8 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
       state: WAITING,
       queue: null,
       agent: null,
+      offeredCallback: false,
+      callback: false,
     };
     waiting++;
     enqueue(c, calls.skills[calls.skill[i]!]!, now);
@@ -462,6 +514,7 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
     switch (e.k) {
       case 'abandon': {
         const c = e.c;
+        if (c.callback) break; // called back: nobody is on the line to hang up
         if (c.state === WAITING) {
           leaveQueue(c);
           finish(c, O_ABANDONED, now);
@@ -530,6 +583,9 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
       case 'timer':
         if (e.c.state === WAITING) round(now);
         break;
+      case 'announce':
+        announce(e.c, now);
+        break;
       case 'sample': {
         let on = 0;
         let mv = 0;
@@ -569,6 +625,7 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
     let shortAb = 0;
     let fallback = 0;
     let unanswered = 0;
+    let callbacks = 0;
     let inSl = 0;
     let waitSum = 0;
     let answeredWait = 0;
@@ -580,6 +637,7 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
       const w = waitMs[i]!;
       if (o === O_ANSWERED) {
         answered++;
+        callbacks += calledBack[i]!;
         answeredWait += w;
         if (w <= slMs) inSl++;
         waitSum += w;
@@ -601,6 +659,7 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
       shortAbandoned: shortAb,
       fallback,
       unanswered,
+      callbacks,
       answerRate: ratio(answered, offered - shortAb),
       serviceLevel: ratio(inSl, answered + abandoned - shortAb),
       abandonRate: ratio(abandoned, offered),

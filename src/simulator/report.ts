@@ -21,6 +21,7 @@ export function classJson(s: ClassStats): Record<string, number | null> {
     shortAbandoned: s.shortAbandoned,
     fallback: s.fallback,
     unanswered: s.unanswered,
+    callbacks: s.callbacks,
     answerRate: num(s.answerRate, 4),
     serviceLevel: num(s.serviceLevel, 4),
     abandonRate: num(s.abandonRate, 4),

@@ -17,7 +17,7 @@ import { DEFAULT_TARGETS, type StaffingTargets, validateTargets } from '../staff
 import { parseHhmm, parseShift } from '../tidal/time.ts';
 import { checkOptions, resolveOptions } from '../tidal/planner.ts';
 import type { PlanOptions } from '../tidal/types.ts';
-import { checkDist, type Dist } from './distributions.ts';
+import { checkDist, type Dist, distMean } from './distributions.ts';
 import { DEFAULT_HANDLE_TIME, DEFAULT_PATIENCE } from './defaults.ts';
 
 const Seconds = Type.Number({ minimum: 0 });
@@ -123,6 +123,11 @@ export const ScenarioSchema = Type.Object(
     ),
     /** Ringing and connecting, seconds, from the offer to the conversation. */
     offerDelayS: Type.Optional(Seconds),
+    /**
+     * Share of callers who take the callback offer (virtual hold) when their expected wait reaches the
+     * ACD's callbackOfferAboveS; 0 (the default) leaves the offer out.
+     */
+    callbackAcceptShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** Answered within this many seconds counts towards the service level. */
     serviceLevelS: Type.Optional(Seconds),
     /** Wrap-up for every queue (else each queue's own, 15 s by default). */
@@ -152,6 +157,8 @@ export const ScenarioSchema = Type.Object(
         Type.Object({
           classWeights: PerClassShare,
           ageingRates: PerClassShare,
+          callbackOfferAboveS: Type.Number({ minimum: 0 }),
+          announceEveryS: Type.Number({ minimum: 1 }),
           strategy: Type.Union([
             Type.Literal('longest-idle'),
             Type.Literal('fewest-calls'),
@@ -239,6 +246,9 @@ export interface ResolvedScenario {
   handleTimeBySkill: Record<string, Dist>;
   patience: Record<PriorityClass, Dist>;
   offerDelayS: number;
+  callbackAcceptShare: number;
+  /** The handle time queue announcements assume (the router's HOTLINE_DEFAULT_AHT_S): the mix's mean, s. */
+  announceAhtS: number;
   serviceLevelS: number;
   queues: Map<string, QueueConfig>;
   settings: AcdSettings;
@@ -383,6 +393,8 @@ export function resolveScenario(input: unknown): ResolvedScenario {
     handleTimeBySkill,
     patience,
     offerDelayS: s.offerDelayS ?? 0,
+    callbackAcceptShare: s.callbackAcceptShare ?? 0,
+    announceAhtS: meanHandle(skillShares, handleTime, handleTimeBySkill, queues),
     serviceLevelS: s.serviceLevelS ?? 15,
     queues,
     settings,
@@ -398,6 +410,23 @@ export function resolveScenario(input: unknown): ResolvedScenario {
     targets,
     source: s,
   };
+}
+
+/** Mean handle time over the call mix (talk plus the queue's wrap-up), seconds. */
+function meanHandle(
+  shares: Record<string, number>,
+  handle: Dist,
+  bySkill: Record<string, Dist>,
+  queues: Map<string, QueueConfig>,
+): number {
+  let total = 0;
+  let sum = 0;
+  for (const [skill, share] of Object.entries(shares)) {
+    if (!(share > 0)) continue;
+    total += share;
+    sum += share * (distMean(bySkill[skill] ?? handle) + (queues.get(skill)?.wrapupS ?? 0));
+  }
+  return total > 0 ? sum / total : distMean(handle);
 }
 
 export function loadScenarioFile(file: string): ResolvedScenario {

@@ -50,6 +50,32 @@ describe('simulator: the live ACD policy decides', () => {
     expect(r.overall.asaS).toBeLessThan(50);
   });
 
+  it('virtual hold: callers told of a long wait may take the callback offer, keep their place and stop hanging up', () => {
+    const sc = (share: number) =>
+      busy({
+        arrivals: { intervalMin: 60, calls: [0, 0, 0, 0, 0, 0, 0, 0, 130, 130, 130, 0] },
+        patience: { kind: 'exponential', meanS: 180 },
+        callbackAcceptShare: share,
+        agents: [{ count: 4, skills: { general: 3 }, shift: '08:00-13:00' }],
+      });
+    const none = simulate(sc(0));
+    const half = simulate(sc(0.5));
+    expect(none.overall.callbacks).toBe(0);
+    expect(half.overall.callbacks).toBeGreaterThan(50);
+    expect(half.overall.abandoned).toBeLessThan(none.overall.abandoned);
+    expect(half.overall.offered).toBe(none.overall.offered);
+    // The offer comes with the queue announcement (every 30 s): callers answered sooner never hear it.
+    const light = simulate(
+      busy({
+        arrivals: { intervalMin: 60, calls: [0, 0, 0, 0, 0, 0, 0, 0, 40, 0] },
+        callbackAcceptShare: 1,
+        agents: [{ count: 10, skills: { general: 3 }, shift: '08:00-12:00' }],
+      }),
+    );
+    expect(light.overall.p95WaitS).toBeLessThan(30);
+    expect(light.overall.callbacks).toBe(0);
+  });
+
   it('a call waiting past its queue’s maximum goes to the fallback (a callback)', () => {
     const r = simulate(busy({ queues: [{ skill: 'general', maxWaitS: 60 }], patience: { kind: 'none' } }));
     expect(r.overall.fallback).toBeGreaterThan(0);
