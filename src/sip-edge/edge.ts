@@ -185,6 +185,8 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
         'SIP edge connected to drachtio-server',
       );
       this.emit('connected', hostport);
+      // Health is only learnt through drachtio: ask every FreeSWITCH now rather than at the next tick.
+      void this.pool.pingAll();
     });
     srf.on('close', () => {
       if (this.state === 'connected') {
@@ -429,7 +431,11 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
 
   // ---------------------------------------------------------------------------------------------- legs
 
-  /** One B2BUA attempt; gives up (CANCEL) after timeoutMs without a final answer. Never answers the caller itself. */
+  /**
+   * One B2BUA attempt; never answers the caller itself (passFailure false). After timeoutMs without a final
+   * answer the B leg is CANCELled; if it does not end promptly (a target that never sent even a provisional
+   * response leaves the INVITE to run into timer B, 32 s) the attempt is abandoned so the caller can move on.
+   */
   private async attempt(
     req: SrfRequest,
     res: SrfResponse,
@@ -440,6 +446,7 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
     if (!srf) return { ok: false, status: 503, reason: 'edge stopped', timedOut: false };
     let uacReq: SrfRequest | undefined;
     let timedOut = false;
+    let abandoned = false;
     const cancel = () => {
       try {
         uacReq?.cancel();
@@ -447,12 +454,21 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
         // already final
       }
     };
+    let giveUp: (a: Attempt) => void = () => undefined;
+    const gaveUp = new Promise<Attempt>((resolve) => (giveUp = resolve));
+    const grace: NodeJS.Timeout[] = [];
     const timer = setTimeout(() => {
       timedOut = true;
       cancel();
+      grace.push(
+        setTimeout(() => {
+          abandoned = true;
+          giveUp({ ok: false, status: 408, reason: 'no answer', timedOut: true });
+        }, 1000),
+      );
     }, opts.timeoutMs);
-    try {
-      const { uas, uac } = await srf.createB2BUA(
+    const b2b = srf
+      .createB2BUA(
         req,
         res,
         uri,
@@ -470,13 +486,26 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
             if (timedOut) cancel();
           },
         },
+      )
+      .then(
+        ({ uas, uac }): Attempt => {
+          if (abandoned) {
+            // Answered after all, but the caller has moved on: release it.
+            uac.destroy().catch(() => undefined);
+            return { ok: false, status: 408, reason: 'late answer', timedOut: true };
+          }
+          return { ok: true, uas, uac };
+        },
+        (err): Attempt => {
+          const e = err as SrfSipError;
+          return { ok: false, status: e.status ?? 500, reason: e.reason ?? e.message, timedOut };
+        },
       );
-      return { ok: true, uas, uac };
-    } catch (err) {
-      const e = err as SrfSipError;
-      return { ok: false, status: e.status ?? 500, reason: e.reason ?? e.message, timedOut };
+    try {
+      return await Promise.race([b2b, gaveUp]);
     } finally {
       clearTimeout(timer);
+      for (const t of grace) clearTimeout(t);
     }
   }
 
