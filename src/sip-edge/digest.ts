@@ -47,7 +47,7 @@ export class NonceIssuer {
 
   /** 'ok', 'stale' (a nonce of ours that has expired: re-challenge with stale=true) or 'bad'. */
   check(nonce: string, now = Date.now()): 'ok' | 'stale' | 'bad' {
-    const m = /^([0-9a-f]{10,12})([0-9a-f]{8})([0-9a-f]{16})$/.exec(nonce);
+    const m = /^([0-9a-f]{1,12})([0-9a-f]{8})([0-9a-f]{16})$/.exec(nonce);
     if (!m) return 'bad';
     const expect = Buffer.from(this.sign(m[1]! + m[2]!));
     const got = Buffer.from(m[3]!);

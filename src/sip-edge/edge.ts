@@ -746,6 +746,8 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
     if (call.memberState) call.memberState.activeCalls = Math.max(0, call.memberState.activeCalls - 1);
     call.b = leg.dialog;
     call.kind = target.kind;
+    call.lineInfo = target.line;
+    call.line = target.line.number;
     call.member = leg.member?.address;
     call.memberState = leg.member;
     call.transfers++;

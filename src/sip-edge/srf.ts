@@ -79,6 +79,11 @@ export interface SrfClient extends EventEmitter {
     opts: B2buaOptions,
     progress?: { cbRequest?: (err: unknown, req: SrfRequest) => void },
   ): Promise<{ uas: SrfDialog; uac: SrfDialog }>;
+  createUAS(
+    req: SrfRequest,
+    res: SrfResponse,
+    opts: { localSdp?: string; headers?: Record<string, string> },
+  ): Promise<SrfDialog>;
   createUAC(
     uri: string,
     opts: { headers?: Record<string, string>; localSdp?: string; callingNumber?: string; proxy?: string },

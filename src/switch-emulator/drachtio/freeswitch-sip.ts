@@ -82,6 +82,8 @@ export interface FreeSwitchSipEvents {
   invite: [FreeSwitchSipCall];
   options: [Peer];
   ended: [FreeSwitchSipCall, string];
+  /** A NOTIFY in a call's dialog (after a REFER: the sipfrag body tells how the transfer went). */
+  notify: [FreeSwitchSipCall, string];
 }
 
 export class FreeSwitchSipEndpoint extends EventEmitter<FreeSwitchSipEvents> {
@@ -273,7 +275,12 @@ export class FreeSwitchSipEndpoint extends EventEmitter<FreeSwitchSipEvents> {
         if (digits) c.emu?.sendDtmf(digits);
         return;
       }
-      case 'NOTIFY':
+      case 'NOTIFY': {
+        const c = this.legFor(m);
+        this.send(this.response(m, r.peer, c ? 200 : 481), r.peer);
+        if (c) this.emit('notify', c, m.body);
+        return;
+      }
       case 'UPDATE':
         return this.send(this.response(m, r.peer, this.legFor(m) ? 200 : 481), r.peer);
       default:
