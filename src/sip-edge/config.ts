@@ -29,6 +29,8 @@ export interface SipEdgeConfig {
   registerMaxExpiresS: number;
   /** reject: unknown dialled numbers get 404; default-line: they go to the default line like the number plan does. */
   unknownNumbers: 'reject' | 'default-line';
+  /** The edge's SIP address as FreeSWITCH reaches it, for agent legs (default: what drachtio-server reports). */
+  agentLegTarget: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -87,6 +89,9 @@ export function loadSipEdgeConfig(env: Env, problems: string[]): SipEdgeConfig |
   const unknown = str('HOTLINE_SIP_UNKNOWN_NUMBERS', 'reject');
   if (unknown !== 'reject' && unknown !== 'default-line')
     problems.push(`HOTLINE_SIP_UNKNOWN_NUMBERS=${JSON.stringify(unknown)}: must be reject or default-line`);
+  const agentLegTarget = str('HOTLINE_SIP_AGENT_LEG_TARGET', '');
+  if (agentLegTarget && !/^[A-Za-z0-9._-]+(?::\d{1,5})?$/.test(agentLegTarget))
+    problems.push(`HOTLINE_SIP_AGENT_LEG_TARGET=${JSON.stringify(agentLegTarget)}: must be host[:port]`);
   const minExp = int('HOTLINE_SIP_REGISTER_MIN_EXPIRES_S', 60, 1, 3600);
   const maxExp = int('HOTLINE_SIP_REGISTER_MAX_EXPIRES_S', 3600, 60, 86400);
   if (minExp > maxExp)
@@ -107,5 +112,6 @@ export function loadSipEdgeConfig(env: Env, problems: string[]): SipEdgeConfig |
     registerMinExpiresS: minExp,
     registerMaxExpiresS: maxExp,
     unknownNumbers: unknown === 'default-line' ? 'default-line' : 'reject',
+    agentLegTarget: agentLegTarget || null,
   };
 }

@@ -283,6 +283,19 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
     };
   }
 
+  /**
+   * The dial string FreeSWITCH should bridge to for an agent: through this edge to the softphone's registered
+   * contact; null when the softphone is not registered (the agent must not be offered the call then).
+   * HOTLINE_SIP_AGENT_LEG_TARGET names the edge's SIP address as FreeSWITCH reaches it; by default the UDP
+   * address drachtio-server reported when the edge connected.
+   */
+  async agentDialString(extension: string): Promise<string | null> {
+    const udp = /(?:^|,)udp\/([^,]+)/.exec(this.hostport)?.[1];
+    const target = this.config.agentLegTarget ?? udp;
+    if (!target) return null;
+    return this.registrations.dialString(extension, target);
+  }
+
   activeCalls(): EdgeCallInfo[] {
     return [...this.calls.values()].map(
       ({ id, callId, line, caller, kind, member, startedAt, transfers }) => ({

@@ -81,6 +81,11 @@ describe.skipIf(!haveSipp)('agent softphone registration', () => {
     expect(await regs.dialString('1001', stack.sip)).toBe(
       `{sip_h_X-Hotline-Agent-Leg=1001}sofia/hotline_carrier/1001@${stack.sip}`,
     );
+    // What the call flow bridges to: the edge's own SIP address, as drachtio-server reported it.
+    expect(await stack.edge.agentDialString('1001')).toBe(
+      `{sip_h_X-Hotline-Agent-Leg=1001}sofia/hotline_carrier/1001@${stack.sip}`,
+    );
+    expect(await stack.edge.agentDialString('1002')).toBeNull();
     await waitFor(() => events.length > 0, 3000, 'registration event');
     expect(events[0]).toMatchObject({ type: 'sip-registration', extension: '1001', registered: true });
   }, 30_000);
