@@ -39,7 +39,9 @@ async function startEmulator(): Promise<DrachtioServerEmulator> {
     const e = new DrachtioServerEmulator({ secret: 'cymru', sipPort });
     try {
       await e.start();
-      return e;
+      // The recorded server listened on UDP and TCP (its authenticate reply names both).
+      if (e.sipTcp) return e;
+      await e.stop();
     } catch {
       await e.stop().catch(() => undefined);
     }

@@ -212,6 +212,11 @@ export class DrachtioServerEmulator extends EventEmitter<DrachtioEmulatorEvents>
     await this.transport.close();
   }
 
+  /** Whether SIP over TCP is up too (it shares the UDP port number; skipped when that TCP port is taken). */
+  get sipTcp(): boolean {
+    return this.transport.hasTcp;
+  }
+
   get connectedClients(): number {
     return [...this.clients].filter((c) => c.authenticated).length;
   }
