@@ -96,7 +96,7 @@ export function loadSipEdgeConfig(env: Env, problems: string[]): SipEdgeConfig |
   const maxExp = int('HOTLINE_SIP_REGISTER_MAX_EXPIRES_S', 3600, 60, 86400);
   if (minExp > maxExp)
     problems.push('HOTLINE_SIP_REGISTER_MIN_EXPIRES_S: must not exceed HOTLINE_SIP_REGISTER_MAX_EXPIRES_S');
-  return {
+  const cfg: SipEdgeConfig = {
     drachtio: { host, port: int('HOTLINE_DRACHTIO_PORT', 9022, 1, 65535), secret },
     pool,
     optionsIntervalMs: int('HOTLINE_SIP_OPTIONS_INTERVAL_MS', 5000, 100, 600_000),
@@ -114,4 +114,13 @@ export function loadSipEdgeConfig(env: Env, problems: string[]): SipEdgeConfig |
     unknownNumbers: unknown === 'default-line' ? 'default-line' : 'reject',
     agentLegTarget: agentLegTarget || null,
   };
+  // Secrets are not enumerable: printing the configuration (`hotline config`, a log line) never shows them.
+  hide(cfg.drachtio, 'secret');
+  hide(cfg, 'agentPassword');
+  hide(cfg, 'nonceSecret');
+  return cfg;
+}
+
+function hide<T extends object>(o: T, key: keyof T): void {
+  Object.defineProperty(o, key, { value: o[key], enumerable: false, writable: false });
 }

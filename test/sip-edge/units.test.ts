@@ -198,7 +198,7 @@ describe('configuration', () => {
     );
     expect(problems).toEqual([]);
     expect(c).toMatchObject({
-      drachtio: { host: 'drachtio', port: 9022, secret: 'cymru' },
+      drachtio: { host: 'drachtio', port: 9022 },
       pool: [
         { host: 'fs1', port: 5080 },
         { host: 'fs2', port: 5060 },
@@ -206,6 +206,11 @@ describe('configuration', () => {
       subcenterTimeoutMs: 15_000,
       unknownNumbers: 'reject',
     });
+    expect(c!.drachtio.secret).toBe('cymru');
+    // Printing the configuration does not show the secrets.
+    const shown = JSON.stringify({ ...c, drachtio: { ...c!.drachtio } });
+    expect(shown).not.toContain('cymru');
+    expect(shown).not.toMatch(/nonceSecret|agentPassword/);
   });
   it('names every bad value', () => {
     const problems: string[] = [];
