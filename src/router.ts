@@ -36,6 +36,8 @@ export interface RouterParts {
   sessions: Map<string, CallSession>;
   ivr: RedisIvrServices;
   eslPort: () => number;
+  /** The SIP edge's state for /health, when one runs. */
+  sipEdgeStatus: () => { state: string; calls: number; poolUp: number; poolSize: number } | null;
   requestDispatch: (skill: string) => void;
 }
 
@@ -90,6 +92,16 @@ export class HotlineRouter {
       sessions,
       ivr: new RedisIvrServices(redis, keys),
       eslPort: () => this.eslPort,
+      sipEdgeStatus: () => {
+        const st = this.sipEdge?.status();
+        if (!st) return null;
+        return {
+          state: st.state,
+          calls: st.calls,
+          poolUp: st.pool.filter((m) => m.healthy).length,
+          poolSize: st.pool.length,
+        };
+      },
       requestDispatch,
     };
     this.tidal = createTidalScheduler(this.parts, log.child({ component: 'tidal' })); // tidal seats
@@ -154,6 +166,10 @@ export class HotlineRouter {
           careListed: (caller) => this.parts.ivr.careListed(caller),
         })
       : null;
+    // With a SIP edge, agents' softphones register through it: only registered agents are offered
+    // calls, and FreeSWITCH rings them at their registered contact through the edge.
+    const sipEdge = config.sipEdge?.agentRegistrar === 'edge' ? this.sipEdge : null;
+    if (sipEdge) acd.registrationKey = `${config.redis.prefix}sip:registered`;
     this.parts.outbound.on('channel', (channel) => {
       const session = new CallSession(
         {
@@ -165,6 +181,7 @@ export class HotlineRouter {
           plan: () => numberPlan.plan(),
           requestDispatch,
           ivr: this.parts.ivr,
+          agentDialString: sipEdge ? (ext) => sipEdge.agentDialString(ext) : undefined,
           log: log.child({ component: 'call' }),
         },
         channel,

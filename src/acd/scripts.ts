@@ -208,15 +208,17 @@ return st
 
 /**
  * Everything one decision round reads, in one round trip: the first `limit` waiting calls of each
- * class of the given skills, and every ready agent. ARGV: prefix, limit, classes (comma-separated),
- * skills... Read-only: deciding stays in policy.ts.
+ * class of the given skills, and every ready agent (only those whose softphone holds a registration,
+ * when REG names the SIP edge's registration set). ARGV: prefix, limit, classes (comma-separated),
+ * REG ('' for none), now, skills... Read-only: deciding stays in policy.ts.
  */
 export const SNAPSHOT = `${LIB}
 local limit = tonumber(ARGV[2])
 local classes = {}
 for c in string.gmatch(ARGV[3], '[^,]+') do table.insert(classes, c) end
+local reg, now = ARGV[4], tonumber(ARGV[5])
 local calls = {}
-for i = 4, #ARGV do
+for i = 6, #ARGV do
   for _, cls in ipairs(classes) do
     for _, id in ipairs(redis.call('ZRANGE', P .. 'queue:' .. ARGV[i] .. ':' .. cls, 0, limit - 1)) do
       local f = redis.call('HMGET', P .. 'call:' .. id, 'skill', 'priority', 'queuedAt', 'tried')
@@ -227,7 +229,14 @@ end
 local agents = {}
 for _, id in ipairs(redis.call('ZRANGE', P .. 'ready', 0, -1)) do
   local f = redis.call('HMGET', P .. 'agent:' .. id, 'name', 'extension', 'skills', 'state', 'idleSince', 'callsToday')
-  table.insert(agents, {id, f[1] or '', f[2] or '', f[3] or '{}', f[4] or '', f[5] or '0', f[6] or '0'})
+  local offerable = true
+  if reg ~= '' then
+    local exp = redis.call('ZSCORE', reg, f[2] or '')
+    offerable = exp ~= false and tonumber(exp) > now
+  end
+  if offerable then
+    table.insert(agents, {id, f[1] or '', f[2] or '', f[3] or '{}', f[4] or '', f[5] or '0', f[6] or '0'})
+  end
 end
 return {calls, agents}
 `;

@@ -70,6 +70,12 @@ const AGENT_STATES: readonly AgentState[] = [
 export class AcdError extends Error {}
 
 export class AcdStore {
+  /**
+   * The SIP edge's set of registered extensions (scored by expiry), when agents' softphones register
+   * through it: an agent whose softphone is not registered is not offered calls.
+   */
+  registrationKey = '';
+
   constructor(
     readonly redis: Redis,
     readonly keys: Keys,
@@ -217,6 +223,8 @@ export class AcdStore {
       this.keys.prefix,
       limit,
       PRIORITY_CLASSES.join(','),
+      this.registrationKey,
+      Date.now(),
       ...skills,
     )) as [string[][], string[][]];
     return {

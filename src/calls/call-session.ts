@@ -31,6 +31,8 @@ export interface SessionDeps {
   plan: () => Promise<NumberPlan>;
   requestDispatch: (skill: string) => void;
   ivr: IvrServices;
+  /** Where FreeSWITCH rings an agent (the SIP edge's registered contact); default user/<extension>. */
+  agentDialString?: (extension: string) => Promise<string | null>;
   log: Logger;
 }
 
@@ -83,9 +85,14 @@ export class CallSession {
     const { channel, deps } = this;
     channel.on('hangup', (cause: string) => void this.onCallerHangup(cause));
     const plan = await deps.plan();
-    this.resolution = resolveDialled(plan, channel.info.destination);
+    // A call through the SIP edge arrives with the edge's decisions in X-Hotline-* headers (the line
+    // from Diversion/History-Info, the caller from P-Asserted-Identity, care priority, a sub-center
+    // that did not answer); without them the dialled number is resolved here.
+    const edge = edgeHints(channel.info.variables);
+    this.resolution = resolveDialled(plan, edge.line ?? channel.info.destination);
+    if (edge.line) this.resolution = { ...this.resolution, raw: edge.dialled ?? channel.info.destination };
     this.line = this.resolution.line;
-    this.caller = normalizeCaller(channel.info.callerIdNumber);
+    this.caller = normalizeCaller(edge.caller ?? channel.info.callerIdNumber);
     if (!this.resolution.known) {
       this.log.warn(
         { dialled: this.resolution.raw, normalized: this.resolution.normalized, line: this.line.number },
@@ -118,12 +125,24 @@ export class CallSession {
     });
     if (channel.hungUp) return this.finish('abandoned');
 
+    if (edge.fromSubcenter) {
+      // The sub-center was busy or did not answer: straight to 12345's seats with the line's skill,
+      // not through a menu that would offer the sub-center again.
+      await this.prepareChannel();
+      await channel.answer();
+      this.ivrPath = ['分中心未接通，转12345坐席'];
+      this.priority = edge.care ? 'care' : 'normal';
+      this.priorityReason = 'subcenter-fallback';
+      return this.enqueue(edge.skill ?? this.line.skill);
+    }
+
     // The menu version is fixed for the whole call: a publish meanwhile does not change it.
-    const [menu, careListed, incidents] = await Promise.all([
+    const [menu, listed, incidents] = await Promise.all([
       deps.ivr.menu(this.line.number),
       deps.ivr.careListed(this.caller),
       deps.ivr.incidents(this.line.number, Date.now()),
     ]);
+    const careListed = listed || edge.care;
     this.menu = menu.doc;
     this.menuVersion = menu.version;
     await this.prepareChannel();
@@ -205,9 +224,15 @@ export class CallSession {
     // If this router dies mid-conversation, FreeSWITCH must not hand the caller to the backup router
     // (that would cut the conversation): the bridge goes on, and a survivor records the call.
     await channel.set('socket_resume', 'false');
-    const result = await channel.bridge(
-      `{leg_timeout=${ringS},hotline_call_id=${this.id},origination_caller_id_number=${this.caller},ignore_early_media=true}user/${agent.extension}`,
-    );
+    const endpoint = deps.agentDialString
+      ? await deps.agentDialString(agent.extension)
+      : `user/${agent.extension}`;
+    // A softphone whose registration lapsed since the decision: a failed bridge, re-offered below.
+    const result = endpoint
+      ? await channel.bridge(
+          `{leg_timeout=${ringS},hotline_call_id=${this.id},origination_caller_id_number=${this.caller},ignore_early_media=true}${endpoint}`,
+        )
+      : { bridged: false, disposition: 'USER_NOT_REGISTERED' };
     clearInterval(keepAlive);
     channel.off('bridge', onBridge);
     if (!channel.hungUp) await channel.set('socket_resume', 'true');
@@ -596,4 +621,24 @@ export class CallSession {
       this.onEnded(this);
     }
   }
+}
+
+/** What the SIP edge decided, from the X-Hotline-* headers it put on the INVITE to FreeSWITCH. */
+export function edgeHints(v: Record<string, string>): {
+  line?: string;
+  dialled?: string;
+  caller?: string;
+  skill?: string;
+  care: boolean;
+  fromSubcenter: boolean;
+} {
+  const h = (name: string) => v[`sip_h_X-Hotline-${name}`] || undefined;
+  return {
+    line: h('Line'),
+    dialled: h('Dialled'),
+    caller: h('Caller'),
+    skill: h('Skill'),
+    care: h('Priority') === 'care',
+    fromSubcenter: !!h('Fallback') || h('Transfer') === 'from-subcenter',
+  };
 }

@@ -31,6 +31,12 @@ export interface SipEdgeConfig {
   unknownNumbers: 'reject' | 'default-line';
   /** The edge's SIP address as FreeSWITCH reaches it, for agent legs (default: what drachtio-server reports). */
   agentLegTarget: string | null;
+  /**
+   * Where agents' softphones register: 'edge' (here, digest against HOTLINE_AGENT_SIP_PASSWORD; only
+   * registered agents are offered calls, rung at their registered contact) or 'freeswitch' (on its
+   * agents profile; the router rings user/<extension>).
+   */
+  agentRegistrar: 'edge' | 'freeswitch';
 }
 
 type Env = Record<string, string | undefined>;
@@ -89,6 +95,11 @@ export function loadSipEdgeConfig(env: Env, problems: string[]): SipEdgeConfig |
   const unknown = str('HOTLINE_SIP_UNKNOWN_NUMBERS', 'reject');
   if (unknown !== 'reject' && unknown !== 'default-line')
     problems.push(`HOTLINE_SIP_UNKNOWN_NUMBERS=${JSON.stringify(unknown)}: must be reject or default-line`);
+  const agentRegistrar = str('HOTLINE_SIP_AGENT_REGISTRAR', 'edge');
+  if (agentRegistrar !== 'edge' && agentRegistrar !== 'freeswitch')
+    problems.push(
+      `HOTLINE_SIP_AGENT_REGISTRAR=${JSON.stringify(agentRegistrar)}: must be edge or freeswitch`,
+    );
   const agentLegTarget = str('HOTLINE_SIP_AGENT_LEG_TARGET', '');
   if (agentLegTarget && !/^[A-Za-z0-9._-]+(?::\d{1,5})?$/.test(agentLegTarget))
     problems.push(`HOTLINE_SIP_AGENT_LEG_TARGET=${JSON.stringify(agentLegTarget)}: must be host[:port]`);
@@ -113,6 +124,7 @@ export function loadSipEdgeConfig(env: Env, problems: string[]): SipEdgeConfig |
     registerMaxExpiresS: maxExp,
     unknownNumbers: unknown === 'default-line' ? 'default-line' : 'reject',
     agentLegTarget: agentLegTarget || null,
+    agentRegistrar: agentRegistrar === 'freeswitch' ? 'freeswitch' : 'edge',
   };
   // Secrets are not enumerable: printing the configuration (`hotline config`, a log line) never shows them.
   hide(cfg.drachtio, 'secret');

@@ -13,7 +13,9 @@ let sub: Redis;
 
 describe.skipIf(!haveSipp)('agent softphone registration', () => {
   beforeEach(async () => {
-    stack = await startEdgeStack({ env: { HOTLINE_SIP_REGISTER_MIN_EXPIRES_S: '1' } });
+    stack = await startEdgeStack({
+      env: { HOTLINE_SIP_REGISTER_MIN_EXPIRES_S: '1', HOTLINE_SIP_AGENT_REGISTRAR: 'edge' },
+    });
     sub = new Redis(REDIS_URL);
   });
   afterEach(async () => {
@@ -42,6 +44,12 @@ describe.skipIf(!haveSipp)('agent softphone registration', () => {
   }, 30_000);
 
   it('the right password registers the softphone in Redis with its expiry: the agent becomes offerable', async () => {
+    // Two ready agents; only the one whose softphone registers may be offered calls.
+    await stack.addAgent('r1', '1001', { general: 1 });
+    await stack.addAgent('r2', '1002', { general: 1 });
+    const offerable = async () =>
+      (await stack.router.parts.acd.snapshot(['general'])).agents.map((a) => a.id).sort();
+    expect(await offerable()).toEqual([]);
     const events: unknown[] = [];
     await sub.subscribe(stack.edge.keys.registrationEvents());
     sub.on('message', (_c, m) => events.push(JSON.parse(m)));
@@ -64,6 +72,7 @@ describe.skipIf(!haveSipp)('agent softphone registration', () => {
     const regs = stack.edge.registrations;
     expect(await regs.isRegistered('1001')).toBe(true);
     expect(await regs.isRegistered('1002')).toBe(false);
+    expect(await offerable()).toEqual(['r1']);
     expect(await regs.registeredExtensions()).toEqual(['1001']);
     const reg = await regs.get('1001');
     expect(reg).toMatchObject({

@@ -21,6 +21,14 @@ const Health = Type.Object({
     activeCalls: Type.Integer(),
     protocolErrors: Type.Integer(),
   }),
+  sipEdge: Type.Optional(
+    Type.Object({
+      state: Type.String(),
+      calls: Type.Integer(),
+      poolUp: Type.Integer({ description: 'FreeSWITCH pool members answering OPTIONS' }),
+      poolSize: Type.Integer(),
+    }),
+  ),
 });
 
 export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
@@ -48,6 +56,7 @@ export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = a
           activeCalls: parts.sessions.size,
           protocolErrors: parts.outbound.protocolErrors,
         },
+        ...(parts.sipEdgeStatus() ? { sipEdge: parts.sipEdgeStatus()! } : {}),
       };
       // Degraded still answers 200: the router serves its API while FreeSWITCH is away.
       return reply.code(redisOk ? 200 : 503).send(body);

@@ -44,6 +44,9 @@ export async function startEdgeStack(
       HOTLINE_SIP_SUBCENTER_HOURS: '00:00-24:00',
       HOTLINE_AGENT_SIP_PASSWORD: AGENT_PASSWORD,
       HOTLINE_SIP_REALM: 'hotline.test',
+      // Most edge tests script agents on the emulated FreeSWITCH (user/NNNN); the registration tests
+      // switch to agents registering at the edge.
+      HOTLINE_SIP_AGENT_REGISTRAR: 'freeswitch',
       ...opts.env,
     },
     { fileDurationMs: opts.fileDurationMs },
