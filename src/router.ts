@@ -49,6 +49,7 @@ export class HotlineRouter {
   private readonly sub: Redis;
   private http: FastifyInstance | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
+  private onSoftphoneEvent: ((text: string) => Promise<void>) | null = null;
   private eslPort = 0;
   httpPort = 0;
   /** SIP edge (issue 7): the drachtio-srf application, when HOTLINE_DRACHTIO_HOST is set. */
@@ -169,7 +170,25 @@ export class HotlineRouter {
     // With a SIP edge, agents' softphones register through it: only registered agents are offered
     // calls, and FreeSWITCH rings them at their registered contact through the edge.
     const sipEdge = config.sipEdge?.agentRegistrar === 'edge' ? this.sipEdge : null;
-    if (sipEdge) acd.registrationKey = `${config.redis.prefix}sip:registered`;
+    if (sipEdge) {
+      acd.registrationKey = `${config.redis.prefix}sip:registered`;
+      // The desktop shows whether the softphone is registered: in its hello, and on every change.
+      hub.softphoneStatus = async (agentId) => {
+        const a = await acd.getAgent(agentId);
+        return a ? sipEdge.registrations.isRegistered(a.extension) : null;
+      };
+      this.onSoftphoneEvent = async (text) => {
+        const ev = JSON.parse(text) as { extension?: string; registered?: boolean };
+        if (!ev.extension || ev.registered === undefined) return;
+        // Every instance hears the event; one of them tells the desktop.
+        const once = `${config.redis.prefix}sp:softphone:${ev.extension}:${ev.registered}:${Math.floor(Date.now() / 2000)}`;
+        if ((await redis.set(once, '1', 'EX', 5, 'NX')) !== 'OK') return;
+        for (const a of await acd.listAgents()) {
+          if (a.extension === ev.extension)
+            await hub.send(a.id, { type: 'softphone', registered: ev.registered });
+        }
+      };
+    }
     this.parts.outbound.on('channel', (channel) => {
       const session = new CallSession(
         {
@@ -224,6 +243,16 @@ export class HotlineRouter {
       config.wrapupS,
     );
     await parts.hub.start();
+    if (this.onSoftphoneEvent && this.sipEdge) {
+      const channel = this.sipEdge.keys.registrationEvents();
+      await this.sub.subscribe(channel);
+      this.sub.on('message', (ch: string, text: string) => {
+        if (ch === channel)
+          void this.onSoftphoneEvent?.(text).catch((err: Error) =>
+            this.log.warn({ err: err.message }, 'softphone notice failed'),
+          );
+      });
+    }
     await this.dispatcher.start();
     await this.tidal.start(); // tidal seats
     this.eslPort = await parts.outbound.listen(config.eslListen.host, config.eslListen.port);

@@ -203,6 +203,17 @@ export class ScreenPopHub {
    * agent's live desktops only. An offer is completed with the caller's history, links and labels.
    * Resolves with the sequence number (0 for unsequenced messages).
    */
+  /**
+   * Whether an agent's softphone is registered, when a SIP edge keeps registrations (null: no such
+   * check here). Set by the router.
+   */
+  softphoneStatus: ((agentId: string) => Promise<boolean | null>) | null = null;
+
+  private async softphoneOf(agentId: string): Promise<'registered' | 'unregistered' | undefined> {
+    const r = await this.softphoneStatus?.(agentId).catch(() => null);
+    return r === true ? 'registered' : r === false ? 'unregistered' : undefined;
+  }
+
   async send(agentId: string, msg: Outgoing): Promise<number> {
     if (msg.type === 'offer') {
       this.clearWrapupTimer(agentId);
@@ -498,6 +509,7 @@ export class ScreenPopHub {
         reason: agent?.reason,
         callId: agent?.callId,
         heartbeatMs: this.opts.heartbeatMs,
+        softphone: await this.softphoneOf(agentId),
       });
       for (const e of entries) this.sendText(conn, e.text);
       this.stats.replayed += entries.length;

@@ -134,6 +134,11 @@ export const ServerSchemas = {
       reason: Type.Optional(Type.String()),
       callId: Type.Optional(Type.String()),
       heartbeatMs: Type.Optional(Type.Integer({ description: 'Send ping at least this often' })),
+      softphone: Type.Optional(
+        Type.Union([Type.Literal('registered'), Type.Literal('unregistered')], {
+          description: "Whether the agent's SIP softphone holds a registration (absent without the SIP edge)",
+        }),
+      ),
     },
     'Login accepted (or, with ?token=, sent on connect). Replayed messages follow, then live ones.',
   ),
@@ -194,6 +199,11 @@ export const ServerSchemas = {
       text: Type.String({ description: 'The notice in Chinese' }),
     },
     'Tidal staffing (潮汐排班): the agent moves between back office and front line.',
+  ),
+  softphone: msg(
+    'softphone',
+    { registered: Type.Boolean() },
+    "The agent's SIP softphone registered or lost its registration: without one it is not offered calls.",
   ),
   supervisor: msg(
     'supervisor',

@@ -115,6 +115,7 @@ describe('desktop messages (server side, TypeBox)', () => {
         'offer',
         'pong',
         'result',
+        'softphone',
         'state',
         'supervisor',
         'tidal',

@@ -50,6 +50,9 @@ describe.skipIf(!haveSipp)('agent softphone registration', () => {
     const offerable = async () =>
       (await stack.router.parts.acd.snapshot(['general'])).agents.map((a) => a.id).sort();
     expect(await offerable()).toEqual([]);
+    // The desktop shows the softphone's registration: unregistered at login, then the change.
+    const desk = await stack.connectDesktop('r1');
+    expect(await desk.next('hello')).toMatchObject({ softphone: 'unregistered' });
     const events: unknown[] = [];
     await sub.subscribe(stack.edge.keys.registrationEvents());
     sub.on('message', (_c, m) => events.push(JSON.parse(m)));
@@ -73,6 +76,7 @@ describe.skipIf(!haveSipp)('agent softphone registration', () => {
     expect(await regs.isRegistered('1001')).toBe(true);
     expect(await regs.isRegistered('1002')).toBe(false);
     expect(await offerable()).toEqual(['r1']);
+    expect(await desk.next('softphone')).toMatchObject({ registered: true });
     expect(await regs.registeredExtensions()).toEqual(['1001']);
     const reg = await regs.get('1001');
     expect(reg).toMatchObject({

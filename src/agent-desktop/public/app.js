@@ -201,6 +201,10 @@ function onMessage(msg) {
       return setState(msg.state, msg.reason);
     case 'tidal':
       return notice('tidal', `潮汐排班 ${msg.time}`, msg.text);
+    case 'softphone':
+      setPhone(msg.registered);
+      if (!msg.registered) notice('urgent', '话机未注册', '您的软电话注册已失效，系统暂不向您分配来电，请检查话机。');
+      return;
     case 'supervisor':
       return notice(msg.level === 'urgent' ? 'urgent' : 'supervisor', `班长消息（${msg.from}）`, msg.text);
     case 'result':
@@ -214,6 +218,14 @@ function onMessage(msg) {
       clockOffset = msg.at - Date.now();
       return;
   }
+}
+
+/** The softphone's registration: without one the ACD offers this agent no calls. */
+function setPhone(registered) {
+  const el = $('phoneBadge');
+  el.hidden = false;
+  el.dataset.phone = registered ? 'registered' : 'unregistered';
+  el.textContent = registered ? '话机已注册' : '话机未注册';
 }
 
 function onHello(msg) {
@@ -230,6 +242,7 @@ function onHello(msg) {
   if (lastSeq === null) lastSeq = 0;
   $('who').textContent = `${msg.agentName || ''}（工号 ${msg.agentId}）`;
   setState(msg.state || 'logged_out', msg.reason);
+  if (msg.softphone) setPhone(msg.softphone === 'registered');
   setConn('connected');
   showDesk();
   void loadDirectory();
