@@ -207,6 +207,10 @@ export class HotlineRouter {
       );
       sessions.set(session.id, session);
       session.onEnded = (s) => sessions.delete(s.id);
+      session.onIdChanged = (from, to) => {
+        sessions.delete(from);
+        sessions.set(to, session);
+      };
       session
         .run()
         .catch((err: Error) => log.error({ err: err.message, callId: session.id }, 'call flow failed'));

@@ -27,12 +27,19 @@ local function queue_key(ck)
 end
 `;
 
-/** ARGV: prefix, agentId, state, now, reason, callId. Returns the previous state. */
+/**
+ * ARGV: prefix, agentId, state, now, reason, callId, force. Returns the previous state. An agent who
+ * is reserved, ringing or talking keeps that state unless force is '1' (the call flow's own moves):
+ * a desktop or supervisor change read a moment earlier must not overwrite a reservation.
+ */
 export const SET_AGENT_STATE = `${LIB}
-local id, state, now, reason, callId = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local id, state, now, reason, callId, force = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 local ak = P .. 'agent:' .. id
 if redis.call('EXISTS', ak) == 0 then return redis.error_reply('unknown-agent') end
 local old = hget(ak, 'state') or 'logged_out'
+if force ~= '1' and (old == 'reserved' or old == 'ringing' or old == 'talking') then
+  return redis.error_reply('agent-busy')
+end
 set_agent(id, state, now, callId, reason)
 if state == 'ready' then redis.call('HSET', ak, 'noAnswerStreak', 0) end
 return old
@@ -126,10 +133,17 @@ redis.call('HSET', ak, 'state', 'ringing', 'since', now)
 return 'ok'
 `;
 
-/** The agent answered and is bridged. ARGV: prefix, callId, agentId, now. */
+/**
+ * The agent answered and is bridged. ARGV: prefix, callId, agentId, now. Refused unless the call is
+ * still being offered to this agent and the agent still holds it (a reservation that expired meanwhile
+ * may have gone to another call).
+ */
 export const CONNECT = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
+if hget(ck, 'state') ~= 'offering' or hget(ck, 'agent') ~= agentId or hget(ak, 'callId') ~= callId then
+  return redis.error_reply('not-offered-to-agent')
+end
 redis.call('DEL', P .. 'resv:' .. agentId)
 redis.call('HSET', ck, 'state', 'talking', 'agent', agentId, 'answeredAt', now)
 set_agent(agentId, 'talking', now, callId, '')
@@ -221,8 +235,12 @@ local calls = {}
 for i = 6, #ARGV do
   for _, cls in ipairs(classes) do
     for _, id in ipairs(redis.call('ZRANGE', P .. 'queue:' .. ARGV[i] .. ':' .. cls, 0, limit - 1)) do
-      local f = redis.call('HMGET', P .. 'call:' .. id, 'skill', 'priority', 'queuedAt', 'tried')
-      if f[1] then table.insert(calls, {id, f[1], f[2] or 'normal', f[3] or '0', f[4] or '[]'}) end
+      local f = redis.call('HMGET', P .. 'call:' .. id, 'skill', 'priority', 'queuedAt', 'tried', 'owner')
+      -- A call whose router died is not offered (no channel to bridge): it would take the round's
+      -- best agent and be refused; it waits for a surviving instance to adopt or close it.
+      local owner = f[5] or ''
+      local live = owner == '*' or redis.call('EXISTS', P .. 'alive:' .. owner) == 1
+      if f[1] and live then table.insert(calls, {id, f[1], f[2] or 'normal', f[3] or '0', f[4] or '[]'}) end
     end
   end
 end

@@ -121,10 +121,28 @@ export class AcdStore {
       .map(toAgent);
   }
 
-  async setAgentState(id: string, state: AgentState, reason = '', callId = ''): Promise<AgentState> {
+  /**
+   * Sets an agent's state. Refused ('agent-busy') while the agent is reserved, ringing or talking,
+   * unless `force` (the call flow moving its own agent on).
+   */
+  async setAgentState(
+    id: string,
+    state: AgentState,
+    reason = '',
+    callId = '',
+    force = false,
+  ): Promise<AgentState> {
     if (!AGENT_STATES.includes(state)) throw new AcdError(`unknown agent state ${state}`);
     try {
-      return (await this.run(SET_AGENT_STATE, id, state, Date.now(), reason, callId)) as AgentState;
+      return (await this.run(
+        SET_AGENT_STATE,
+        id,
+        state,
+        Date.now(),
+        reason,
+        callId,
+        force ? '1' : '0',
+      )) as AgentState;
     } catch (err) {
       throw new AcdError((err as Error).message.replace(/^ERR /, ''));
     }
@@ -182,9 +200,9 @@ export class AcdStore {
     const agent = await this.getAgent(agentId);
     if (agent?.callId !== callId) return;
     if (wrapupS > 0) {
-      await this.setAgentState(agentId, 'wrapup', '', callId);
+      await this.setAgentState(agentId, 'wrapup', '', callId, true);
       await this.redis.hset(this.keys.agent(agentId), 'wrapupUntil', Date.now() + wrapupS * 1000);
-    } else await this.setAgentState(agentId, 'ready');
+    } else await this.setAgentState(agentId, 'ready', '', '', true);
   }
 
   /** Holds a call out of every queue, with no agent, while the router works on it (a transfer). */
@@ -315,8 +333,14 @@ export class AcdStore {
     await this.run(RINGING, callId, agentId, Date.now());
   }
 
-  async connect(callId: string, agentId: string): Promise<void> {
-    await this.run(CONNECT, callId, agentId, Date.now());
+  /** The agent answered. False when the call was no longer being offered to this agent. */
+  async connect(callId: string, agentId: string): Promise<boolean> {
+    try {
+      await this.run(CONNECT, callId, agentId, Date.now());
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async finish(callId: string, wrapupS: number): Promise<string> {

@@ -73,6 +73,8 @@ export class CallSession {
   private pendingTransfer: TransferTarget | null = null;
   private readonly transfers: Array<{ from: string; to: string; at: number }> = [];
   onEnded: (s: CallSession) => void = () => {};
+  /** The session took over an earlier call's id (adopted from a router that died). */
+  onIdChanged: (from: string, to: string) => void = () => {};
 
   constructor(
     private readonly deps: SessionDeps,
@@ -189,6 +191,30 @@ export class CallSession {
     if (!agent) return;
     this.phase = 'offering';
     this.agentId = agentId;
+    let keepAlive: NodeJS.Timeout | null = null;
+    try {
+      await this.ring(agent.extension, agentId, (t) => (keepAlive = t));
+    } catch (err) {
+      // Whatever failed while ringing, the caller must not be left between queue and agent.
+      this.log.error(
+        { err: (err as Error).message, agentId },
+        'offer failed; the call goes back to its place',
+      );
+      if (keepAlive) clearInterval(keepAlive);
+      await deps.acd.release(this.id, agentId).catch(() => undefined);
+      this.agentId = '';
+      if (this.channel.hungUp) return this.finish('abandoned');
+      this.backToQueue();
+    }
+  }
+
+  /** Rings the reserved agent and follows the call to its end (or back to the queue). */
+  private async ring(
+    extension: string,
+    agentId: string,
+    onTimer: (t: NodeJS.Timeout) => void,
+  ): Promise<void> {
+    const { deps, channel } = this;
     // The dispatcher may have moved the call to a fallback queue meanwhile.
     this.skill = (await deps.acd.getCall(this.id))?.skill ?? this.skill;
     const { queues, settings } = await deps.acdConfig.load();
@@ -215,26 +241,29 @@ export class CallSession {
       () => void deps.acd.extendReservation(agentId, deps.config.reservationTtlS),
       (deps.config.reservationTtlS * 1000) / 3,
     );
+    onTimer(keepAlive);
     const onBridge = (otherUuid: string) => {
       this.agentLeg = otherUuid;
       void this.onAnswered(agentId);
     };
     channel.once('bridge', onBridge);
-    await this.stopMoh();
-    // If this router dies mid-conversation, FreeSWITCH must not hand the caller to the backup router
-    // (that would cut the conversation): the bridge goes on, and a survivor records the call.
-    await channel.set('socket_resume', 'false');
-    const endpoint = deps.agentDialString
-      ? await deps.agentDialString(agent.extension)
-      : `user/${agent.extension}`;
-    // A softphone whose registration lapsed since the decision: a failed bridge, re-offered below.
-    const result = endpoint
-      ? await channel.bridge(
-          `{leg_timeout=${ringS},hotline_call_id=${this.id},origination_caller_id_number=${this.caller},ignore_early_media=true}${endpoint}`,
-        )
-      : { bridged: false, disposition: 'USER_NOT_REGISTERED' };
-    clearInterval(keepAlive);
-    channel.off('bridge', onBridge);
+    let result: { bridged: boolean; disposition: string };
+    try {
+      await this.stopMoh();
+      // If this router dies mid-conversation, FreeSWITCH must not hand the caller to the backup
+      // router (that would cut the conversation): the bridge goes on, and a survivor records the call.
+      await channel.set('socket_resume', 'false');
+      const endpoint = deps.agentDialString ? await deps.agentDialString(extension) : `user/${extension}`;
+      // A softphone whose registration lapsed since the decision: a failed bridge, re-offered below.
+      result = endpoint
+        ? await channel.bridge(
+            `{leg_timeout=${ringS},hotline_call_id=${this.id},origination_caller_id_number=${this.caller},ignore_early_media=true}${endpoint}`,
+          )
+        : { bridged: false, disposition: 'USER_NOT_REGISTERED' };
+    } finally {
+      clearInterval(keepAlive);
+      channel.off('bridge', onBridge);
+    }
     if (!channel.hungUp) await channel.set('socket_resume', 'true');
     if ((this.phase as Phase) === 'talking') {
       if (this.pendingTransfer && !channel.hungUp)
@@ -249,7 +278,6 @@ export class CallSession {
     if (channel.hungUp) return this.finish('abandoned');
     this.noAnswer.push(agentId);
     this.agentId = '';
-    this.phase = 'queued';
     const agentState = await deps.acd.noAnswer(this.id, agentId, settings.maxNoAnswer);
     this.log.info(
       { agentId, disposition: result.disposition, agentState },
@@ -260,8 +288,25 @@ export class CallSession {
       await deps.hub.send(agentId, { type: 'state', state: 'not_ready', reason: 'no-answer' });
     }
     if (channel.hungUp) return this.finish('abandoned');
+    this.backToQueue();
+  }
+
+  /** The caller waits again (after a missed offer or a transfer): hold music, announcements, a round. */
+  private backToQueue(): void {
+    this.phase = 'queued';
     this.startMoh();
-    deps.requestDispatch(this.skill);
+    this.deps.requestDispatch(this.skill);
+    this.startHoldLoop();
+  }
+
+  private holdLoopRunning = false;
+
+  private startHoldLoop(): void {
+    if (this.holdLoopRunning) return;
+    this.holdLoopRunning = true;
+    void this.holdLoop()
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'hold announcements stopped'))
+      .finally(() => (this.holdLoopRunning = false));
   }
 
   /**
@@ -322,6 +367,7 @@ export class CallSession {
     this.skill = skill;
     await deps.acd.requeueTo(this.id, skill, [from]);
     this.startMoh();
+    this.startHoldLoop();
     if (target.kind === 'agent') {
       const agent = await deps.acd.getAgent(target.agentId);
       const via = agent && (skill in agent.skills ? skill : Object.keys(agent.skills)[0]);
@@ -351,9 +397,15 @@ export class CallSession {
 
   private async onAnswered(agentId: string): Promise<void> {
     if (this.phase !== 'offering') return;
+    if (!(await this.deps.acd.connect(this.id, agentId))) {
+      // The reservation lapsed meanwhile and the agent may hold another call: end this leg; the
+      // caller goes back to the queue as after a missed offer.
+      this.log.warn({ agentId }, 'agent answered a call no longer reserved for them; leg ended');
+      if (this.agentLeg) await this.channel.killLeg(this.agentLeg);
+      return;
+    }
     this.phase = 'talking';
     this.answeredAt = Date.now();
-    await this.deps.acd.connect(this.id, agentId);
     await this.deps.hub.send(agentId, { type: 'answered', callId: this.id });
     this.log.info({ agentId, waitS: (this.answeredAt - this.queuedAt) / 1000 }, 'agent answered');
   }
@@ -493,7 +545,9 @@ export class CallSession {
     if (!adopted.ok) return false;
     const stored = await deps.acd.getCall(oldId);
     if (!stored) return false;
+    const firstId = this.id;
     this.id = oldId;
+    this.onIdChanged(firstId, oldId);
     this.log = deps.log.child({ callId: this.id, uuid: channel.uuid });
     this.arrivedAt = stored.arrivedAt;
     this.skill = stored.skill;
@@ -504,14 +558,14 @@ export class CallSession {
     if (adopted.state === 'ivr') return false;
     if (stored.agent && (adopted.state === 'offering' || adopted.state === 'talking')) {
       await deps.acd.release(oldId, stored.agent);
-      if (adopted.state === 'talking') await deps.acd.setAgentState(stored.agent, 'ready');
+      if (adopted.state === 'talking') await deps.acd.setAgentState(stored.agent, 'ready', '', '', true);
     }
     await deps.acd.requeueAtPlace(oldId);
     this.phase = 'queued';
     await this.prepareChannel();
     this.startMoh();
     deps.requestDispatch(this.skill);
-    void this.holdLoop().catch(() => undefined);
+    this.startHoldLoop();
     return true;
   }
 

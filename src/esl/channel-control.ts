@@ -130,20 +130,32 @@ export class ChannelControl extends EventEmitter {
     return { bridged: otherUuid !== undefined, disposition, otherUuid: otherUuid ?? r.variables.bridge_uuid };
   }
 
-  /** Stops whatever the channel is playing (music on hold) so the next application runs at once. */
+  /**
+   * Stops the application the channel is running (music on hold) so the next one runs at once. Not
+   * `uuid_break ... all`: that would also flush applications already queued behind it (a bridge).
+   */
   breakCurrent(): Promise<void> {
+    return this.apiSettled(`uuid_break ${this.uuid}`).then(() => undefined);
+  }
+
+  /** An api command on this socket; settles with '' if the channel goes away first. */
+  private apiSettled(command: string): Promise<string> {
     return new Promise((resolve) => {
-      if (this.hungUp || this.closed) return resolve();
-      this.conn.api(`uuid_break ${this.uuid} all`, () => resolve());
+      if (this.hungUp || this.closed) return resolve('');
+      const gone = () => resolve('');
+      this.once('hangup', gone);
+      this.once('closed', gone);
+      this.conn.api(command, (evt: Event) => {
+        this.off('hangup', gone);
+        this.off('closed', gone);
+        resolve(evt.getBody());
+      });
     });
   }
 
   /** Hangs up another channel (the agent's leg of this call's bridge) through this socket. */
   killLeg(uuid: string): Promise<string> {
-    return new Promise((resolve) => {
-      if (this.closed) return resolve('-ERR socket closed');
-      this.conn.api(`uuid_kill ${uuid}`, (evt: Event) => resolve(evt.getBody()));
-    });
+    return this.apiSettled(`uuid_kill ${uuid}`);
   }
 
   hangup(cause = 'NORMAL_CLEARING'): void {

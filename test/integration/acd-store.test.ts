@@ -156,4 +156,26 @@ describe('ACD store', () => {
     expect(await acd.adopt('c6', 'inst-a')).toEqual({ ok: true, state: 'queued' });
     expect((await acd.reserve('c6', 'a1', 'hrss', 30)).ok).toBe(true);
   });
+
+  it('does not let a call whose router died take the agent a live call needs', async () => {
+    await acd.createCall({ ...call('d1'), owner: 'dead-instance', arrivedAt: Date.now() - 60_000 });
+    await acd.enqueue('d1', 'general', [], 'care');
+    await acd.createCall({ ...call('l1', 'general') });
+    await acd.enqueue('l1', 'general', [], 'normal');
+    await acd.setAgentState('a3', 'ready');
+    const { calls, agents } = await acd.snapshot(['general']);
+    expect(calls.map((c) => c.id)).not.toContain('d1');
+    const pairs = assign(calls, agents, Date.now(), queues, DEFAULT_SETTINGS);
+    expect(pairs.find((p) => p.callId === 'l1')).toBeTruthy();
+  });
+
+  it('refuses a desktop or supervisor state change over a reservation', async () => {
+    await acd.setAgentState('a3', 'ready');
+    expect((await acd.reserve('l1', 'a3', 'general', 30)).ok).toBe(true);
+    await expect(acd.setAgentState('a3', 'not_ready', 'meal')).rejects.toThrow('agent-busy');
+    expect((await acd.getAgent('a3'))!.state).toBe('reserved');
+    // A late answer for a reservation that went elsewhere is refused too.
+    expect(await acd.connect('l1', 'a1')).toBe(false);
+    expect(await acd.connect('l1', 'a3')).toBe(true);
+  });
 });

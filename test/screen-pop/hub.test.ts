@@ -223,7 +223,7 @@ describe('agent commands and notices', () => {
     d.send({ type: 'ready', ref: 'r3' });
     expect(await d.next('error')).toMatchObject({ code: 'busy', ref: 'r3' });
     // End of the call, into wrap-up: ending it makes the agent ready.
-    await stack.router.parts.acd.setAgentState('a7', 'wrapup', '', 'c-x');
+    await stack.router.parts.acd.setAgentState('a7', 'wrapup', '', 'c-x', true);
     await stack.router.parts.hub.wrapupStarted('a7', 'c-x', 30);
     expect(await d.next('wrapup_started')).toMatchObject({ callId: 'c-x', durationS: 30 });
     d.send({ type: 'wrapup_end', ref: 'r4' });

@@ -203,7 +203,8 @@ function onMessage(msg) {
       return notice('tidal', `潮汐排班 ${msg.time}`, msg.text);
     case 'softphone':
       setPhone(msg.registered);
-      if (!msg.registered) notice('urgent', '话机未注册', '您的软电话注册已失效，系统暂不向您分配来电，请检查话机。');
+      if (!msg.registered)
+        notice('urgent', '话机未注册', '您的软电话注册已失效，系统暂不向您分配来电，请检查话机。');
       return;
     case 'supervisor':
       return notice(msg.level === 'urgent' ? 'urgent' : 'supervisor', `班长消息（${msg.from}）`, msg.text);
