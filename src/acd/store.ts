@@ -378,13 +378,14 @@ export class AcdStore {
 
   /** A callback kept in line: no channel holds the call; the number to call back is kept with it. */
   async markCallback(callId: string, number: string): Promise<void> {
-    await this.redis.hset(this.keys.call(callId), { mode: 'callback', callbackNumber: number });
-    await this.redis.expire(this.keys.call(callId), 86400);
+    // One write: owner '*' and the callback mode together, so nobody sees one without the other.
+    await this.redis
+      .multi()
+      .hset(this.keys.call(callId), { owner: '*', mode: 'callback', callbackNumber: number })
+      .expire(this.keys.call(callId), 86400)
+      .exec();
   }
 
-  async setOwner(callId: string, owner: string): Promise<void> {
-    await this.redis.hset(this.keys.call(callId), 'owner', owner);
-  }
 
   /**
    * Agents left reserved or ringing by a router that never confirmed (it died) go back to ready and

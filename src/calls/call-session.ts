@@ -523,12 +523,12 @@ export class CallSession {
    */
   private async toCallback(prompt: { file: string; text: string }): Promise<void> {
     this.phase = 'callback';
-    await this.deps.acd.setOwner(this.id, '*');
-    await this.deps.acd.markCallback(this.id, this.caller);
     this.log.info({ skill: this.skill }, 'caller chose a callback; place kept in line');
     await this.stopMoh();
     await this.channel.playback(prompt.file);
     if (!this.channel.hungUp) this.channel.hangup('NORMAL_CLEARING');
+    // Only now, with the caller off the line, may any instance place the callback.
+    await this.deps.acd.markCallback(this.id, this.caller);
     this.channel.exit();
     this.onEnded(this);
   }

@@ -83,12 +83,22 @@ export class CallbackPlacer {
         outcome = 'callback-failed';
       } else {
         const ended = this.waitForHangup([agentUuid, citizenUuid]);
-        await deps.link.api(`uuid_bridge ${agentUuid} ${citizenUuid}`);
-        log.info('callback bridged');
-        const first = await ended;
-        await deps.link
-          .api(`uuid_kill ${first === agentUuid ? citizenUuid : agentUuid}`)
-          .catch(() => undefined);
+        const bridged = await deps.link
+          .api(`uuid_bridge ${agentUuid} ${citizenUuid}`)
+          .catch((e: Error) => `-ERR ${e.message}`);
+        if (!bridged.startsWith('+OK')) {
+          // The agent hung up while the citizen's phone rang, or the link failed: end both legs.
+          log.warn({ result: bridged.trim() }, 'callback: could not bridge agent and citizen');
+          for (const u of [agentUuid, citizenUuid])
+            await deps.link.api(`uuid_kill ${u}`).catch(() => undefined);
+          outcome = 'callback-failed';
+        } else {
+          log.info('callback bridged');
+          const first = await ended;
+          await deps.link
+            .api(`uuid_kill ${first === agentUuid ? citizenUuid : agentUuid}`)
+            .catch(() => undefined);
+        }
       }
       const wrapupS = outcome === 'answered' ? (queues.get(call.skill)?.wrapupS ?? deps.config.wrapupS) : 0;
       await deps.acd.finish(call.id, wrapupS);
@@ -120,7 +130,10 @@ export class CallbackPlacer {
       if (wrapupS > 0) await deps.hub.wrapupStarted(agentId, call.id, wrapupS);
     } catch (err) {
       log.error({ err: (err as Error).message }, 'callback failed');
-      await deps.acd.release(call.id, agentId).catch(() => undefined);
+      // Before the agent answered, the call goes back to its place; after, it ends (agent freed).
+      const cur = await deps.acd.getCall(call.id).catch(() => null);
+      if (cur?.state === 'talking') await deps.acd.finish(call.id, 0).catch(() => undefined);
+      else await deps.acd.release(call.id, agentId).catch(() => undefined);
     } finally {
       this.active--;
     }
