@@ -386,7 +386,6 @@ export class AcdStore {
       .exec();
   }
 
-
   /**
    * Agents left reserved or ringing by a router that never confirmed (it died) go back to ready and
    * their calls back to their place; wrap-ups whose time ran out end.
