@@ -111,14 +111,7 @@ export class AcdStore {
   }
 
   async listAgents(): Promise<AgentView[]> {
-    const ids = (await this.redis.smembers(this.keys.agents())).sort();
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hgetall(this.keys.agent(id));
-    const res = (await pipe.exec()) ?? [];
-    return res
-      .map(([, h]) => h as Record<string, string>)
-      .filter((h) => h.id)
-      .map(toAgent);
+    return this.agentsById((await this.redis.smembers(this.keys.agents())).sort());
   }
 
   /**

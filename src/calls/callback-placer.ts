@@ -9,7 +9,7 @@ import type { Config } from '../config/env.ts';
 import type { FreeSwitchLink } from '../esl/inbound-client.ts';
 import type { Logger } from '../logging/logger.ts';
 import { MERGE_MODE_LABELS, type MergeMode } from '../number-plan/lines.ts';
-import type { CallRecordStore, Outcome } from '../records/call-records.ts';
+import { type CallRecordStore, type Outcome, recordBase } from '../records/call-records.ts';
 import type { ScreenPopHub } from '../screen-pop/hub.ts';
 
 export interface CallbackDeps {
@@ -104,23 +104,13 @@ export class CallbackPlacer {
       await deps.acd.finish(call.id, wrapupS);
       await deps.records.write(
         {
-          id: call.id,
+          ...recordBase(call),
           uuid: citizenUuid,
-          line: call.line,
-          mergeMode: call.mergeMode,
-          skill: call.skill,
-          caller: call.caller,
-          dialled: call.dialled,
-          priority: call.priority,
-          ivrPath: call.ivrPath,
-          arrivedAt: call.arrivedAt,
-          queuedAt: call.firstQueuedAt,
           answeredAt,
           endedAt: Date.now(),
           agent: agentId,
           outcome,
           hangupCause: 'NORMAL_CLEARING',
-          noAnswerAgents: call.tried,
           callback: true,
           instance: deps.config.instanceId,
         },

@@ -6,7 +6,7 @@ import type { AcdConfigStore } from '../acd/config-store.ts';
 import type { AcdStore } from '../acd/store.ts';
 import type { Config } from '../config/env.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { CallRecordStore, Outcome } from '../records/call-records.ts';
+import { type CallRecordStore, type Outcome, recordBase } from '../records/call-records.ts';
 
 /** How long an instance's heartbeat key lives (router.ts renews it every 1.5 s). */
 const OWNER_HEARTBEAT_TTL_MS = 5000;
@@ -52,23 +52,13 @@ export class OrphanReaper {
     await acd.finish(callId, 0);
     await records.write(
       {
-        id: call.id,
+        ...recordBase(call),
         uuid,
-        line: call.line,
-        mergeMode: call.mergeMode,
-        skill: call.skill,
-        caller: call.caller,
-        dialled: call.dialled,
-        priority: call.priority,
-        ivrPath: call.ivrPath,
-        arrivedAt: call.arrivedAt,
-        queuedAt: call.firstQueuedAt || undefined,
         answeredAt: call.answeredAt,
         endedAt: Date.now(),
         agent: call.agent || undefined,
         outcome,
         hangupCause: e.getHeader('Hangup-Cause') ?? 'NORMAL_CLEARING',
-        noAnswerAgents: call.tried,
         instance: `${config.instanceId} (for ${call.owner}, which died)`,
       },
       queues.get(call.skill)?.serviceLevelS,

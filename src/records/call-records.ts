@@ -93,3 +93,45 @@ export class CallRecordStore {
     return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
   }
 }
+
+/** The fields of a record that a stored call already holds (for calls closed without a session). */
+export function recordBase(call: {
+  id: string;
+  line: string;
+  mergeMode: string;
+  skill: string;
+  caller: string;
+  dialled: string;
+  priority: string;
+  ivrPath: string[];
+  arrivedAt: number;
+  firstQueuedAt: number;
+  tried: string[];
+}): Pick<
+  CallRecord,
+  | 'id'
+  | 'line'
+  | 'mergeMode'
+  | 'skill'
+  | 'caller'
+  | 'dialled'
+  | 'priority'
+  | 'ivrPath'
+  | 'arrivedAt'
+  | 'queuedAt'
+  | 'noAnswerAgents'
+> {
+  return {
+    id: call.id,
+    line: call.line,
+    mergeMode: call.mergeMode,
+    skill: call.skill,
+    caller: call.caller,
+    dialled: call.dialled,
+    priority: call.priority,
+    ivrPath: call.ivrPath,
+    arrivedAt: call.arrivedAt,
+    queuedAt: call.firstQueuedAt || undefined,
+    noAnswerAgents: call.tried,
+  };
+}
