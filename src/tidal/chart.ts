@@ -66,7 +66,7 @@ export function renderTidalChart(input: ChartInput): string {
     `<text x="${left}" y="46" fill="#555">${escapeXml(
       [
         fc ? `线路 ${fc.line}，模型 ${fc.model}，按预测 ${Math.round(fc.quantile * 100)}% 分位配置` : '',
-        `调度上限 ${plan.capSeats} 席（共 ${plan.totalSeats} 席），提前 ${plan.options.leadMin} 分钟通知，每次至少 ${plan.options.minBlockMin} 分钟`,
+        `调度上限 ${plan.capSeats} 席（共 ${plan.totalSeats} 席），需求前 ${plan.options.leadMin} 分钟到岗（提前 ${plan.options.noticeMin} 分钟通知），每次至少 ${plan.options.minBlockMin} 分钟`,
       ]
         .filter(Boolean)
         .join('；'),

@@ -1,7 +1,9 @@
 // The tidal planner: pure and synchronous, so the admin API, the CLI and the simulator all run the
 // same code. Interval by interval it compares the front-line seats needed with those on shift and
-//   - moves backup seats to the front line at the interval that needs them, announced a lead time
-//     before (default 2 h) so back-office work can be handed over; nothing is announced before `now`;
+//   - moves backup seats to the front line a lead time (default 2 h) before the interval that needs
+//     them, as the hotline's rules ask (seats are in place before the peak builds), each move
+//     announced `noticeMin` before it so back-office work can be handed over; nothing is announced
+//     before `now`;
 //   - keeps at most the cap (default 10 % of all seats) on tidal moves at any time;
 //   - keeps every move at least the minimum block (default 1 h);
 //   - returns seats only when the need has passed, with hysteresis so nobody is moved back and forth:
@@ -139,7 +141,8 @@ export function planTidal(input: PlanInput): PlanCore {
   const n = input.need.length;
   if (n * intervalMin > 1440) throw new PlanError(`${n} intervals of ${intervalMin} min exceed a day`);
   const stepMs = intervalMin * MINUTE_MS;
-  const leadMs = options.leadMin * MINUTE_MS;
+  const leadN = Math.max(0, Math.ceil(options.leadMin / intervalMin));
+  const noticeMs = options.noticeMin * MINUTE_MS;
   const blockN = Math.max(1, Math.ceil(options.minBlockMin / intervalMin));
   const holdN = Math.max(1, Math.ceil(options.holdMin / intervalMin));
   const restMs = options.restMin * MINUTE_MS;
@@ -156,7 +159,14 @@ export function planTidal(input: PlanInput): PlanCore {
   const gap = (j: number) => need[j]! - base[j]!;
   // The first interval a move may take effect in: its announcement must not be before `now`.
   const earliest =
-    input.now === undefined ? 0 : Math.max(0, Math.ceil((input.now + leadMs - dayStart) / stepMs - 1e-9));
+    input.now === undefined ? 0 : Math.max(0, Math.ceil((input.now + noticeMs - dayStart) / stepMs - 1e-9));
+  // Seats needed at interval j are in place from j − lead: the need a move at i answers is the
+  // largest shortfall from i to i + lead.
+  const ahead = (i: number) => {
+    let g = 0;
+    for (let j = i; j <= Math.min(n - 1, i + leadN); j++) g = Math.max(g, gap(j));
+    return g;
+  };
 
   const backups: Candidate[] = input.roster
     .filter((a) => a.homePool === 'back')
@@ -178,7 +188,7 @@ export function planTidal(input: PlanInput): PlanCore {
       id: '',
       agentId: c.agent.id,
       kind: 'planned',
-      announceAt: dayStart + start * stepMs - leadMs,
+      announceAt: dayStart + start * stepMs - noticeMs,
       effectiveAt: dayStart + start * stepMs,
       returnAt,
       fit: round3(c.fit),
@@ -194,7 +204,7 @@ export function planTidal(input: PlanInput): PlanCore {
     // Returns, with hysteresis: while the front line is short anywhere in the hold window, keep what
     // it needs there plus a margin; once it is short nowhere in the window, the need has passed.
     let keep = 0;
-    for (let j = i; j < Math.min(n, i + holdN); j++)
+    for (let j = i; j < Math.min(n, i + Math.max(holdN, leadN + 1)); j++)
       if (gap(j) > 0) keep = Math.max(keep, gap(j) + options.hysteresisSeats);
     keep = Math.min(keep, capSeats);
     // Earliest movers go first; only blocks that have lasted the minimum may end.
@@ -203,15 +213,22 @@ export function planTidal(input: PlanInput): PlanCore {
       else k++;
     }
     // Moves.
-    const target = Math.min(capSeats, Math.max(0, gap(i)));
+    const target = Math.min(capSeats, Math.max(0, ahead(i)));
     if (active.length < target && i >= earliest) {
       const at = dayStart + i * stepMs;
+      // A seat moved ahead must still be on shift when the need it is moved for arrives.
+      let needEnd = minute;
+      for (let j = i; j <= Math.min(n - 1, i + leadN); j++)
+        if (gap(j) > active.length) {
+          needEnd = (j + 1) * intervalMin;
+          break;
+        }
       const free = backups
         .filter(
           (c) =>
             !active.some((x) => x.c === c) &&
             c.startMin <= minute &&
-            c.endMin >= minute + blockN * intervalMin &&
+            c.endMin >= Math.max(minute + blockN * intervalMin, needEnd) &&
             (lastReturn.get(c.agent.id) ?? -Infinity) <= at - restMs,
         )
         .sort(order);

@@ -308,7 +308,7 @@ export class TidalService {
     if (m.cancelled) throw new TidalError(`move ${moveId} is cancelled`, 409);
     if (m.returnAt <= now) throw new TidalError(`move ${moveId} is over`, 409);
     const started = m.effectiveAt <= now;
-    const leadMs = plan.options.leadMin * MINUTE_MS;
+    const noticeMs = plan.options.noticeMin * MINUTE_MS;
     let next: TidalMove = { ...m };
     const what: string[] = [];
     if (change.cancel) {
@@ -323,13 +323,13 @@ export class TidalService {
       if (change.agentId !== undefined && change.agentId !== m.agentId) {
         if (started) throw new TidalError(`move ${moveId} has begun; its agent cannot change`, 409);
         next.agentId = change.agentId;
-        next.announceAt = Math.max(now, next.effectiveAt - leadMs);
+        next.announceAt = Math.max(now, next.effectiveAt - noticeMs);
         what.push(`agent ${m.agentId} → ${change.agentId}`);
       }
       if (change.effectiveAt !== undefined && change.effectiveAt !== m.effectiveAt) {
         if (started) throw new TidalError(`move ${moveId} has begun; its start cannot change`, 409);
         next.effectiveAt = change.effectiveAt;
-        next.announceAt = Math.max(now, change.effectiveAt - leadMs);
+        next.announceAt = Math.max(now, change.effectiveAt - noticeMs);
         what.push(`from ${change.effectiveAt}`);
       }
       if (change.returnAt !== undefined && change.returnAt !== m.returnAt) {
@@ -338,9 +338,9 @@ export class TidalService {
         what.push(`to ${change.returnAt}`);
       }
       if (!what.length) throw new TidalError('nothing to change');
-      if (!started && next.effectiveAt - leadMs < now && m.kind !== 'emergency' && !change.force)
+      if (!started && next.effectiveAt - noticeMs < now && m.kind !== 'emergency' && !change.force)
         throw new TidalError(
-          `the move would begin less than the lead time of ${plan.options.leadMin} min from now (force to allow)`,
+          `the move would begin less than the notice of ${plan.options.noticeMin} min from now (force to allow)`,
         );
       next = { ...next, kind: m.kind === 'planned' ? 'manual' : m.kind };
     }
@@ -375,11 +375,11 @@ export class TidalService {
     const plan = await this.getPlan(date);
     this.checkVersion(plan, version);
     if (plan.status === 'cancelled') throw new TidalError(`the plan of ${date} is cancelled`, 409);
-    const leadMs = plan.options.leadMin * MINUTE_MS;
+    const noticeMs = plan.options.noticeMin * MINUTE_MS;
     if (req.effectiveAt < now) throw new TidalError('a move cannot begin in the past; use an emergency move');
-    if (req.effectiveAt - leadMs < now && !req.force)
+    if (req.effectiveAt - noticeMs < now && !req.force)
       throw new TidalError(
-        `the move would begin less than the lead time of ${plan.options.leadMin} min from now (force to allow, or an emergency move)`,
+        `the move would begin less than the notice of ${plan.options.noticeMin} min from now (force to allow, or an emergency move)`,
       );
     const roster = await this.store.roster();
     const agent = roster.find((a) => a.id === req.agentId);
@@ -388,7 +388,7 @@ export class TidalService {
       id: `m${k}`,
       agentId: req.agentId,
       kind: 'manual',
-      announceAt: Math.max(now, req.effectiveAt - leadMs),
+      announceAt: Math.max(now, req.effectiveAt - noticeMs),
       effectiveAt: req.effectiveAt,
       returnAt: req.returnAt,
       fit: agent ? Math.round(skillFit(agent.frontSkills, { general: 1 }) * 1000) / 1000 : 0,

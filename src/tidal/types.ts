@@ -22,7 +22,7 @@ export interface TidalAgent {
 }
 
 export interface PlanOptions {
-  /** Notice before a move takes effect, so back-office work can be handed over (minutes). */
+  /** Seats move to the front line this long before the interval that needs them (minutes). */
   leadMin: number;
   /** At most this share of all seats on tidal moves at any time. */
   capShare: number;
@@ -38,7 +38,7 @@ export interface PlanOptions {
   restMin: number;
   /** Least skill fit (0-1) for an agent to be chosen. */
   minFit: number;
-  /** Reminder notice before the move and before the return (minutes). */
+  /** Notice before a move (hand-over of back-office work) and before the return (minutes). */
   noticeMin: number;
 }
 
@@ -60,7 +60,7 @@ export interface TidalMove {
   id: string;
   agentId: string;
   kind: MoveKind;
-  /** When the agent is told and starts handing over back-office work (effectiveAt − lead). */
+  /** When the agent is told and starts handing over back-office work (effectiveAt − notice). */
   announceAt: number;
   /** When the agent's pool and skills change to the front line. */
   effectiveAt: number;

@@ -98,7 +98,7 @@ describe('tidal admin API and CLI', () => {
     expect(plan.moves.length).toBeGreaterThan(0);
     for (const m of plan.moves) {
       expect(m.agentId).toMatch(/^b[1-6]$/);
-      expect(m.effectiveAt - m.announceAt).toBe(120 * MINUTE_MS);
+      expect(m.effectiveAt - m.announceAt).toBe(15 * MINUTE_MS); // the notice; moves come 2 h before the need
       expect(m.returnAt - m.effectiveAt).toBeGreaterThanOrEqual(60 * MINUTE_MS);
     }
     expect(Math.max(...plan.moved)).toBeLessThanOrEqual(3);

@@ -61,34 +61,37 @@ function byAgent(moves: readonly TidalMove[]): Map<string, TidalMove[]> {
 describe('tidal planner: lead time', () => {
   const roster = [...front(40), ...back(10)];
 
-  it('moves take effect at the interval that needs them and are announced the lead time (2 h) before', () => {
+  it('moves take effect the lead time (2 h) before the interval that needs them, announced 15 min before', () => {
     const p = plan(needWith(40, ['10:00', '12:00', 3]), roster);
     expect(p.moves).toHaveLength(3);
     for (const m of p.moves) {
-      expect(m.effectiveAt).toBe(at('10:00'));
-      expect(m.announceAt).toBe(at('08:00'));
-      expect(m.effectiveAt - m.announceAt).toBe(120 * MINUTE_MS);
+      expect(m.effectiveAt).toBe(at('08:00'));
+      expect(at('10:00') - m.effectiveAt).toBe(120 * MINUTE_MS);
+      expect(m.announceAt).toBe(at('07:45'));
     }
-    expect(p.moved[idx('10:00')]).toBe(3);
-    expect(p.moved[idx('09:30')]).toBe(0);
+    expect(p.moved[idx('08:00')]).toBe(3);
+    expect(p.moved[idx('07:30')]).toBe(0);
+    expect(p.uncovered[idx('10:00')]).toBe(0);
   });
 
-  it('nothing is announced before the plan is made: a need sooner than the lead time stays uncovered', () => {
+  it('nothing is announced before the plan is made: a late plan moves seats as soon as the notice allows', () => {
     const now = at('09:00');
     const p = plan(needWith(40, ['10:00', '13:00', 3]), roster, { now });
+    expect(p.moves).toHaveLength(3);
     for (const m of p.moves) {
       expect(m.announceAt).toBeGreaterThanOrEqual(now);
-      expect(m.effectiveAt).toBe(at('11:00'));
+      expect(m.effectiveAt).toBe(at('09:30'));
     }
-    expect(p.moves).toHaveLength(3);
-    expect(p.uncovered[idx('10:00')]).toBe(3);
-    expect(p.uncovered[idx('10:30')]).toBe(3);
-    expect(p.uncovered[idx('11:00')]).toBe(0);
+    expect(p.uncovered[idx('10:00')]).toBe(0);
+    // A need sooner than the notice stays uncovered until the first move can take effect.
+    const late = plan(needWith(40, ['10:00', '13:00', 3]), roster, { now: at('09:50') });
+    for (const m of late.moves) expect(m.effectiveAt).toBe(at('10:30'));
+    expect(late.uncovered[idx('10:00')]).toBe(3);
   });
 
   it('the lead time is an option', () => {
     const p = plan(needWith(40, ['10:00', '12:00', 2]), roster, { options: { leadMin: 30 } });
-    for (const m of p.moves) expect(m.effectiveAt - m.announceAt).toBe(30 * MINUTE_MS);
+    for (const m of p.moves) expect(at('10:00') - m.effectiveAt).toBe(30 * MINUTE_MS);
   });
 });
 
@@ -140,10 +143,10 @@ describe('tidal planner: minimum block', () => {
     for (const m of p.moves) expect(m.returnAt - m.effectiveAt).toBeGreaterThanOrEqual(90 * MINUTE_MS);
   });
 
-  it('an agent whose shift ends within the block is not chosen', () => {
+  it('an agent whose shift ends before the need it would be moved for is not chosen', () => {
     const r = [
       ...front(40),
-      ...back(1, '08:00-10:30'),
+      ...back(1, '08:00-10:00'),
       ...back(1, '08:00-18:00').map((a) => ({ ...a, id: 'late' })),
     ];
     const p = plan(needWith(40, ['10:00', '10:30', 1]), r);
@@ -168,7 +171,7 @@ describe('tidal planner: hysteresis', () => {
     expect(agents.size).toBe(3);
     for (const list of agents.values()) {
       expect(list).toHaveLength(1);
-      expect(list[0]!.effectiveAt).toBe(at('09:00'));
+      expect(list[0]!.effectiveAt).toBe(at('08:00')); // 2 h ahead, from the start of their shift
       expect(list[0]!.returnAt).toBeGreaterThanOrEqual(at('12:30'));
     }
   });
@@ -186,7 +189,7 @@ describe('tidal planner: hysteresis', () => {
 
     // Without hysteresis, hold or rest, the same day moves seats every hour.
     const jumpy = plan(need, roster, {
-      options: { hysteresisSeats: 0, holdMin: 0, restMin: 0, minBlockMin: 30 },
+      options: { hysteresisSeats: 0, holdMin: 0, restMin: 0, minBlockMin: 30, leadMin: 0 },
     });
     expect(jumpy.moves.length).toBeGreaterThan(8);
   });
@@ -201,13 +204,14 @@ describe('tidal planner: hysteresis', () => {
     // With only those two backups and no hold window, the rest keeps them back for two hours.
     const two = [...front(40), ...back(2)];
     const need = needWith(40, ['09:00', '10:00', 2], ['11:00', '13:00', 2]);
-    const rested = plan(need, two, { options: { holdMin: 0, capSeats: 2 } });
+    // (no lead time either: a move 2 h ahead would simply keep them through the gap)
+    const rested = plan(need, two, { options: { holdMin: 0, capSeats: 2, leadMin: 0 } });
     expect(rested.moves.filter((m) => m.effectiveAt >= at('11:00')).map((m) => m.effectiveAt)).toEqual([
       at('12:00'),
       at('12:00'),
     ]);
     expect(rested.uncovered[idx('11:00')]).toBe(2);
-    const unrested = plan(need, two, { options: { holdMin: 0, restMin: 0, capSeats: 2 } });
+    const unrested = plan(need, two, { options: { holdMin: 0, restMin: 0, capSeats: 2, leadMin: 0 } });
     expect(unrested.uncovered[idx('11:00')]).toBe(0);
   });
 
