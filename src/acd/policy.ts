@@ -47,7 +47,10 @@ function better(a: AgentView, b: AgentView, skill: string, strategy: AgentStrate
   return a.id < b.id;
 }
 
-/** The agent for a call: first among those with its skill, then (after overflow) the pool's. */
+/**
+ * The agent for a call: first among those with its skill, then (after overflow) the pool's; agents who
+ * already missed it only when no other can take it.
+ */
 export function chooseAgent(
   call: WaitingCall,
   agents: readonly AgentView[],
@@ -55,13 +58,18 @@ export function chooseAgent(
   queue: QueueConfig | undefined,
   strategy: AgentStrategy,
 ): { agent: AgentView; via: string } | null {
-  for (const skill of eligibleSkills(call, now, queue)) {
-    let best: AgentView | null = null;
-    for (const a of agents) {
-      if (a.state !== 'ready' || !(skill in a.skills) || call.tried.includes(a.id)) continue;
-      if (!best || better(a, best, skill, strategy)) best = a;
+  // Agents who already missed this call come last: offered again only when nobody else can take
+  // it (a desk of one), as their own misses in a row set them not ready.
+  for (const allowTried of [false, true]) {
+    for (const skill of eligibleSkills(call, now, queue)) {
+      let best: AgentView | null = null;
+      for (const a of agents) {
+        if (a.state !== 'ready' || !(skill in a.skills)) continue;
+        if (!allowTried && call.tried.includes(a.id)) continue;
+        if (!best || better(a, best, skill, strategy)) best = a;
+      }
+      if (best) return { agent: best, via: skill };
     }
-    if (best) return { agent: best, via: skill };
   }
   return null;
 }

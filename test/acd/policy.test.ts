@@ -117,13 +117,21 @@ describe('agent choice', () => {
     expect(assign([c], agents, T0, queues, { ...DEFAULT_SETTINGS, strategy })[0]!.agentId).toBe(want);
   });
 
-  it('never offers agents who are not ready, nor one who already missed this call', () => {
+  it('never offers agents who are not ready', () => {
     const busy = [
       { ...agent('w', { hrss: 1 }), state: 'wrapup' as const },
       { ...agent('n', { hrss: 1 }), state: 'not_ready' as const },
-      agent('t', { hrss: 1 }),
     ];
-    expect(assign([{ ...c, tried: ['t'] }], busy, T0, queues, DEFAULT_SETTINGS)).toEqual([]);
+    expect(assign([c], busy, T0, queues, DEFAULT_SETTINGS)).toEqual([]);
+  });
+
+  it('offers a call again to an agent who missed it only when no other agent can take it', () => {
+    const tried = { ...c, tried: ['t'] };
+    const t = agent('t', { hrss: 1 }, T0 - 99_000);
+    expect(assign([tried], [t, agent('u', { hrss: 1 }, T0)], T0, queues, DEFAULT_SETTINGS)[0]!.agentId).toBe(
+      'u',
+    );
+    expect(assign([tried], [t], T0, queues, DEFAULT_SETTINGS)[0]!.agentId).toBe('t');
   });
 });
 
