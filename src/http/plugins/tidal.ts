@@ -3,7 +3,6 @@
 // the scheduler's status, and the plan as an SVG chart for the operations dashboard.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import type { RouterParts } from '../../router.ts';
 import { actualsPerInterval, renderTidalChart } from '../../tidal/chart.ts';
 import { systemClock } from '../../tidal/clock.ts';
@@ -72,15 +71,16 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   });
   // The scheduler's clock (a test may scale it), so the API and the scheduler agree on "now".
   const now = () => (schedulerFor(parts.redis)?.clock ?? systemClock).now();
-  const fail = (reply: FastifyReply, e: unknown) => {
-    if (e instanceof TidalError)
-      return reply.code(e.status).send({
-        error: e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'bad_request',
-        message: e.message,
-        ...(e.problems.length ? { problems: e.problems } : {}),
-      });
-    throw e;
-  };
+  // Every route's TidalError becomes its 4xx with the reason (and the broken rules); anything else
+  // goes on to the application's error handler.
+  app.setErrorHandler((e, _req, reply) => {
+    if (!(e instanceof TidalError)) throw e;
+    return reply.code(e.status).send({
+      error: e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'bad_request',
+      message: e.message,
+      ...(e.problems.length ? { problems: e.problems } : {}),
+    });
+  });
   const at = (plan: TidalPlan, hhmm: string) => plan.dayStart + parseHhmm(hhmm)! * MINUTE_MS;
   const by = (b?: string) => b ?? 'admin';
 
@@ -94,13 +94,9 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         querystring: Type.Object({ date: Type.Optional(DateStr) }),
       },
     },
-    async (req, reply) => {
-      try {
-        const plan = await service.getPlan(req.query.date ?? localDate(now()));
-        return { ...plan, moves: await service.moveStatus(plan, now()) };
-      } catch (e) {
-        return fail(reply, e);
-      }
+    async (req) => {
+      const plan = await service.getPlan(req.query.date ?? localDate(now()));
+      return { ...plan, moves: await service.moveStatus(plan, now()) };
     },
   );
 
@@ -127,13 +123,9 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       },
     },
     async (req, reply) => {
-      try {
-        const { by: who, ...rest } = req.body;
-        const plan = await service.makePlan({ ...rest, by: by(who), now: now() });
-        return reply.code(201).send(plan);
-      } catch (e) {
-        return fail(reply, e);
-      }
+      const { by: who, ...rest } = req.body;
+      const plan = await service.makePlan({ ...rest, by: by(who), now: now() });
+      return reply.code(201).send(plan);
     },
   );
 
@@ -149,12 +141,8 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         response: { 200: Type.Any(), 404: Err, 409: Err },
       },
     },
-    async (req, reply) => {
-      try {
-        return await service.approve(req.params.date, req.body.version, by(req.body.by), now());
-      } catch (e) {
-        return fail(reply, e);
-      }
+    async (req) => {
+      return await service.approve(req.params.date, req.body.version, by(req.body.by), now());
     },
   );
 
@@ -170,12 +158,8 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         response: { 200: Type.Any(), 404: Err, 409: Err },
       },
     },
-    async (req, reply) => {
-      try {
-        return await service.cancel(req.params.date, req.body.version, by(req.body.by), now());
-      } catch (e) {
-        return fail(reply, e);
-      }
+    async (req) => {
+      return await service.cancel(req.params.date, req.body.version, by(req.body.by), now());
     },
   );
 
@@ -199,27 +183,23 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         response: { 200: Type.Any(), 400: Err, 404: Err, 409: Err },
       },
     },
-    async (req, reply) => {
-      try {
-        const b = req.body;
-        const plan = await service.getPlan(req.params.date);
-        return await service.changeMove(
-          req.params.date,
-          b.version,
-          req.params.id,
-          {
-            ...(b.agentId !== undefined ? { agentId: b.agentId } : {}),
-            ...(b.from !== undefined ? { effectiveAt: at(plan, b.from) } : {}),
-            ...(b.to !== undefined ? { returnAt: at(plan, b.to) } : {}),
-            ...(b.cancel ? { cancel: true } : {}),
-            ...(b.force ? { force: true } : {}),
-          },
-          by(b.by),
-          now(),
-        );
-      } catch (e) {
-        return fail(reply, e);
-      }
+    async (req) => {
+      const b = req.body;
+      const plan = await service.getPlan(req.params.date);
+      return await service.changeMove(
+        req.params.date,
+        b.version,
+        req.params.id,
+        {
+          ...(b.agentId !== undefined ? { agentId: b.agentId } : {}),
+          ...(b.from !== undefined ? { effectiveAt: at(plan, b.from) } : {}),
+          ...(b.to !== undefined ? { returnAt: at(plan, b.to) } : {}),
+          ...(b.cancel ? { cancel: true } : {}),
+          ...(b.force ? { force: true } : {}),
+        },
+        by(b.by),
+        now(),
+      );
     },
   );
 
@@ -243,26 +223,22 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         response: { 200: Type.Any(), 400: Err, 404: Err, 409: Err },
       },
     },
-    async (req, reply) => {
-      try {
-        const b = req.body;
-        const plan = await service.getPlan(req.params.date);
-        return await service.addMove(
-          req.params.date,
-          b.version,
-          {
-            agentId: b.agentId,
-            effectiveAt: at(plan, b.from),
-            returnAt: at(plan, b.to),
-            ...(b.force ? { force: true } : {}),
-            ...(b.note ? { note: b.note } : {}),
-          },
-          by(b.by),
-          now(),
-        );
-      } catch (e) {
-        return fail(reply, e);
-      }
+    async (req) => {
+      const b = req.body;
+      const plan = await service.getPlan(req.params.date);
+      return await service.addMove(
+        req.params.date,
+        b.version,
+        {
+          agentId: b.agentId,
+          effectiveAt: at(plan, b.from),
+          returnAt: at(plan, b.to),
+          ...(b.force ? { force: true } : {}),
+          ...(b.note ? { note: b.note } : {}),
+        },
+        by(b.by),
+        now(),
+      );
     },
   );
 
@@ -284,14 +260,10 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         response: { 200: Type.Any(), 400: Err, 409: Err },
       },
     },
-    async (req, reply) => {
-      try {
-        const { by: who, ...rest } = req.body;
-        const r = await service.emergency(rest, by(who), now());
-        return { date: r.plan.date, version: r.plan.version, moves: r.moves, problems: r.problems };
-      } catch (e) {
-        return fail(reply, e);
-      }
+    async (req) => {
+      const { by: who, ...rest } = req.body;
+      const r = await service.emergency(rest, by(who), now());
+      return { date: r.plan.date, version: r.plan.version, moves: r.moves, problems: r.problems };
     },
   );
 
@@ -320,13 +292,9 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         response: { 200: Type.Object({ id: Type.String() }), 400: Err },
       },
     },
-    async (req, reply) => {
-      try {
-        await service.putRosterAgent({ id: req.params.id, ...req.body }, 'admin', now());
-        return { id: req.params.id };
-      } catch (e) {
-        return fail(reply, e);
-      }
+    async (req) => {
+      await service.putRosterAgent({ id: req.params.id, ...req.body }, 'admin', now());
+      return { id: req.params.id };
     },
   );
 
@@ -392,31 +360,24 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       },
     },
     async (req, reply) => {
-      try {
-        const t = now();
-        const plan = await service.getPlan(req.query.date ?? localDate(t));
-        const n = plan.need.length;
-        const upTo = Math.max(
-          0,
-          Math.min(n, Math.ceil((t - plan.dayStart) / (plan.intervalMin * MINUTE_MS))),
-        );
-        const actuals = actualsPerInterval(
-          await parts.records.stats.rows(plan.date),
-          plan.intervalMin,
-          n,
-          plan.forecast?.line,
-          upTo,
-        );
-        const svg = renderTidalChart({
-          plan,
-          actuals,
-          now: t,
-          ...(req.query.width ? { width: req.query.width } : {}),
-        });
-        return reply.type('image/svg+xml; charset=utf-8').send(svg);
-      } catch (e) {
-        return fail(reply, e);
-      }
+      const t = now();
+      const plan = await service.getPlan(req.query.date ?? localDate(t));
+      const n = plan.need.length;
+      const upTo = Math.max(0, Math.min(n, Math.ceil((t - plan.dayStart) / (plan.intervalMin * MINUTE_MS))));
+      const actuals = actualsPerInterval(
+        await parts.records.stats.rows(plan.date),
+        plan.intervalMin,
+        n,
+        plan.forecast?.line,
+        upTo,
+      );
+      const svg = renderTidalChart({
+        plan,
+        actuals,
+        now: t,
+        ...(req.query.width ? { width: req.query.width } : {}),
+      });
+      return reply.type('image/svg+xml; charset=utf-8').send(svg);
     },
   );
 };
