@@ -38,7 +38,8 @@ export interface RouterParts {
   eslPort: () => number;
   /** The SIP edge's state for /health, when one runs. */
   sipEdgeStatus: () => { state: string; calls: number; poolUp: number; poolSize: number } | null;
-  requestDispatch: (skill: string) => void;
+  /** Asks for an ACD decision round (rounds cover every queue and coalesce). */
+  requestDispatch: () => void;
 }
 
 export class HotlineRouter {
@@ -67,7 +68,7 @@ export class HotlineRouter {
     const sessions = new Map<string, CallSession>();
     const acdConfig = new AcdConfigStore(redis, keys);
     // Any event that may let a call meet an agent asks for a decision round; rounds coalesce.
-    const requestDispatch = (_skill?: string) => this.dispatcher.request();
+    const requestDispatch = () => this.dispatcher.request();
     const hub = new ScreenPopHub(
       redis,
       this.sub,
@@ -75,7 +76,7 @@ export class HotlineRouter {
       acd,
       config.agentTokenSecret,
       log.child({ component: 'screenpop' }),
-      () => requestDispatch('*'),
+      requestDispatch,
     );
     this.parts = {
       config,
@@ -113,7 +114,7 @@ export class HotlineRouter {
       records: this.parts.records,
       hub,
       link: this.parts.fsLink,
-      requestDispatch: () => requestDispatch(),
+      requestDispatch,
       log: log.child({ component: 'callback' }),
     });
     this.dispatcher = new Dispatcher(

@@ -29,7 +29,7 @@ export interface SessionDeps {
   records: CallRecordStore;
   hub: ScreenPopHub;
   plan: () => Promise<NumberPlan>;
-  requestDispatch: (skill: string) => void;
+  requestDispatch: () => void;
   ivr: IvrServices;
   /** Where FreeSWITCH rings an agent (the SIP edge's registered contact); default user/<extension>. */
   agentDialString?: (extension: string) => Promise<string | null>;
@@ -184,7 +184,7 @@ export class CallSession {
     if (this.phase !== 'queued' || channel.hungUp) {
       // The call moved on (hung up, or already offered): give the agent back, blameless.
       await deps.acd.release(this.id, agentId);
-      deps.requestDispatch('*');
+      deps.requestDispatch();
       return;
     }
     const agent = await deps.acd.getAgent(agentId);
@@ -295,7 +295,7 @@ export class CallSession {
   private backToQueue(): void {
     this.phase = 'queued';
     this.startMoh();
-    this.deps.requestDispatch(this.skill);
+    this.deps.requestDispatch();
     this.startHoldLoop();
   }
 
@@ -376,7 +376,7 @@ export class CallSession {
         if (r.ok) return this.offer(target.agentId);
       }
     }
-    deps.requestDispatch(skill);
+    deps.requestDispatch();
   }
 
   /** The call waited its queue's maximum: a callback that keeps its place, or a message. */
@@ -418,7 +418,7 @@ export class CallSession {
     await this.deps.acd.enqueue(this.id, skill, this.ivrPath, this.priority);
     if (this.channel.hungUp) return this.finish('abandoned');
     this.startMoh();
-    this.deps.requestDispatch(skill);
+    this.deps.requestDispatch();
     void this.holdLoop().catch((err: Error) =>
       this.log.warn({ err: err.message }, 'hold announcements stopped'),
     );
@@ -564,7 +564,7 @@ export class CallSession {
     this.phase = 'queued';
     await this.prepareChannel();
     this.startMoh();
-    deps.requestDispatch(this.skill);
+    deps.requestDispatch();
     this.startHoldLoop();
     return true;
   }

@@ -358,7 +358,7 @@ export function createTidalScheduler(parts: RouterParts, log: Logger): TidalSche
     instanceId: parts.config.instanceId,
     acd: parts.acd,
     send: (agentId, msg) => parts.hub.send(agentId, msg),
-    requestDispatch: () => parts.requestDispatch('*'),
+    requestDispatch: () => parts.requestDispatch(),
     log,
   });
 }

@@ -88,7 +88,7 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
         return bad('overflowAfterS must be shorter than maxWaitS, or the call never overflows');
       }
       await acdConfig.putQueue(q);
-      parts.requestDispatch('*');
+      parts.requestDispatch();
       return q;
     },
   );
@@ -119,7 +119,7 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
     },
     async (req) => {
       await acdConfig.putSettings(req.body);
-      parts.requestDispatch('*');
+      parts.requestDispatch();
       return req.body;
     },
   );
@@ -158,7 +158,7 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
       }
       await parts.hub.wrapupEnded(req.params.id, 'supervisor');
       await parts.hub.stateChanged(req.params.id, 'ready');
-      parts.requestDispatch('*');
+      parts.requestDispatch();
       return { state: 'ready' };
     },
   );

@@ -170,7 +170,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       }
       try {
         const previous = await parts.acd.setAgentState(req.params.id, req.body.state, req.body.reason ?? '');
-        if (req.body.state === 'ready') parts.requestDispatch('*');
+        if (req.body.state === 'ready') parts.requestDispatch();
         await parts.hub.send(req.params.id, {
           type: 'state',
           state: req.body.state,
