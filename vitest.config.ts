@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real-server tier (real FreeSWITCH and drachtio-server) has its own run: vitest.real.config.ts.
+    exclude: ['test/real/**', '**/node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Tests share one real Redis; each test file uses its own key prefix, so files may run in parallel.

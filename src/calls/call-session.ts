@@ -7,6 +7,7 @@ import type { AcdStore } from '../acd/store.ts';
 import type { PriorityClass } from '../acd/types.ts';
 import type { Config } from '../config/env.ts';
 import type { ChannelControl } from '../esl/channel-control.ts';
+import { agentUserEndpoint, callerIdForDial, channelVars, sipTarget } from '../esl/dial-string.ts';
 import type { Logger } from '../logging/logger.ts';
 import { MERGE_MODE_LABELS, type ServiceLine } from '../number-plan/lines.ts';
 import { normalizeCaller } from '../number-plan/normalize.ts';
@@ -253,11 +254,18 @@ export class CallSession {
       // If this router dies mid-conversation, FreeSWITCH must not hand the caller to the backup
       // router (that would cut the conversation): the bridge goes on, and a survivor records the call.
       await channel.set('socket_resume', 'false');
-      const endpoint = deps.agentDialString ? await deps.agentDialString(extension) : `user/${extension}`;
+      const endpoint = deps.agentDialString
+        ? await deps.agentDialString(extension)
+        : agentUserEndpoint(extension, deps.config.agentsDomain);
       // A softphone whose registration lapsed since the decision: a failed bridge, re-offered below.
       result = endpoint
         ? await channel.bridge(
-            `{leg_timeout=${ringS},hotline_call_id=${this.id},origination_caller_id_number=${this.caller},ignore_early_media=true}${endpoint}`,
+            channelVars({
+              leg_timeout: ringS,
+              hotline_call_id: this.id,
+              origination_caller_id_number: callerIdForDial(this.caller),
+              ignore_early_media: 'true',
+            }) + endpoint,
           )
         : { bridged: false, disposition: 'USER_NOT_REGISTERED' };
     } finally {
@@ -571,8 +579,9 @@ export class CallSession {
 
   /** A B2BUA leg from FreeSWITCH to a sub-center or any SIP address. */
   private async transfer(uri: string): Promise<boolean> {
-    const target = uri.replace(/^sips?:/, '');
-    const r = await this.channel.bridge(`{leg_timeout=20,hotline_call_id=${this.id}}sofia/carrier/${target}`);
+    const r = await this.channel.bridge(
+      `${channelVars({ leg_timeout: 20, hotline_call_id: this.id })}sofia/carrier/${sipTarget(uri)}`,
+    );
     if (r.bridged) {
       if (!this.channel.hungUp) this.channel.hangup('NORMAL_CLEARING');
       return true;

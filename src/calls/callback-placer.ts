@@ -2,6 +2,7 @@
 // without a channel, ring the agent first, then call the citizen back and bridge the two, over the
 // inbound event socket (originate, uuid_bridge).
 import { randomUUID } from 'node:crypto';
+import { agentUserEndpoint, callerIdForDial, channelVars, dialNumber } from '../esl/dial-string.ts';
 import type { Event } from 'modesl';
 import type { AcdConfigStore } from '../acd/config-store.ts';
 import type { AcdStore, StoredCall } from '../acd/store.ts';
@@ -56,7 +57,12 @@ export class CallbackPlacer {
       const agentUuid = randomUUID();
       const ring = await deps.link
         .bgapi(
-          `originate {origination_uuid=${agentUuid},originate_timeout=${deps.config.ringTimeoutS},hotline_call_id=${call.id},origination_caller_id_number=${call.callbackNumber}}user/${agent.extension} &park`,
+          `originate ${channelVars({
+            origination_uuid: agentUuid,
+            originate_timeout: deps.config.ringTimeoutS,
+            hotline_call_id: call.id,
+            origination_caller_id_number: callerIdForDial(call.callbackNumber),
+          })}${agentUserEndpoint(agent.extension, deps.config.agentsDomain)} &park`,
         )
         .catch((e: Error) => `-ERR ${e.message}`);
       if (!ring.startsWith('+OK')) {
@@ -69,10 +75,18 @@ export class CallbackPlacer {
       await deps.acd.connect(call.id, agentId);
       await deps.hub.send(agentId, { type: 'answered', callId: call.id });
       const citizenUuid = randomUUID();
-      const dial = deps.config.callbackDial.replace('{number}', call.callbackNumber);
+      const dial = deps.config.callbackDial.replace(
+        '{number}',
+        dialNumber(call.callbackNumber, 'callback number'),
+      );
       const out = await deps.link
         .bgapi(
-          `originate {origination_uuid=${citizenUuid},originate_timeout=30,origination_caller_id_number=${call.line},hotline_call_id=${call.id}}${dial} &park`,
+          `originate ${channelVars({
+            origination_uuid: citizenUuid,
+            originate_timeout: 30,
+            origination_caller_id_number: dialNumber(call.line, 'line'),
+            hotline_call_id: call.id,
+          })}${dial} &park`,
         )
         .catch((e: Error) => `-ERR ${e.message}`);
       const answeredAt = Date.now();

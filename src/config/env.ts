@@ -14,6 +14,8 @@ export interface Config {
   agentTokenTtlS: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   ringTimeoutS: number;
+  /** The directory domain agents' phones register in (FreeSWITCH's hotline_agents_domain). */
+  agentsDomain: string;
   defaultLine: string;
   holdMusic: string;
   reservationTtlS: number;
@@ -108,6 +110,11 @@ export function loadConfig(env: Env = process.env): Config {
       (LOG_LEVELS as readonly string[]).includes(v) ? null : `must be one of ${LOG_LEVELS.join(', ')}`,
     ) as Config['logLevel'],
     ringTimeoutS: r.int('HOTLINE_RING_TIMEOUT_S', 15, 3, 120),
+    // user/<ext> without a domain resolves in FreeSWITCH's global "domain" (the stock vars.xml sets it to the
+    // machine's IP), not where the phones register: every agent leg must name this domain.
+    agentsDomain: r.str('HOTLINE_AGENTS_DOMAIN', 'hotline.local', (v) =>
+      /^[A-Za-z0-9.-]{1,253}$/.test(v) ? null : 'must be a domain name such as hotline.local',
+    ),
     defaultLine: r.str('HOTLINE_DEFAULT_LINE', '12345', (v) =>
       /^\d{3,8}$/.test(v) ? null : 'must be a hotline number such as 12345',
     ),
