@@ -6,6 +6,7 @@ import { AcdConfigStore } from './acd/config-store.ts';
 import { Dispatcher } from './acd/dispatcher.ts';
 import { CallbackPlacer } from './calls/callback-placer.ts';
 import { OrphanReaper } from './calls/orphan-reaper.ts';
+import { SwitchReconciler } from './calls/switch-reconciler.ts';
 import { AcdStore } from './acd/store.ts';
 import { CallSession } from './calls/call-session.ts';
 import type { Config } from './config/env.ts';
@@ -46,6 +47,8 @@ export class HotlineRouter {
   readonly parts: RouterParts;
   readonly dispatcher: Dispatcher;
   readonly callbacks: CallbackPlacer;
+  /** Records calls that reached FreeSWITCH but no router (fallback group, overload). */
+  readonly reconciler: SwitchReconciler;
   readonly tidal: TidalScheduler; // tidal seats: carries out the tidal plan (one leader among instances)
   private readonly sub: Redis;
   private http: FastifyInstance | null = null;
@@ -155,8 +158,17 @@ export class HotlineRouter {
     hub.onTransferRequest(
       async (req) => sessions.get(req.callId)?.requestTransfer(req.agentId, req.target) ?? null,
     );
+    this.reconciler = new SwitchReconciler({
+      config,
+      redis,
+      acd,
+      records: this.parts.records,
+      plan: () => numberPlan.plan(),
+      log: log.child({ component: 'reconcile' }),
+    });
     this.parts.fsLink.on('event', (e) => {
       void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
+      this.reconciler.onEvent(e);
     });
     // SIP edge (issue 7): carrier SIP through drachtio-server, handed to FreeSWITCH with X-Hotline-* headers.
     this.sipEdge = config.sipEdge
@@ -293,6 +305,7 @@ export class HotlineRouter {
     await this.tidal.stop(); // tidal seats
     if (this.aliveTimer) clearInterval(this.aliveTimer);
     this.dispatcher.stop();
+    this.reconciler.stop();
     this.parts.fsLink.stop();
     await this.sipEdge?.stop(); // SIP edge (issue 7)
     this.parts.hub.close();

@@ -125,6 +125,28 @@ return 'released'
 `;
 
 /** The agent's phone rings. ARGV: prefix, callId, agentId, now. */
+/**
+ * The sweep's release of a reservation whose router never confirmed it. The check (reservation key gone, agent
+ * still reserved or ringing for this call) and the release are one step: read apart, an agent who answered between
+ * the sweep's read and its release was reported as an expired reservation (and, with a slow router, released).
+ * ARGV: prefix, callId, agentId, now. Returns 'held' (nothing to do) or what RELEASE returns.
+ */
+export const RELEASE_EXPIRED = `${LIB}
+local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
+local st = hget(ak, 'state')
+if redis.call('EXISTS', P .. 'resv:' .. agentId) == 1 or hget(ak, 'callId') ~= callId
+  or (st ~= 'reserved' and st ~= 'ringing') then
+  return 'held'
+end
+set_agent(agentId, 'ready', now, '', '')
+if hget(ck, 'state') == 'offering' and hget(ck, 'agent') == agentId then
+  redis.call('HSET', ck, 'state', 'queued', 'agent', '')
+  redis.call('ZADD', queue_key(ck), tonumber(hget(ck, 'queuedAt')), callId)
+  return 'requeued'
+end
+return 'released'
+`;
 export const RINGING = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ak = P .. 'agent:' .. agentId
@@ -208,12 +230,12 @@ return 'moved'
  * ARGV: prefix, callId, newOwner, now. Returns the call's state.
  */
 export const ADOPT = `${LIB}
-local callId, owner, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local callId, owner, now, force = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5] == '1'
 local ck = P .. 'call:' .. callId
 local st = hget(ck, 'state')
 if not st or st == 'ended' then return redis.error_reply('call-ended') end
 local old = hget(ck, 'owner')
-if old ~= owner and old ~= '*' and redis.call('EXISTS', P .. 'alive:' .. old) == 1 then
+if not force and old ~= owner and old ~= '*' and redis.call('EXISTS', P .. 'alive:' .. old) == 1 then
   return redis.error_reply('owner-alive')
 end
 redis.call('HSET', ck, 'owner', owner)

@@ -11,6 +11,7 @@ import {
   MOVE,
   NO_ANSWER,
   RELEASE,
+  RELEASE_EXPIRED,
   RESERVE,
   RINGING,
   SET_AGENT_STATE,
@@ -203,6 +204,11 @@ export class AcdStore {
     await this.redis.hset(this.keys.call(callId), { state: 'ivr', agent: '' });
   }
 
+  /** The conversation ended and the agent was let go; the caller is still on the line (survey). */
+  async afterConversation(callId: string): Promise<void> {
+    await this.redis.hset(this.keys.call(callId), { state: 'survey', agent: '' });
+  }
+
   /** Puts the call in `skill`'s queue, keeping its original queue time, not offered to `tried`. */
   async requeueTo(callId: string, skill: string, tried: string[]): Promise<void> {
     await this.redis.hset(this.keys.call(callId), { skill, agent: '', tried: JSON.stringify(tried) });
@@ -358,12 +364,17 @@ export class AcdStore {
     }
   }
 
+  /** Takes over a call whose router is gone; `force` when its channel reached this instance (the old socket is over). */
   async adopt(
     callId: string,
     owner: string,
+    force = false,
   ): Promise<{ ok: true; state: string } | { ok: false; reason: string }> {
     try {
-      return { ok: true, state: (await this.run(ADOPT, callId, owner, Date.now())) as string };
+      return {
+        ok: true,
+        state: (await this.run(ADOPT, callId, owner, Date.now(), force ? '1' : '0')) as string,
+      };
     } catch (err) {
       return { ok: false, reason: (err as Error).message.replace(/^ERR /, '') };
     }
@@ -389,8 +400,8 @@ export class AcdStore {
     for (const a of await this.listAgents()) {
       if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
         if (await this.redis.exists(this.keys.reservation(a.id))) continue;
-        await this.release(a.callId, a.id);
-        released.push(a.id);
+        // Checked again inside the script: the agent may have answered since listAgents read them.
+        if ((await this.run(RELEASE_EXPIRED, a.callId, a.id, now)) !== 'held') released.push(a.id);
       } else if (a.state === 'wrapup') {
         const until = Number((await this.redis.hget(this.keys.agent(a.id), 'wrapupUntil')) ?? 0);
         if (until && until <= now && (await this.endWrapup(a.id))) wrapupsEnded.push(a.id);

@@ -21,7 +21,13 @@ import type { Instruction } from '../ivr/runtime.ts';
 import type { MenuDocument } from '../ivr/types.ts';
 import type { ActiveIncident } from '../ivr/engine.ts';
 import { runIvr } from './ivr-runner.ts';
-import { CALLBACK_CONFIRMED, LEAVE_MESSAGE, LONG_WAIT_CALLBACK, positionPrompt } from './queue-prompts.ts';
+import {
+  CALLBACK_CONFIRMED,
+  LEAVE_MESSAGE,
+  LONG_WAIT_CALLBACK,
+  positionPrompt,
+  shouldOfferCallback,
+} from './queue-prompts.ts';
 
 export interface SessionDeps {
   config: Config;
@@ -71,6 +77,8 @@ export class CallSession {
   private offeredCallback = false;
   private moh: Promise<unknown> | null = null;
   private agentLeg = '';
+  /** The agent was let go at the end of the conversation (before the survey). */
+  private agentReleased = false;
   private pendingTransfer: TransferTarget | null = null;
   private readonly transfers: Array<{ from: string; to: string; at: number }> = [];
   onEnded: (s: CallSession) => void = () => {};
@@ -251,9 +259,6 @@ export class CallSession {
     let result: { bridged: boolean; disposition: string };
     try {
       await this.stopMoh();
-      // If this router dies mid-conversation, FreeSWITCH must not hand the caller to the backup
-      // router (that would cut the conversation): the bridge goes on, and a survivor records the call.
-      await channel.set('socket_resume', 'false');
       const endpoint = deps.agentDialString
         ? await deps.agentDialString(extension)
         : agentUserEndpoint(extension, deps.config.agentsDomain);
@@ -272,16 +277,17 @@ export class CallSession {
       clearInterval(keepAlive);
       channel.off('bridge', onBridge);
     }
-    if (!channel.hungUp) await channel.set('socket_resume', 'true');
     if ((this.phase as Phase) === 'talking') {
-      if (this.pendingTransfer && !channel.hungUp)
-        return this.carryOutTransfer(queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS);
-      // The bridge ended. If the caller is still there, the agent hung up first: ask for ratings.
+      const wrapupS = queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS;
+      if (this.pendingTransfer && !channel.hungUp) return this.carryOutTransfer(wrapupS);
+      // The conversation is over: the agent goes to wrap-up now, not after the caller's survey.
+      await this.releaseAgent(wrapupS);
+      // If the caller is still there, the agent hung up first: ask for ratings.
       if (!channel.hungUp) {
         await this.runSurvey();
         if (!channel.hungUp) channel.hangup('NORMAL_CLEARING');
       }
-      return this.finish('answered', queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS);
+      return this.finish('answered');
     }
     if (channel.hungUp) return this.finish('abandoned');
     this.noAnswer.push(agentId);
@@ -342,6 +348,21 @@ export class CallSession {
     return { ok: true, message: '正在转接' };
   }
 
+  /**
+   * The agent's leg ended while the caller stays (survey): the agent goes to wrap-up (or ready) and their desktop
+   * is told; the call record keeps the agent.
+   */
+  private async releaseAgent(wrapupS: number): Promise<void> {
+    const { deps } = this;
+    if (!this.agentId || this.agentReleased) return;
+    this.agentReleased = true;
+    await deps.acd.releaseAfterTransfer(this.agentId, this.id, wrapupS);
+    await deps.acd.afterConversation(this.id);
+    await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome: 'answered' });
+    if (wrapupS > 0) await deps.hub.wrapupStarted(this.agentId, this.id, wrapupS);
+    deps.requestDispatch();
+  }
+
   private async carryOutTransfer(wrapupS: number): Promise<void> {
     const { deps } = this;
     const target = this.pendingTransfer!;
@@ -373,6 +394,8 @@ export class CallSession {
     }
     this.phase = 'queued';
     this.skill = skill;
+    // Waiting again: if this router dies now, the caller must fail over to the backup router.
+    await this.channel.setNow('hotline_agent_answered', 'false');
     await deps.acd.requeueTo(this.id, skill, [from]);
     this.startMoh();
     this.startHoldLoop();
@@ -414,6 +437,8 @@ export class CallSession {
     }
     this.phase = 'talking';
     this.answeredAt = Date.now();
+    // Read by the dialplan's failover if this router dies now: a served caller is not queued again.
+    void this.channel.setNow('hotline_agent_answered', 'true');
     await this.deps.hub.send(agentId, { type: 'answered', callId: this.id });
     this.log.info({ agentId, waitS: (this.answeredAt - this.queuedAt) / 1000 }, 'agent answered');
   }
@@ -442,7 +467,11 @@ export class CallSession {
       const { settings } = await deps.acdConfig.load();
       if (!(await this.waitWhileQueued(settings.announceEveryS * 1000))) return;
       const { ahead, ewtS } = await this.queuePosition();
-      const offerCallback = !this.offeredCallback && ewtS >= settings.callbackOfferAboveS;
+      const offerCallback = shouldOfferCallback({
+        offeredBefore: this.offeredCallback,
+        ewtS,
+        offerAboveS: settings.callbackOfferAboveS,
+      });
       const prompt = positionPrompt(ahead, ewtS, offerCallback);
       if (this.phase !== 'queued') return;
       await this.stopMoh();
@@ -549,7 +578,9 @@ export class CallSession {
     const { deps, channel } = this;
     const oldId = await deps.acd.callIdByUuid(channel.uuid);
     if (!oldId) return false;
-    const adopted = await deps.acd.adopt(oldId, deps.config.instanceId);
+    // The channel is here, so its previous router's socket session is over, whatever its heartbeat still says:
+    // take the call at once, keeping its place and priority.
+    const adopted = await deps.acd.adopt(oldId, deps.config.instanceId, true);
     if (!adopted.ok) return false;
     const stored = await deps.acd.getCall(oldId);
     if (!stored) return false;
@@ -564,6 +595,13 @@ export class CallSession {
     this.queuedAt = stored.queuedAt;
     this.log.warn({ previousState: adopted.state }, 'adopted a call whose router died');
     if (adopted.state === 'ivr') return false;
+    if (adopted.state === 'survey') {
+      // Already served (the conversation ended before its router died): nothing left but to end the call.
+      this.answeredAt = stored.answeredAt ?? 0;
+      this.channel.hangup('NORMAL_CLEARING');
+      await this.finish('answered');
+      return true;
+    }
     if (stored.agent && (adopted.state === 'offering' || adopted.state === 'talking')) {
       await deps.acd.release(oldId, stored.agent);
       if (adopted.state === 'talking') await deps.acd.setAgentState(stored.agent, 'ready', '', '', true);
@@ -629,6 +667,15 @@ export class CallSession {
 
   private async doFinish(outcome: Outcome, wrapupS: number): Promise<void> {
     const { deps } = this;
+    if (this.channel.socketLost) {
+      // The caller did not hang up: FreeSWITCH lost this socket and moved the channel on (backup router, or
+      // the dialplan's end for a served caller). The call stays in Redis for the instance that gets the channel
+      // (it adopts it by uuid) or, once the channel is gone, for the orphan reaper: closing it here would lose it.
+      this.phase = 'ended';
+      this.log.warn({ phase: outcome }, 'socket lost with the channel up; the call is left for adoption');
+      this.onEnded(this);
+      return;
+    }
     const answered = outcome === 'answered';
     this.phase = 'ended';
     const endedAt = Date.now();
@@ -669,7 +716,7 @@ export class CallSession {
         },
         queues.get(this.skill)?.serviceLevelS,
       );
-      if (this.agentId) {
+      if (this.agentId && !this.agentReleased) {
         await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
         if (answered && wrapupS > 0) await deps.hub.wrapupStarted(this.agentId, this.id, wrapupS);
       }

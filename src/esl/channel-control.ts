@@ -2,6 +2,7 @@
 // to this interface only, so it does not know about ESL frames, modesl or the switch behind it.
 import { EventEmitter } from 'node:events';
 import type { Connection, Event } from 'modesl';
+import type { Logger } from '../logging/logger.ts';
 
 export interface ChannelInfo {
   uuid: string;
@@ -26,14 +27,30 @@ export interface BridgeResult {
   otherUuid?: string;
 }
 
+export interface ChannelControlOptions {
+  log?: Logger;
+  /** Called for every prompt FreeSWITCH could not play (a missing or unreadable file). */
+  onPromptError?: (app: 'play_and_get_digits' | 'playback', file: string) => void;
+}
+
+/** What collectDigits plays while it waits for keys after its prompt could not be played. */
+export const SILENT_PROMPT = 'silence_stream://250';
+
 /** Events: 'hangup'(cause), 'bridge'(otherUuid), 'unbridge', 'dtmf'(digit), 'closed'. */
 export class ChannelControl extends EventEmitter {
   readonly info: ChannelInfo;
   hungUp = false;
   hangupCause = '';
+  /** The socket closed while the channel was (as far as we know) still up. */
+  socketLost = false;
+  /** Prompts this channel could not play (see collectDigits and playback). */
+  promptErrors = 0;
   private closed = false;
 
-  constructor(private readonly conn: Connection) {
+  constructor(
+    private readonly conn: Connection,
+    private readonly opts: ChannelControlOptions = {},
+  ) {
     super();
     const data = conn.getInfo();
     this.info = channelInfoOf(data);
@@ -86,6 +103,12 @@ export class ChannelControl extends EventEmitter {
   /**
    * Plays a prompt and collects digits (FreeSWITCH's play_and_get_digits). A digit pressed during
    * the prompt stops it and counts. Returns the digits, or '' on timeout.
+   *
+   * A prompt FreeSWITCH cannot open (a missing or unreadable file) makes play_and_get_digits return
+   * at once, without waiting for keys: switch_ivr_read clears read_result and, when the prompt
+   * fails, never sets it again, while a caller who pressed nothing leaves read_result "failure"
+   * (or "timeout"). Such a prompt is logged and counted, and the keys are then awaited in silence
+   * for the same timeout, so that the caller is not taken for one who pressed nothing.
    */
   async collectDigits(opts: {
     prompt: string;
@@ -98,23 +121,41 @@ export class ChannelControl extends EventEmitter {
   }): Promise<string> {
     const v = 'hotline_digits';
     const regex = `^[${opts.validDigits ?? '0-9*#'}]+$`;
-    const arg = [
-      opts.min ?? 1,
-      opts.max ?? 1,
-      opts.tries ?? 1,
-      opts.timeoutMs ?? 5000,
-      '#',
-      opts.prompt,
-      opts.invalidPrompt ?? 'silence_stream://250',
-      v,
-      regex,
-    ].join(' ');
-    const r = await this.execute('play_and_get_digits', arg);
-    return r.variables[v] ?? '';
+    const arg = (prompt: string) =>
+      [
+        opts.min ?? 1,
+        opts.max ?? 1,
+        opts.tries ?? 1,
+        opts.timeoutMs ?? 5000,
+        '#',
+        prompt,
+        opts.invalidPrompt ?? 'silence_stream://250',
+        v,
+        regex,
+      ].join(' ');
+    const r = await this.execute('play_and_get_digits', arg(opts.prompt));
+    if (r.response === 'HANGUP' || this.hungUp || r.variables.read_result) return r.variables[v] ?? '';
+    this.promptError('play_and_get_digits', opts.prompt);
+    const again = await this.execute('play_and_get_digits', arg(SILENT_PROMPT));
+    return again.variables[v] ?? '';
   }
 
-  playback(file: string): Promise<AppResult> {
-    return this.execute('playback', file);
+  /** Plays a file; one FreeSWITCH cannot play (FILE NOT FOUND, PLAYBACK ERROR) is logged and counted. */
+  async playback(file: string): Promise<AppResult> {
+    const r = await this.execute('playback', file);
+    if ((r.response === 'FILE NOT FOUND' || r.response === 'PLAYBACK ERROR') && !this.hungUp) {
+      this.promptError('playback', file);
+    }
+    return r;
+  }
+
+  private promptError(app: 'play_and_get_digits' | 'playback', file: string): void {
+    this.promptErrors++;
+    this.opts.log?.warn(
+      { app, file, uuid: this.uuid },
+      'prompt could not be played (missing or unreadable file): check the sounds directory',
+    );
+    this.opts.onPromptError?.(app, file);
   }
 
   /** Bridges to an endpoint, e.g. `{leg_timeout=15}user/1001`. Resolves when the bridge ends or fails. */
@@ -153,6 +194,15 @@ export class ChannelControl extends EventEmitter {
     });
   }
 
+  /**
+   * Sets a channel variable at once through an api command. `set` is an application: it waits behind whatever
+   * the channel is running (a bridge, hold music), and the dialplan's failover reads some variables the moment
+   * the router's socket closes.
+   */
+  setNow(name: string, value: string): Promise<string> {
+    return this.apiSettled(`uuid_setvar ${this.uuid} ${name} ${value}`);
+  }
+
   /** Hangs up another channel (the agent's leg of this call's bridge) through this socket. */
   killLeg(uuid: string): Promise<string> {
     return this.apiSettled(`uuid_kill ${uuid}`);
@@ -184,6 +234,9 @@ export class ChannelControl extends EventEmitter {
   private onClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    // No hangup event before the socket closed: the channel may well be up, and the dialplan has moved it on
+    // (to the backup router, which adopts the call by its uuid).
+    if (!this.hungUp) this.socketLost = true;
     if (!this.hungUp) this.onHangup(null);
     this.emit('closed');
   }

@@ -39,6 +39,8 @@ export interface CallRecord {
   noAnswerAgents: string[];
   /** Transfers by agents: to another queue, agent or sub-center. */
   transfers?: Array<{ from: string; to: string; at: number }>;
+  /** Who served a call no router took: the fallback group, or nobody ("switch"); unset for routed calls. */
+  servedBy?: 'fallback-group' | 'switch';
   /** The caller chose (or was given) a callback that kept their place in line. */
   callback?: boolean;
   instance: string;

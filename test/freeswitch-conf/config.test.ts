@@ -67,10 +67,16 @@ interface Action {
   app: string;
   data: string;
 }
-interface Extension {
-  name: string;
+interface Condition {
   field: string;
   expression: string;
+}
+interface Extension {
+  name: string;
+  /** The first condition (destination_number); `conditions` holds all, ANDed as mod_dialplan_xml does. */
+  field: string;
+  expression: string;
+  conditions: Condition[];
   actions: Action[];
 }
 
@@ -82,13 +88,24 @@ function contexts(): Map<string, Extension[]> {
       const list = out.get(ctx.attrs.name as string) ?? [];
       for (const ext of ctx.children.filter((c) => c.name === 'extension')) {
         const conds = ext.children.filter((c) => c.name === 'condition');
-        expect(conds, `extension ${ext.attrs.name}: one condition`).toHaveLength(1);
-        const cond = conds[0] as XmlNode;
+        expect(conds.length, `extension ${ext.attrs.name}: conditions`).toBeGreaterThan(0);
+        // Only the last condition carries actions: the others are plain tests.
+        for (const c of conds.slice(0, -1))
+          expect(
+            c.children.filter((a) => a.name === 'action'),
+            `${ext.attrs.name}`,
+          ).toHaveLength(0);
+        const last = conds[conds.length - 1] as XmlNode;
+        const conditions = conds.map((c) => ({
+          field: c.attrs.field as string,
+          expression: c.attrs.expression as string,
+        }));
         list.push({
           name: ext.attrs.name as string,
-          field: cond.attrs.field as string,
-          expression: cond.attrs.expression as string,
-          actions: cond.children
+          field: conditions[0]!.field,
+          expression: conditions[0]!.expression,
+          conditions,
+          actions: last.children
             .filter((a) => a.name === 'action')
             .map((a) => ({ app: a.attrs.application as string, data: a.attrs.data ?? '' })),
         });
@@ -99,16 +116,59 @@ function contexts(): Map<string, Extension[]> {
   return out;
 }
 
-/** mod_dialplan_xml's hunt for these single-condition extensions: the first whose expression matches. */
-function hunt(context: string, destination: string): { ext: Extension; actions: Action[] } | undefined {
+/**
+ * mod_dialplan_xml's hunt: the first extension whose conditions all match, destination_number first, then
+ * fields of the form ${variable} read from `vars` (channel variables at hunt time; unset is '').
+ */
+function hunt(
+  context: string,
+  destination: string,
+  vars: Record<string, string> = {},
+): { ext: Extension; actions: Action[] } | undefined {
   for (const ext of contexts().get(context) ?? []) {
     expect(ext.field).toBe('destination_number');
     const m = new RegExp(ext.expression).exec(destination);
     if (!m) continue;
+    const rest = ext.conditions.slice(1).every((c) => {
+      const v = /^\$\{([a-z_]+)\}$/.exec(c.field);
+      expect(v, `${ext.name}: condition field ${c.field}`).not.toBeNull();
+      return new RegExp(c.expression).test(vars[v![1]!] ?? '');
+    });
+    if (!rest) continue;
     const sub = (s: string): string => s.replace(/\$(\d)/g, (_x, d: string) => m[Number(d)] ?? '');
     return { ext, actions: ext.actions.map((a) => ({ app: a.app, data: sub(a.data) })) };
   }
   return undefined;
+}
+
+/**
+ * The actions a channel runs in `context` from `destination`, following `transfer` as FreeSWITCH does when a
+ * socket session ends with the channel up (each socket "returns" at once here). `set` actions update the
+ * variables the next hunt sees; `extra` are variables the router set meanwhile.
+ */
+function runThrough(context: string, destination: string, extra: Record<string, string> = {}): Action[] {
+  const vars: Record<string, string> = {};
+  const out: Action[] = [];
+  let dest = destination;
+  let ctx = context;
+  for (let hops = 0; hops < 5; hops++) {
+    const r = hunt(ctx, dest, { ...vars, ...extra });
+    if (!r) break;
+    let next: string | null = null;
+    for (const a of r.actions) {
+      out.push(a);
+      if (a.app === 'set') vars[a.data.slice(0, a.data.indexOf('='))] = a.data.slice(a.data.indexOf('=') + 1);
+      if (a.app === 'transfer') {
+        next = a.data;
+        break;
+      }
+    }
+    if (!next) break;
+    const [d, , c] = next.split(' ');
+    dest = d!;
+    ctx = c ?? ctx;
+  }
+  return out;
 }
 
 const ROUTER_SOCKET = '$${hotline_router_host}:$${hotline_router_esl_port} async full';
@@ -358,25 +418,28 @@ describe('dialplan: hotline_inbound', () => {
     (n) => {
       const r = hunt('hotline_inbound', n);
       expect(r, n).toBeDefined();
-      const acts = (r as { actions: Action[] }).actions;
-      const idx = (app: string, data?: string): number =>
-        acts.findIndex((a) => a.app === app && (data === undefined || a.data === data));
-      const socket = idx('socket', ROUTER_SOCKET);
-      expect(socket).toBeGreaterThanOrEqual(0);
-      expect(acts.findIndex((a) => a.app === 'socket')).toBe(socket);
+      const first = (r as { actions: Action[] }).actions;
+      const socket = first.findIndex((a) => a.app === 'socket');
+      expect(first[socket]?.data).toBe(ROUTER_SOCKET);
       // Nothing before the socket ends, transfers or normalises the call.
-      for (const a of acts.slice(0, socket)) expect(a.app).toBe('set');
+      for (const a of first.slice(0, socket)) expect(['set', 'export']).toContain(a.app);
       const setVars = Object.fromEntries(
-        acts
+        first
           .slice(0, socket)
           .map((a) => [a.data.slice(0, a.data.indexOf('=')), a.data.slice(a.data.indexOf('=') + 1)]),
       );
       expect(setVars).toMatchObject({
         hotline_dialed: '${destination_number}',
+        hotline_ingress: 'carrier',
         socket_resume: 'true',
         hangup_after_bridge: 'false',
         continue_on_fail: 'true',
       });
+      // The router's socket session ended with the caller still up and not yet served.
+      const acts = runThrough('hotline_inbound', n);
+      const idx = (app: string, data?: string): number =>
+        acts.findIndex((a) => a.app === app && (data === undefined || a.data === data));
+      expect(idx('socket', ROUTER_SOCKET)).toBe(socket);
       const backup = idx('socket', BACKUP_SOCKET);
       expect(backup).toBeGreaterThan(socket);
       const apology = idx('playback', '$${hotline_apology_prompt}');
@@ -387,8 +450,20 @@ describe('dialplan: hotline_inbound', () => {
       expect(idx('answer')).toBeLessThan(apology);
       expect(acts.slice(backup, fallback).some((a) => a.data === 'hangup_after_bridge=true')).toBe(true);
       expect(acts[acts.length - 1]?.app).toBe('hangup');
+      // A caller who already talked to an agent when the router died: the call ends, no backup, no fallback.
+      const served = runThrough('hotline_inbound', n, { hotline_agent_answered: 'true' });
+      expect(served.filter((a) => a.app === 'socket').map((a) => a.data)).toEqual([ROUTER_SOCKET]);
+      expect(served[served.length - 1]).toEqual({ app: 'hangup', data: 'NORMAL_CLEARING' });
+      expect(served.some((a) => a.app === 'bridge')).toBe(false);
     },
   );
+
+  it('a carrier cannot dial the failover extensions to skip the router', () => {
+    for (const n of ['hotline_router_gone', 'hotline_backup_gone']) {
+      const r = hunt('hotline_inbound', n);
+      expect(r?.ext.name, n).toBe('catch_all');
+    }
+  });
 
   it('12345 and each merged legacy hotline have their own commented extension, in every dialled form', () => {
     const legacy: Record<string, string> = {
@@ -421,7 +496,7 @@ describe('dialplan: hotline_inbound', () => {
         a.data.startsWith('hotline_dialplan_extension=') ? { ...a, data: 'hotline_dialplan_extension=*' } : a,
       );
     const ref = norm(inbound[inbound.length - 1] as Extension);
-    for (const e of inbound) {
+    for (const e of inbound.filter((x) => !x.name.startsWith('hotline_'))) {
       expect(norm(e), e.name).toEqual(ref);
       expect(e.actions).toContainEqual({ app: 'set', data: `hotline_dialplan_extension=${e.name}` });
     }
@@ -441,11 +516,14 @@ describe('dialplan: hotline_agents', () => {
   });
 
   it.each(['12345', '*12345', '*12315'])('%s from a softphone goes through the same router socket', (n) => {
-    const acts = hunt('hotline_agents', n)?.actions ?? [];
+    const acts = runThrough('hotline_agents', n);
     expect(acts.find((a) => a.app === 'socket')?.data).toBe(ROUTER_SOCKET);
     expect(acts).toContainEqual({ app: 'set', data: `hotline_dialed=${n.replace('*', '')}` });
     expect(acts).toContainEqual({ app: 'set', data: 'socket_resume=true' });
     expect(acts).toContainEqual({ app: 'socket', data: BACKUP_SOCKET });
+    const served = runThrough('hotline_agents', n, { hotline_agent_answered: 'true' });
+    expect(served.filter((a) => a.app === 'socket')).toHaveLength(1);
+    expect(served[served.length - 1]?.app).toBe('hangup');
   });
 });
 
@@ -509,6 +587,115 @@ describe('install.sh on a stock-like configuration directory', () => {
       const sw = read(path.join(conf, 'autoload_configs/switch.conf.xml'));
       expect(sw).toContain('<param name="rtp-start-port" value="$${hotline_rtp_start_port}"/>');
       expect(sw).toContain('<param name="rtp-end-port" value="$${hotline_rtp_end_port}"/>');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('prompts, hold music and media timeouts', () => {
+  const SOUNDS = path.join(CONF, 'hotline_sounds');
+  const paramsOf = (f: string): Record<string, string> =>
+    Object.fromEntries(
+      descendants(doc(f), 'param').map((p) => [p.attrs.name as string, p.attrs.value as string]),
+    );
+
+  it('every extension that hands a call to the router sets sound_prefix and exports the media timeouts first', () => {
+    const exts = [...contexts().values()]
+      .flat()
+      .filter((e) => e.actions.some((a) => a.app === 'socket' && a.data === ROUTER_SOCKET));
+    expect(exts.length).toBeGreaterThanOrEqual(11);
+    for (const e of exts) {
+      const before = e.actions.slice(
+        0,
+        e.actions.findIndex((a) => a.app === 'socket'),
+      );
+      expect(before, e.name).toContainEqual({ app: 'set', data: 'sound_prefix=$${hotline_sounds_dir}' });
+      expect(before, e.name).toContainEqual({
+        app: 'export',
+        data: 'media_timeout=$${hotline_media_timeout}',
+      });
+      expect(before, e.name).toContainEqual({
+        app: 'export',
+        data: 'media_hold_timeout=$${hotline_media_hold_timeout}',
+      });
+    }
+  });
+
+  it('the sounds dir defaults to conf_dir/hotline_sounds; the apology is relative to it, and shipped', () => {
+    const vars = hotlineVars();
+    expect(vars.get('hotline_sounds_dir')).toBe('$${conf_dir}/hotline_sounds');
+    const apology = vars.get('hotline_apology_prompt') as string;
+    expect(path.isAbsolute(apology)).toBe(false);
+    expect(existsSync(path.join(SOUNDS, apology))).toBe(true);
+  });
+
+  it('no SIP profile sets the deprecated rtp-timeout-sec / rtp-hold-timeout-sec; the media timeouts replace them', () => {
+    for (const f of listFiles(path.join(CONF, 'sip_profiles'), '.xml')) {
+      const names = Object.keys(paramsOf(f));
+      expect(names, rel(f)).not.toContain('rtp-timeout-sec');
+      expect(names, rel(f)).not.toContain('rtp-hold-timeout-sec');
+    }
+    // Milliseconds: the 300 s and 1800 s the profiles had.
+    expect(hotlineVars().get('hotline_media_timeout')).toBe('300000');
+    expect(hotlineVars().get('hotline_media_hold_timeout')).toBe('1800000');
+    const domain = descendants(doc(path.join(CONF, 'directory/hotline_agents.xml')), 'domain')[0] as XmlNode;
+    const domainVars = Object.fromEntries(
+      (descendants(domain, 'variables')[0] as XmlNode).children
+        .filter((v) => v.name === 'variable')
+        .map((v) => [v.attrs.name, v.attrs.value]),
+    );
+    expect(domainVars).toMatchObject({
+      media_timeout: '$${hotline_media_timeout}',
+      media_hold_timeout: '$${hotline_media_hold_timeout}',
+    });
+  });
+
+  it('local_stream.conf.xml: moh (and the default class) from the moh directory of the sounds dir', () => {
+    const dirs = descendants(doc(path.join(CONF, 'autoload_configs/local_stream.conf.xml')), 'directory');
+    expect(Object.fromEntries(dirs.map((d) => [d.attrs.name, d.attrs.path]))).toEqual({
+      moh: '$${hotline_sounds_dir}/moh',
+      default: '$${hotline_sounds_dir}/moh',
+    });
+    expect(hotlineVars().get('hotline_hold_music')).toBe('local_stream://moh');
+    expect(readdirSync(path.join(SOUNDS, 'moh')).filter((f) => f.endsWith('.wav')).length).toBeGreaterThan(0);
+  });
+
+  it('install.sh copies the whole sounds tree and installs local_stream.conf.xml, keeping the stock one', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hotline-fsconf-sounds-'));
+    try {
+      const conf = path.join(dir, 'freeswitch');
+      for (const d of ['autoload_configs', 'sip_profiles', 'dialplan', 'directory', 'hotline_sounds/ivr']) {
+        mkdirSync(path.join(conf, d), { recursive: true });
+      }
+      writeFileSync(path.join(conf, 'freeswitch.xml'), '<document type="freeswitch/xml"/>\n');
+      writeFileSync(path.join(conf, 'vars.xml'), '<include>\n</include>\n');
+      writeFileSync(
+        path.join(conf, 'autoload_configs/sofia.conf.xml'),
+        '<configuration name="sofia.conf"/>\n',
+      );
+      writeFileSync(
+        path.join(conf, 'autoload_configs/local_stream.conf.xml'),
+        '<configuration name="local_stream.conf" description="stock"/>\n',
+      );
+      // An older install: a prompt of the same name is replaced.
+      writeFileSync(path.join(conf, 'hotline_sounds/hotline_apology_zh.wav'), 'old');
+      execFileSync('sh', [path.join(CONF, 'install.sh'), conf], { encoding: 'utf8' });
+      execFileSync('sh', [path.join(CONF, 'install.sh'), conf], { encoding: 'utf8' });
+      const shipped = listFiles(SOUNDS, '.wav').map((f) => path.relative(SOUNDS, f));
+      expect(shipped).toEqual(
+        expect.arrayContaining(['hotline_apology_zh.wav', 'ivr/12345/greeting.wav', 'ivr/digits/3.wav']),
+      );
+      for (const f of [...shipped, 'prompts.tsv']) {
+        expect(
+          readFileSync(path.join(conf, 'hotline_sounds', f)).equals(readFileSync(path.join(SOUNDS, f))),
+          f,
+        ).toBe(true);
+      }
+      expect(read(path.join(conf, 'autoload_configs/local_stream.conf.xml'))).toContain(
+        '$${hotline_sounds_dir}/moh',
+      );
+      expect(read(path.join(conf, 'autoload_configs/local_stream.conf.xml.hotline-orig'))).toContain('stock');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,44 +1,209 @@
 // The call scenarios of the earlier issues, end to end on a real FreeSWITCH 1.10.12 running the project's
 // freeswitch-conf and dialplans as installed by install.sh: sipp callers on the carrier profile, sipp phones
 // registered with digest on the agents profile, the router over the real event socket.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/stack.ts';
 import { havePeers } from './freeswitch.ts';
 import { placeCall, startPhones, type Phones } from './sip.ts';
 import { startRealStack, type RealStack } from './stack.ts';
 
+let n = 0;
+/** A fresh caller number per test, so records are told apart. */
+const caller = () => `1390000${String(1000 + n++).padStart(4, '0')}`;
+
 describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
   let s: RealStack;
   let phones: Phones;
+  let silent: Phones;
+  let talkers: Phones;
   beforeAll(async () => {
     s = await startRealStack();
-    phones = await startPhones(s.fs, ['1001', '1002'], { behaviour: 'answer', ringMs: 200 });
+    // 1001-1003 answer and wait for FreeSWITCH's BYE; 1004 never answers; 1005 answers and hangs up after 1.5 s.
+    phones = await startPhones(s.fs, ['1001', '1002', '1003'], { behaviour: 'answer', ringMs: 200 });
+    silent = await startPhones(s.fs, ['1004'], { behaviour: 'noanswer' });
+    talkers = await startPhones(s.fs, ['1005'], { behaviour: 'answer', ringMs: 200, talkMs: 1500 });
   });
   afterAll(async () => {
     phones?.stop();
+    silent?.stop();
+    talkers?.stop();
     await s?.stop();
   });
+  afterEach(async () => {
+    // Every test starts with nobody on duty.
+    const agents = (await s.admin('/admin/agents')).body as Array<{ id: string }>;
+    for (const a of agents ?? [])
+      await s.admin(`/admin/agents/${a.id}/state`, { method: 'POST', body: { state: 'logged_out' } });
+  });
 
-  it('12345 direct: the registered agent is rung in the agents domain and answers', async () => {
+  const recordOf = (number: string, timeoutMs = 15_000) =>
+    waitFor(
+      async () => (await s.records()).find((x) => x.caller === number),
+      timeoutMs,
+      `record of ${number}`,
+    );
+
+  it('12345 direct: the registered agent is rung in the agents domain, answers, the call is recorded', async () => {
     await s.addAgent('a1', '1001', { general: 1 });
     const desk = await s.connectDesktop('a1');
-    const caller = await placeCall(s.fs, {
+    const who = caller();
+    const call = await placeCall(s.fs, {
       dialled: '12345',
-      callerId: '13800138000',
-      steps: [{ wait: 6000 }, { hangup: true }],
+      callerId: who,
+      steps: [{ wait: 15_000 }, { hangup: true }],
     });
-    const offer = await desk.next('offer', 15_000);
-    expect(offer).toMatchObject({ line: '12345' });
+    expect(await desk.next('offer', 15_000)).toMatchObject({ line: '12345' });
     await desk.next('answered', 10_000);
     expect(phones.invites()).toContain('1001');
-    const r = await caller.done;
-    expect(r.code).toBe(0);
-    const rec = await waitFor(
-      async () => (await s.records()).find((x) => x.agent === 'a1'),
-      10_000,
-      'record',
-    );
-    expect(rec.outcome).toBe('answered');
+    expect((await call.done).code).toBe(0);
+    const rec = await recordOf(who);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'a1', line: '12345' });
     expect(s.fs.log()).not.toContain('USER_NOT_REGISTERED');
+    desk.close();
+  });
+
+  it('a legacy menu takes an RFC 2833 key: 12315, 1 for the consumer-complaints desk', async () => {
+    await s.addAgent('m1', '1002', { market: 1 });
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12315',
+      callerId: who,
+      steps: [{ wait: 1500 }, { rfc2833: '1' }, { wait: 6000 }, { hangup: true }],
+    });
+    await call.done;
+    const rec = await recordOf(who);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'm1', skill: 'market' });
+    expect(rec.ivrPath[0]).toBe('12315主菜单(按1)');
+  });
+
+  it('a legacy menu takes a SIP INFO key, and 0 from a sub-menu reaches a human', async () => {
+    await s.addAgent('h1', '1003', { hrss: 1 });
+    const who = caller();
+    // 12333: 1 (pension sub-menu), then 0 there.
+    const call = await placeCall(s.fs, {
+      dialled: '12333',
+      callerId: who,
+      steps: [{ wait: 1500 }, { info: '1' }, { wait: 1500 }, { info: '0' }, { wait: 6000 }, { hangup: true }],
+    });
+    await call.done;
+    const rec = await recordOf(who);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'h1', skill: 'hrss', priorityReason: 'zero' });
+    expect(rec.ivrPath.slice(0, 2)).toEqual(['12333主菜单(按1)', '养老保险(按0)']);
+  });
+
+  it('a caller who hangs up while queued is recorded as abandoned', async () => {
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      steps: [{ wait: 13_000 }, { hangup: true }],
+    });
+    await call.done;
+    const rec = await recordOf(who);
+    expect(rec.outcome).toBe('abandoned');
+    expect(rec.queuedAt).toBeGreaterThan(0);
+  });
+
+  it('a phone that does not answer: the call goes to the next agent, the silent agent is not blamed at once', async () => {
+    await s.addAgent('q1', '1004', { general: 1 });
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      steps: [{ wait: 20_000 }, { hangup: true }],
+    });
+    // The call rings 1004 for the ring timeout (4 s) while nobody else is on duty; then 1001 comes on.
+    await waitFor(() => silent.invites().length > 0, 15_000, 'the silent phone rung');
+    await s.addAgent('q2', '1001', { general: 1 });
+    await call.done;
+    const rec = await recordOf(who);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'q2' });
+    expect(rec.noAnswerAgents).toContain('q1');
+  });
+
+  it('a care-list caller is served before a normal caller who waited longer', async () => {
+    const normal = caller();
+    const care = caller();
+    const listed = await s.admin(`/admin/care-list/${care}`, {
+      method: 'PUT',
+      body: { kind: 'elderly', operator: 'test' },
+    });
+    expect(listed.status).toBe(200);
+    const c1 = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: normal,
+      steps: [{ wait: 19_000 }, { hangup: true }],
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    const c2 = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: care,
+      steps: [{ wait: 17_000 }, { hangup: true }],
+    });
+    await new Promise((r) => setTimeout(r, 11_000));
+    await s.addAgent('c1', '1002', { general: 1 });
+    await Promise.all([c1.done, c2.done]);
+    const [rn, rc] = [await recordOf(normal), await recordOf(care)];
+    expect(rc).toMatchObject({ outcome: 'answered', agent: 'c1', priority: 'care' });
+    // The normal caller, queued first, is served only after the care caller (if at all before hanging up).
+    if (rn.outcome === 'answered') expect(rn.answeredAt).toBeGreaterThan(rc.endedAt - 1000);
+  });
+
+  it('survey: the agent goes to wrap-up when their leg ends, while the caller is still in the survey', async () => {
+    const setWrapup = async (wrapupS: number) => {
+      const q = (await s.admin('/admin/queues')).body.find((x: { skill: string }) => x.skill === 'general');
+      const r = await s.admin('/admin/queues/general', { method: 'PUT', body: { ...q, wrapupS } });
+      expect(r.status).toBe(200);
+    };
+    await setWrapup(30);
+    try {
+      await s.addAgent('s1', '1005', { general: 1 });
+      const who = caller();
+      const call = await placeCall(s.fs, {
+        dialled: '12345',
+        callerId: who,
+        // 1005 hangs up 1.5 s after answering; the caller stays silent through the survey, which then ends.
+        steps: [{ awaitBye: 60_000 }],
+      });
+      await waitFor(() => talkers.invites().length > 0, 15_000, 'agent rung');
+      // While the caller is still in the survey, the agent is already in wrap-up.
+      const inWrapup = await waitFor(
+        async () => {
+          const a = (await s.admin('/admin/agents')).body.find((x: { id: string }) => x.id === 's1');
+          return a?.state === 'wrapup' ? a : null;
+        },
+        10_000,
+        'agent in wrap-up',
+      );
+      expect(inWrapup.state).toBe('wrapup');
+      expect((await s.records()).find((x) => x.caller === who)).toBeUndefined();
+      await call.done;
+      const rec = await recordOf(who);
+      expect(rec).toMatchObject({ outcome: 'answered', agent: 's1' });
+    } finally {
+      await setWrapup(0);
+    }
+  });
+
+  it('an agent transfers the caller to another desk', async () => {
+    await s.addAgent('t1', '1001', { general: 1 });
+    const desk = await s.connectDesktop('t1');
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      steps: [{ wait: 20_000 }, { hangup: true }],
+    });
+    const offer = (await desk.next('offer', 15_000)) as { callId: string };
+    await desk.next('answered', 10_000);
+    await s.addAgent('t2', '1002', { market: 1 });
+    desk.send(
+      JSON.stringify({ type: 'transfer', callId: offer.callId, target: { kind: 'queue', skill: 'market' } }),
+    );
+    await call.done;
+    const rec = await recordOf(who);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 't2' });
+    expect(rec.transfers?.[0]).toMatchObject({ from: 't1', to: 'queue:market' });
+    desk.close();
   });
 });
