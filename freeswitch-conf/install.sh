@@ -9,6 +9,8 @@
 # Safe to run again: files are copied over, stock files it replaces are kept once as NAME.hotline-orig, the stock
 # SIP profiles on ports 5060/5080 are renamed NAME.xml.hotline-disabled, vars.xml gets its two include lines once,
 # and switch.conf.xml's (commented-out) RTP port range is set from hotline_rtp_start_port/hotline_rtp_end_port.
+# The sounds tree (hotline_sounds/: prompts, hold music) is copied over on every run: keep studio recordings in
+# freeswitch-conf/hotline_sounds/ or in a directory of their own named by hotline_sounds_dir.
 # POSIX sh and busybox tools only, so it also runs inside minimal FreeSWITCH images.
 set -eu
 
@@ -52,6 +54,7 @@ install_file "$src/hotline_vars.xml" "$conf/hotline_vars.xml"
 install_file "$src/hotline_env.xml" "$conf/hotline_env.xml"
 install_file "$src/autoload_configs/event_socket.conf.xml" "$conf/autoload_configs/event_socket.conf.xml"
 install_file "$src/autoload_configs/acl.conf.xml" "$conf/autoload_configs/acl.conf.xml"
+install_file "$src/autoload_configs/local_stream.conf.xml" "$conf/autoload_configs/local_stream.conf.xml"
 install_file "$src/sip_profiles/hotline_carrier.xml" "$conf/sip_profiles/hotline_carrier.xml"
 install_file "$src/sip_profiles/hotline_agents.xml" "$conf/sip_profiles/hotline_agents.xml"
 for f in "$src"/sip_profiles/hotline_carrier/*.xml; do
@@ -62,7 +65,8 @@ install_file "$src/directory/hotline_agents.xml" "$conf/directory/hotline_agents
 for f in "$dialplans"/*.xml; do
   install_file "$f" "$conf/dialplan/$(basename "$f")"
 done
-cp "$src"/hotline_sounds/*.wav "$conf/hotline_sounds/"
+# The prompts (ivr/..., the apology) and the hold music (moh/), the whole tree; files of the same name are replaced.
+cp -R "$src/hotline_sounds/." "$conf/hotline_sounds/"
 
 # The stock profiles "internal" (5060) and "external" (5080) would take the hotline profiles' ports.
 for p in internal external internal-ipv6 external-ipv6; do

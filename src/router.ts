@@ -212,6 +212,7 @@ export class HotlineRouter {
           hub,
           plan: () => numberPlan.plan(),
           requestDispatch,
+          dispatchNow: () => this.dispatcher.requestAndWait(),
           ivr: this.parts.ivr,
           agentDialString: sipEdge ? (ext) => sipEdge.agentDialString(ext) : undefined,
           log: log.child({ component: 'call' }),

@@ -26,6 +26,7 @@ export class Dispatcher {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly waiters: Array<() => void> = [];
   offersMade = 0;
   rounds = 0;
 
@@ -69,14 +70,28 @@ export class Dispatcher {
       try {
         do {
           this.again = false;
-          await this.round();
-        } while (this.again);
+          const batch = this.waiters.splice(0);
+          try {
+            await this.round();
+          } finally {
+            for (const w of batch) w();
+          }
+        } while (this.again || this.waiters.length);
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'dispatch round failed');
       } finally {
         this.running = false;
+        for (const w of this.waiters.splice(0)) w();
       }
     })();
+  }
+
+  /** A round that begins after this call; resolves when it has ended (its offers delivered locally). */
+  requestAndWait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.request();
+    });
   }
 
   /** One decision round over every queue. Returns the number of offers made. */

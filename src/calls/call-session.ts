@@ -37,6 +37,8 @@ export interface SessionDeps {
   hub: ScreenPopHub;
   plan: () => Promise<NumberPlan>;
   requestDispatch: () => void;
+  /** Asks for a decision round and resolves when one that began after the call was queued has ended. */
+  dispatchNow: () => Promise<void>;
   ivr: IvrServices;
   /** Where FreeSWITCH rings an agent (the SIP edge's registered contact); default user/<extension>. */
   agentDialString?: (extension: string) => Promise<string | null>;
@@ -75,7 +77,9 @@ export class CallSession {
   private survey: SurveyRatings | undefined;
   private log: Logger;
   private offeredCallback = false;
-  private moh: Promise<unknown> | null = null;
+  private moh: { started: Promise<boolean>; done: Promise<unknown> } | null = null;
+  /** A queue announcement (position, callback offer) is playing. */
+  private announcing = false;
   private agentLeg = '';
   /** The agent was let go at the end of the conversation (before the survey). */
   private agentReleased = false;
@@ -140,7 +144,7 @@ export class CallSession {
       // The sub-center was busy or did not answer: straight to 12345's seats with the line's skill,
       // not through a menu that would offer the sub-center again.
       await this.prepareChannel();
-      await channel.answer();
+      await channel.answerNow();
       this.ivrPath = ['分中心未接通，转12345坐席'];
       this.priority = edge.care ? 'care' : 'normal';
       this.priorityReason = 'subcenter-fallback';
@@ -157,7 +161,7 @@ export class CallSession {
     this.menu = menu.doc;
     this.menuVersion = menu.version;
     await this.prepareChannel();
-    await channel.answer();
+    await channel.answerNow();
     const subcenters = new Map(plan.lines.map((l) => [l.number, l.subcenterUri]));
     this.ivr = new IvrRun(menu.doc, {
       now: Date.now,
@@ -196,10 +200,16 @@ export class CallSession {
       deps.requestDispatch();
       return;
     }
-    const agent = await deps.acd.getAgent(agentId);
-    if (!agent) return;
+    // Taken at once, before any await: enqueue() looks at it to know whether hold music is needed at all.
     this.phase = 'offering';
     this.agentId = agentId;
+    const agent = await deps.acd.getAgent(agentId);
+    if (!agent) {
+      await deps.acd.release(this.id, agentId);
+      this.agentId = '';
+      this.backToQueue();
+      return;
+    }
     let keepAlive: NodeJS.Timeout | null = null;
     try {
       await this.ring(agent.extension, agentId, (t) => (keepAlive = t));
@@ -450,8 +460,10 @@ export class CallSession {
     this.log.info({ skill, priority: this.priority, reason: this.priorityReason }, 'queued for a human');
     await this.deps.acd.enqueue(this.id, skill, this.ivrPath, this.priority);
     if (this.channel.hungUp) return this.finish('abandoned');
-    this.startMoh();
-    this.deps.requestDispatch();
+    // When an agent is free the call is offered in this very round: no hold music to start and stop again
+    // before the agent's phone can ring.
+    await this.deps.dispatchNow();
+    if ((this.phase as Phase) === 'queued') this.startMoh();
     void this.holdLoop().catch((err: Error) =>
       this.log.warn({ err: err.message }, 'hold announcements stopped'),
     );
@@ -478,14 +490,23 @@ export class CallSession {
       // An offer may have taken the channel meanwhile; it breaks whatever plays.
       if (this.phase !== 'queued') return;
       this.log.debug({ ahead, ewtS, prompt: prompt.text }, 'queue announcement');
-      if (offerCallback) {
-        this.offeredCallback = true;
-        const d = await channel.collectDigits({ prompt: prompt.file, timeoutMs: 4000, validDigits: '0-9*#' });
-        if (this.phase !== 'queued') return;
-        if (d === '1') return this.toCallback(CALLBACK_CONFIRMED);
-      } else {
-        await channel.playback(prompt.file);
-        if (this.phase !== 'queued') return;
+      this.announcing = true;
+      try {
+        if (offerCallback) {
+          this.offeredCallback = true;
+          const d = await channel.collectDigits({
+            prompt: prompt.file,
+            timeoutMs: 4000,
+            validDigits: '0-9*#',
+          });
+          if (this.phase !== 'queued') return;
+          if (d === '1') return this.toCallback(CALLBACK_CONFIRMED);
+        } else {
+          await channel.playback(prompt.file);
+          if (this.phase !== 'queued') return;
+        }
+      } finally {
+        this.announcing = false;
       }
       this.startMoh();
     }
@@ -497,35 +518,38 @@ export class CallSession {
    * after the agent hangs up (survey, transfers), and hears hold music while an agent's phone rings.
    */
   private async prepareChannel(): Promise<void> {
-    await this.channel.set('continue_on_fail', 'true');
-    await this.channel.set('hangup_after_bridge', 'false');
-    await this.channel.set('ringback', this.deps.config.holdMusic);
+    // One api command, at once: three `set` applications cost a trip through the channel's queue each.
+    await this.channel.setManyNow({
+      continue_on_fail: 'true',
+      hangup_after_bridge: 'false',
+      ringback: this.deps.config.holdMusic,
+    });
   }
 
   /** Hold music until stopped; remembered so that stopping it can wait until it really stopped. */
   private startMoh(): void {
-    this.moh = this.channel.playback(this.deps.config.holdMusic);
+    this.moh = this.channel.executeTracked('playback', this.deps.config.holdMusic);
   }
 
   /**
-   * Stops the hold music before the next application. A uuid_break that reaches the switch before
-   * the queued playback has started breaks nothing, and the endless music would then hold up the
-   * bridge behind it: so break until the playback reports it has ended.
+   * Stops the hold music before the next application. A uuid_break that reaches the switch before the queued
+   * playback has started breaks nothing, and the endless music would then hold up the bridge behind it: so
+   * break once FreeSWITCH reports the playback started, and again until it reports it ended.
    */
   private async stopMoh(): Promise<void> {
     const moh = this.moh;
     this.moh = null;
     if (!moh) {
-      await this.channel.breakCurrent();
+      // Nothing of ours plays, unless a queue announcement is under way.
+      if (this.announcing) await this.channel.breakCurrent();
       return;
     }
+    const ended = moh.done.then(() => true);
+    await Promise.race([moh.started, ended]);
     for (let i = 0; i < 20 && !this.channel.hungUp; i++) {
       await this.channel.breakCurrent();
-      const ended = await Promise.race([
-        moh.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 150)),
-      ]);
-      if (ended) return;
+      const over = await Promise.race([ended, new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
+      if (over) return;
     }
   }
 

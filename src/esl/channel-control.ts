@@ -46,6 +46,7 @@ export class ChannelControl extends EventEmitter {
   /** Prompts this channel could not play (see collectDigits and playback). */
   promptErrors = 0;
   private closed = false;
+  private readonly startWaiters = new Map<string, () => void>();
 
   constructor(
     private readonly conn: Connection,
@@ -61,6 +62,14 @@ export class ChannelControl extends EventEmitter {
       this.emit('bridge', e.getHeader('Other-Leg-Unique-ID') ?? e.getHeader('Bridge-B-Unique-ID') ?? ''),
     );
     conn.on(`esl::event::CHANNEL_UNBRIDGE::${uuid}`, () => this.emit('unbridge'));
+    conn.on(`esl::event::CHANNEL_EXECUTE::${uuid}`, (e: Event) => {
+      const id = e.getHeader('Application-UUID') ?? '';
+      const w = this.startWaiters.get(id);
+      if (w) {
+        this.startWaiters.delete(id);
+        w();
+      }
+    });
     conn.on(`esl::event::DTMF::${uuid}`, (e: Event) => this.emit('dtmf', e.getHeader('DTMF-Digit') ?? ''));
     conn.on('esl::event::disconnect::notice', () => {
       // With linger FreeSWITCH sends a notice when the channel is gone; the socket may stay open.
@@ -76,20 +85,40 @@ export class ChannelControl extends EventEmitter {
 
   /** Runs a dialplan application and resolves when FreeSWITCH reports it complete. */
   execute(app: string, arg = ''): Promise<AppResult> {
-    return new Promise((resolve) => {
+    return this.executeTracked(app, arg).done;
+  }
+
+  /**
+   * Runs an application and also tells when FreeSWITCH started it (its CHANNEL_EXECUTE): an application queued
+   * behind others cannot be interrupted with uuid_break before it has started.
+   */
+  executeTracked(app: string, arg = ''): { started: Promise<boolean>; done: Promise<AppResult> } {
+    let appUuid = '';
+    let markStarted: (v: boolean) => void = () => {};
+    const started = new Promise<boolean>((r) => (markStarted = r));
+    const done = new Promise<AppResult>((resolve) => {
       if (this.hungUp || this.closed) {
+        markStarted(false);
         resolve({ response: 'HANGUP', variables: {} });
         return;
       }
       // After a hangup FreeSWITCH may never complete a queued application, so the caller's
       // hangup settles every pending one.
-      const onGone = () => resolve({ response: 'HANGUP', variables: {} });
+      const onGone = () => {
+        this.startWaiters.delete(appUuid);
+        markStarted(false);
+        resolve({ response: 'HANGUP', variables: {} });
+      };
       this.once('hangup', onGone);
-      this.conn.execute(app, arg, (evt: Event) => {
+      appUuid = this.conn.execute(app, arg, (evt: Event) => {
         this.off('hangup', onGone);
+        this.startWaiters.delete(appUuid);
+        markStarted(true);
         resolve({ response: evt.getHeader('Application-Response') ?? '', variables: variablesOf(evt) });
-      });
+      }) as unknown as string;
+      if (appUuid) this.startWaiters.set(appUuid, () => markStarted(true));
     });
+    return { started, done };
   }
 
   async answer(): Promise<void> {
@@ -201,6 +230,24 @@ export class ChannelControl extends EventEmitter {
    */
   setNow(name: string, value: string): Promise<string> {
     return this.apiSettled(`uuid_setvar ${this.uuid} ${name} ${value}`);
+  }
+
+  /** Several channel variables in one api command, at once (values without ';' or spaces). */
+  setManyNow(vars: Record<string, string>): Promise<string> {
+    const pairs = Object.entries(vars).map(([k, v]) => {
+      if (!/^[a-z_][a-z0-9_]*$/i.test(k) || /[;\s]/.test(v)) throw new Error(`bad channel variable ${k}`);
+      return `${k}=${v}`;
+    });
+    return this.apiSettled(`uuid_setvar_multi ${this.uuid} ${pairs.join(';')}`);
+  }
+
+  /**
+   * Answers at once (api uuid_answer). The answer application would wait for the channel's next turn through
+   * its application queue, up to a media frame (20 ms) later.
+   */
+  async answerNow(): Promise<void> {
+    const r = await this.apiSettled(`uuid_answer ${this.uuid}`);
+    if (!r.startsWith('+OK') && !this.hungUp) await this.answer();
   }
 
   /** Hangs up another channel (the agent's leg of this call's bridge) through this socket. */

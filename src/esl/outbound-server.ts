@@ -8,6 +8,8 @@ import { outboundConnection } from './guarded-connection.ts';
 
 export class OutboundSocketServer extends EventEmitter {
   protocolErrors = 0;
+  /** Prompts FreeSWITCH could not play (missing or unreadable files), over all channels. */
+  promptErrors = 0;
   sessions = 0;
   listening = false;
   private readonly server: net.Server;
@@ -57,7 +59,10 @@ export class OutboundSocketServer extends EventEmitter {
       conn.sendRecv('myevents', () => {
         conn.sendRecv('linger', () => {
           this.sessions++;
-          const channel = new ChannelControl(conn);
+          const channel = new ChannelControl(conn, {
+            log: this.log,
+            onPromptError: () => this.promptErrors++,
+          });
           channel.once('closed', () => {
             if (!socket.destroyed) socket.end();
           });

@@ -144,6 +144,11 @@ export class IvrRun {
         timeoutMs: 2000,
       };
     }
+    if ((this.doc.mode === 'direct' || !this.doc.root) && !this.doc.greeting) {
+      // Plain intake with nothing to say (GB/T 33358 advises against menus for it): straight to a human, not
+      // even a moment of silence waiting for a 0.
+      return this.human('direct');
+    }
     if (this.doc.mode === 'direct' || !this.doc.root) {
       this.current = 'greeting';
       this.enter('greeting', '欢迎语', 'greeting');

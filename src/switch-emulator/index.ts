@@ -9,6 +9,7 @@ import { playbackApps } from './call-model/apps/playback.ts';
 import { socketApps } from './call-model/apps/socket.ts';
 import { placeCall } from './call-model/inbound-call.ts';
 import { silentLogger, type Logger } from './call-model/logger.ts';
+import { knownSoundsDurationMs } from './call-model/sounds.ts';
 import type {
   AgentEndpointScript,
   CallerScript,
@@ -22,6 +23,7 @@ import { InboundServer } from './esl/inbound-server.ts';
 import { OutboundConnector } from './esl/outbound-connector.ts';
 
 export { loadXmlDialplan, readVarsXml } from './dialplan/interpreter.ts';
+export { knownSoundsDurationMs, soundFilesIn } from './call-model/sounds.ts';
 export type {
   AgentEndpointScript,
   CallerScript,
@@ -40,7 +42,12 @@ export interface SwitchEmulatorOptions {
   dialplan?: Dialplan;
   routerHost?: string;
   routerPort?: number;
-  fileDurationMs?: (file: string) => number;
+  /**
+   * How long a sound file plays, or null for a file FreeSWITCH cannot open (playback: FILE NOT FOUND at once;
+   * play_and_get_digits: back at once, no read_result). Default: the files shipped in freeswitch-conf/hotline_sounds
+   * (what a FreeSWITCH installed with this project's configuration has) play 1 s, any other file is missing.
+   */
+  fileDurationMs?: (file: string) => number | null;
   logger?: Logger;
 }
 
@@ -81,7 +88,7 @@ export class SwitchEmulator extends EventEmitter {
         ipv6: '::1',
       },
       localIp: this.host,
-      fileDurationMs: opts.fileDurationMs ?? (() => 1000),
+      fileDurationMs: opts.fileDurationMs ?? knownSoundsDurationMs(),
       logger,
       dialplan: opts.dialplan ?? (() => [{ app: 'socket', data: `${routerHost}:${routerPort} async full` }]),
     });

@@ -31,7 +31,7 @@ export interface Desktop {
 
 export async function startStack(
   env: Record<string, string> = {},
-  opts: { fileDurationMs?: (file: string) => number } = {},
+  opts: { fileDurationMs?: (file: string) => number | null } = {},
 ): Promise<Stack> {
   const prefix = testPrefix();
   const logs: string[] = [];

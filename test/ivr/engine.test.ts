@@ -47,6 +47,12 @@ describe('shipped menus', () => {
     expect(steps[0]).toMatchObject({ kind: 'collect', validDigits: '0' });
     expect(end).toMatchObject({ kind: 'queue', skill: 'general', reason: 'direct', priority: 'normal' });
   });
+  it('run a direct line without a greeting straight to a human, without waiting for a key', () => {
+    const { greeting: _g, ...doc } = menus.get('12345')!;
+    const { end, steps } = drive(doc, []);
+    expect(steps).toHaveLength(1);
+    expect(end).toMatchObject({ kind: 'queue', skill: 'general', reason: 'direct' });
+  });
 });
 
 describe('0 reaches a human from any level with one key', () => {

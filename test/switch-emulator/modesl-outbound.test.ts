@@ -115,6 +115,89 @@ describe('modesl outbound server (the router) against the emulator', () => {
     expect(owner).toBe(call.uuid);
   });
 
+  // What a real FreeSWITCH 1.10.12 does with a prompt file it cannot open (test/real/prompts.test.ts checks the
+  // real one): playback answers FILE NOT FOUND at once; play_and_get_digits returns after the invalid prompt
+  // only, without waiting for keys, with read_result unset (a caller who pressed nothing gets "failure").
+  it('a missing prompt: playback FILE NOT FOUND, play_and_get_digits back at once without read_result', async () => {
+    const seen: Record<string, string | null | number> = {};
+    const e = await setup(async (conn) => {
+      await exec(conn, 'answer');
+      let t = Date.now();
+      const pb = await exec(conn, 'playback', 'ivr/none/missing.wav');
+      seen.playback = pb.getHeader('Application-Response');
+      seen.playbackMs = Date.now() - t;
+      t = Date.now();
+      const missing = await exec(
+        conn,
+        'play_and_get_digits',
+        PGD.replace('tone_stream://%(1000,0,440)', 'ivr/none/missing.wav'),
+      );
+      seen.missingMs = Date.now() - t;
+      seen.missingResult = missing.getHeader('variable_read_result');
+      seen.missingDigit = missing.getHeader('variable_ivr_digit');
+      const shipped = await exec(
+        conn,
+        'play_and_get_digits',
+        PGD.replace('tone_stream://%(1000,0,440)', 'ivr/12345/greeting.wav'),
+      );
+      seen.shippedResult = shipped.getHeader('variable_read_result');
+      seen.shippedDigit = shipped.getHeader('variable_ivr_digit');
+      t = Date.now();
+      const nokey = await exec(
+        conn,
+        'play_and_get_digits',
+        '1 1 1 1000 # silence_stream://100 silence_stream://100 ivr_digit \\d',
+      );
+      seen.nokeyMs = Date.now() - t;
+      seen.nokeyResult = nokey.getHeader('variable_read_result');
+      await exec(conn, 'hangup');
+    });
+    // The key comes during the shipped prompt (it plays 1 s by default): it stops the prompt and counts.
+    await e.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800000011',
+      dtmf: [{ afterAnswerMs: 900, digits: '4' }],
+    }).ended;
+    expect(seen).toMatchObject({
+      playback: 'FILE NOT FOUND',
+      missingResult: null,
+      missingDigit: null,
+      shippedResult: 'success',
+      shippedDigit: '4',
+      nokeyResult: 'failure',
+    });
+    expect(seen.playbackMs).toBeLessThan(200);
+    // Two tries, each followed by the 250 ms invalid prompt, and nothing else.
+    expect(seen.missingMs).toBeLessThan(800);
+    expect(seen.nokeyMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('a key pressed during the invalid prompt after a missing prompt is lost, as on the real switch', async () => {
+    let digit: string | null = null;
+    const e = await setup(async (conn) => {
+      await exec(conn, 'answer');
+      await exec(
+        conn,
+        'play_and_get_digits',
+        '1 1 1 1000 # ivr/none/missing.wav silence_stream://600 ivr_digit \\d',
+      );
+      const again = await exec(
+        conn,
+        'play_and_get_digits',
+        '1 1 1 2000 # silence_stream://100 silence_stream://100 ivr_digit \\d',
+      );
+      digit = again.getHeader('variable_ivr_digit');
+      await exec(conn, 'hangup');
+    });
+    await e.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800000012',
+      dtmf: [{ afterAnswerMs: 250, digits: '6' }],
+    }).ended;
+    // The park loop of the socket session eats it between the two applications; the second read hears nothing.
+    expect(digit).toBeNull();
+  });
+
   it('caller abandons during playback: HANGUP before the interrupted playback completes', async () => {
     let events: Array<{ name: string }> = [];
     let response: string | null = null;

@@ -8,6 +8,7 @@ import {
 } from '../../src/switch-emulator/esl/serialize.ts';
 import { CommandParser } from '../../src/switch-emulator/esl/command-parser.ts';
 import { sourceDurationMs, toneStreamMs } from '../../src/switch-emulator/call-model/media.ts';
+import { knownSoundsDurationMs, soundFilesIn } from '../../src/switch-emulator/call-model/sounds.ts';
 import { VarMap } from '../../src/switch-emulator/call-model/var-map.ts';
 import { causeCode, normaliseCause } from '../../src/switch-emulator/call-model/causes.ts';
 import { parseDialString, parseEndpoint } from '../../src/switch-emulator/call-model/originate.ts';
@@ -84,6 +85,27 @@ describe('call model helpers', () => {
     expect(sourceDurationMs('silence_stream://250', () => 0)).toBe(250);
     expect(sourceDurationMs('local_stream://moh', () => 0)).toBe(Infinity);
     expect(sourceDurationMs('ivr/welcome.wav', (f) => (f.includes('welcome') ? 4200 : 0))).toBe(4200);
+  });
+  it('a file FreeSWITCH cannot open has no duration; file_string skips such files, fails when none opens', () => {
+    const dur = (f: string): number | null => (f.startsWith('ok/') ? 500 : null);
+    expect(sourceDurationMs('nope/missing.wav', dur)).toBeNull();
+    expect(sourceDurationMs('file_string://ok/a.wav!nope/b.wav!ok/c.wav', dur)).toBe(1000);
+    expect(sourceDurationMs('file_string://nope/a.wav!nope/b.wav', dur)).toBeNull();
+    expect(sourceDurationMs('silence_stream://250', dur)).toBe(250);
+  });
+  it('by default only the shipped sounds exist (freeswitch-conf/hotline_sounds, as installed)', () => {
+    const shipped = soundFilesIn();
+    expect(shipped.has('ivr/12345/greeting.wav')).toBe(true);
+    expect(shipped.has('ivr/digits/3.wav')).toBe(true);
+    expect(shipped.has('moh/hotline_moh.wav')).toBe(true);
+    const dur = knownSoundsDurationMs(shipped, 700);
+    expect(dur('ivr/12345/greeting.wav')).toBe(700);
+    expect(dur('/etc/freeswitch/hotline_sounds/ivr/12345/greeting.wav')).toBe(700);
+    expect(dur('ivr/12345/no-such-prompt.wav')).toBeNull();
+    expect(dur('lang/en/ivr/12345/greeting.wav')).toBeNull();
+    expect(dur('/nonexistent/dir/x.wav')).toBeNull();
+    expect(dur('phrase:voicemail_hello')).toBe(700);
+    expect(sourceDurationMs('file_string://ivr/queue/ahead.wav!ivr/digits/3.wav', dur)).toBe(1400);
   });
   it('moves re-set variables to the end like a switch_event header list', () => {
     const v = new VarMap();

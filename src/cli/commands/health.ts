@@ -18,13 +18,15 @@ export const healthCommand: Command = {
       status: string;
       redis: { ok: boolean; status: string };
       eslInbound: { ok: boolean; state: string };
-      socketServer: { ok: boolean; port: number; activeCalls: number };
+      socketServer: { ok: boolean; port: number; activeCalls: number; promptErrors?: number };
     };
     if (ctx.json) ctx.out(JSON.stringify(h));
     else
       ctx.out(
         `状态 status: ${h.status}\nRedis: ${h.redis.status}\nFreeSWITCH ESL: ${h.eslInbound.state}\n` +
-          `socket server: port ${h.socketServer.port}, ${h.socketServer.activeCalls} active calls\n`,
+          `socket server: port ${h.socketServer.port}, ${h.socketServer.activeCalls} active calls` +
+          (h.socketServer.promptErrors ? `, ${h.socketServer.promptErrors} prompts not played` : '') +
+          '\n',
       );
     return h.status === 'ok' ? 0 : 1;
   },

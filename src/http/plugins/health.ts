@@ -20,6 +20,9 @@ const Health = Type.Object({
     sessions: Type.Integer(),
     activeCalls: Type.Integer(),
     protocolErrors: Type.Integer(),
+    promptErrors: Type.Integer({
+      description: 'prompts FreeSWITCH could not play (missing or unreadable sound files) since start',
+    }),
   }),
   sipEdge: Type.Optional(
     Type.Object({
@@ -55,6 +58,7 @@ export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = a
           sessions: parts.outbound.sessions,
           activeCalls: parts.sessions.size,
           protocolErrors: parts.outbound.protocolErrors,
+          promptErrors: parts.outbound.promptErrors,
         },
         ...(parts.sipEdgeStatus() ? { sipEdge: parts.sipEdgeStatus()! } : {}),
       };

@@ -149,6 +149,29 @@ const uuidSetvar: ApiFn = async (core, args) => {
   return '+OK\n';
 };
 
+/** uuid_setvar_multi <uuid> a=1;b=2 (mod_commands): several variables in one command. */
+const uuidSetvarMulti: ApiFn = async (core, args) => {
+  const m = /^\s*(\S+)\s+(.+)$/.exec(args);
+  if (!m) return '-USAGE: <uuid> <var>=<value>;<var>=<value>...\n';
+  const ch = findChannel(core, m[1]);
+  if (!ch) return '-ERR No such channel!\n';
+  for (const pair of (m[2] as string).split(';')) {
+    const i = pair.indexOf('=');
+    if (i <= 0) continue;
+    const value = pair.slice(i + 1);
+    ch.vars.set(pair.slice(0, i).trim(), value === '' ? undefined : value);
+  }
+  return '+OK\n';
+};
+
+/** uuid_answer <uuid>: answers at once, outside the channel's application queue. */
+const uuidAnswer: ApiFn = async (core, args) => {
+  const ch = findChannel(core, args.trim());
+  if (!ch || !ch.up) return '-ERR No such channel!\n';
+  core.answer(ch);
+  return '+OK\n';
+};
+
 const uuidGetvar: ApiFn = async (core, args) => {
   const [uuid, name] = args.trim().split(/\s+/);
   const ch = findChannel(core, uuid);
@@ -333,6 +356,8 @@ export const API_COMMANDS: Record<string, ApiFn> = {
   uuid_exists: uuidExists,
   uuid_recv_dtmf: uuidRecvDtmf,
   uuid_setvar: uuidSetvar,
+  uuid_setvar_multi: uuidSetvarMulti,
+  uuid_answer: uuidAnswer,
   uuid_getvar: uuidGetvar,
   uuid_bridge: uuidBridge,
   uuid_dump: uuidDump,

@@ -4,6 +4,7 @@ import { Channel, emptyTimes, type CallerProfile, type Tech } from './channel.ts
 import { buildChannelEvent, type ChannelEventOptions } from './channel-event.ts';
 import { EventBus, nowUsec, type CoreIdentity } from './event.ts';
 import type { Logger } from './logger.ts';
+import type { FileDurationMs } from './media.ts';
 import { Session, type AppFn, type ControlLink } from './session.ts';
 import { setCdrVars, setLocalSdp, setMediaVars, setRemoteByeVars } from './sofia-vars.ts';
 import type { ChannelState, CallState } from './states.ts';
@@ -23,7 +24,8 @@ export type SocketConnector = (
 export interface CoreOptions {
   identity: CoreIdentity;
   localIp: string;
-  fileDurationMs: (file: string) => number;
+  /** How long a sound file plays; null: FreeSWITCH cannot open it (see media.ts, sounds.ts). */
+  fileDurationMs: FileDurationMs;
   logger: Logger;
   dialplan: Dialplan;
 }

@@ -20,7 +20,14 @@ export function toneStreamMs(spec: string): number {
   return total * Math.max(1, loops);
 }
 
-export function sourceDurationMs(file: string, fileDurationMs: (f: string) => number): number {
+/** How long a file lasts, or null when FreeSWITCH could not open it (no such file). */
+export type FileDurationMs = (file: string) => number | null;
+
+/**
+ * How long a playback source lasts; null when FreeSWITCH cannot open it. file_string:// skips the files it
+ * cannot open (mod_dptools' next_file logs "Can't open file" and goes on) and fails only when none opens.
+ */
+export function sourceDurationMs(file: string, fileDurationMs: FileDurationMs): number | null {
   if (file.startsWith('tone_stream://')) return toneStreamMs(file.slice('tone_stream://'.length));
   if (file.startsWith('silence_stream://')) {
     const n = Number(file.slice('silence_stream://'.length).split(',')[0]);
@@ -28,10 +35,13 @@ export function sourceDurationMs(file: string, fileDurationMs: (f: string) => nu
   }
   if (file.startsWith('local_stream://')) return Infinity;
   if (file.startsWith('file_string://')) {
-    return file
+    const parts = file
       .slice('file_string://'.length)
       .split('!')
-      .reduce((sum, f) => sum + sourceDurationMs(f, fileDurationMs), 0);
+      .map((f) => sourceDurationMs(f, fileDurationMs))
+      .filter((ms): ms is number => ms !== null);
+    return parts.length ? parts.reduce((sum, ms) => sum + ms, 0) : null;
   }
-  return fileDurationMs(file);
+  const ms = fileDurationMs(file);
+  return ms === null || Number.isNaN(ms) ? null : ms;
 }

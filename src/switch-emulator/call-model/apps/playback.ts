@@ -6,12 +6,16 @@ import { DigitFeed } from './digits.ts';
 
 interface PlayResult {
   playedMs: number;
-  stop: StopReason | 'done' | 'digit';
+  stop: StopReason | 'done' | 'digit' | 'notfound';
 }
 
-/** Time one prompt; `feed` (if given) stops it when a digit arrives, like switch_ivr_play_file's input callback. */
+/**
+ * Time one prompt; `feed` (if given) stops it when a digit arrives, like switch_ivr_play_file's input callback.
+ * A file FreeSWITCH cannot open ends it at once ('notfound', SWITCH_STATUS_NOTFOUND), nothing played.
+ */
 async function playPrompt(ctx: AppContext, file: string, feed?: DigitFeed): Promise<PlayResult> {
   const total = sourceDurationMs(file, ctx.core.opts.fileDurationMs);
+  if (total === null) return { playedMs: 0, stop: 'notfound' };
   const started = Date.now();
   const ms = Number.isFinite(total) ? total : -1;
   const r = feed ? await feed.arrival(ctx.interrupt, ms) : await ctx.wait(ms);
@@ -44,6 +48,12 @@ const playback: AppFn = async (ctx, data) => {
     });
   });
   const total = sourceDurationMs(data, core.opts.fileDurationMs);
+  if (total === null) {
+    // switch_ivr_play_file could not open it: SWITCH_STATUS_NOTFOUND, the playback_* variables untouched.
+    core.setDtmfHandler(ch, undefined);
+    ch.vars.set('current_application_response', 'FILE NOT FOUND');
+    return;
+  }
   const started = Date.now();
   const r = await Promise.race([ctx.wait(Number.isFinite(total) ? total : -1), stopOnTerminator]);
   core.setDtmfHandler(ch, undefined);
@@ -66,12 +76,16 @@ interface ReadSpec {
 
 interface ReadOutcome {
   digits: string;
-  result: 'success' | 'timeout' | 'failure';
+  /** read_result; undefined when the prompt could not be opened (switch_ivr_read leaves it unset). */
+  result: 'success' | 'timeout' | 'failure' | undefined;
   stopped?: StopReason;
   playedMs?: number;
 }
 
-/** switch_ivr_read: prompt (digits stop it and count), then collect until max, terminator or timeout. */
+/**
+ * switch_ivr_read: prompt (digits stop it and count), then collect until max, terminator or timeout. A prompt
+ * that cannot be opened ends the read at once, no digit collected and read_result left unset.
+ */
 async function readDigits(ctx: AppContext, feed: DigitFeed, spec: ReadSpec): Promise<ReadOutcome> {
   const ch = ctx.channel;
   let digits = '';
@@ -88,6 +102,7 @@ async function readDigits(ctx: AppContext, feed: DigitFeed, spec: ReadSpec): Pro
   let playedMs: number | undefined;
   if (spec.prompt) {
     const p = await playPrompt(ctx, spec.prompt, feed);
+    if (p.stop === 'notfound') return { digits, result: undefined };
     playedMs = p.playedMs;
     if (p.stop === 'hangup' || p.stop === 'break')
       return { digits, result: 'failure', stopped: p.stop, playedMs };
@@ -100,7 +115,8 @@ async function readDigits(ctx: AppContext, feed: DigitFeed, spec: ReadSpec): Pro
       const r = await feed.next(ctx.interrupt, waitMs);
       if (r === 'hangup' || r === 'break') return { digits, result: 'failure', stopped: r, playedMs };
       if (r === 'done' || r === 'release') {
-        return { digits, result: digits.length >= spec.min && digits ? 'success' : 'timeout', playedMs };
+        // SWITCH_STATUS_TIMEOUT; fewer digits than min is SWITCH_STATUS_TOO_SMALL, i.e. "failure".
+        return { digits, result: spec.min && digits.length < spec.min ? 'failure' : 'timeout', playedMs };
       }
       d = r;
     }
@@ -145,14 +161,25 @@ const playAndGetDigits: AppFn = async (ctx, data) => {
   const ch = ctx.channel;
   const feed = new DigitFeed(ctx.core, ch);
   feed.start();
+  if (regex) ch.vars.delete(`${varName}_invalid`);
   try {
+    // read_result is what the last switch_ivr_read left: success, timeout (a timeout after at least min digits
+    // counts as success), failure, or nothing when the prompt could not be opened.
     while (ch.up && tries > 0) {
+      // switch_ivr_read clears read_result and the variable first.
+      ch.vars.delete('read_result');
+      ch.vars.delete(varName);
       const out = await readDigits(ctx, feed, { min, max, timeout, digitTimeout, terminators, prompt });
       if (out.playedMs !== undefined) setPlaybackVars(ctx, out.playedMs);
-      ch.vars.set('read_result', out.result);
+      if (out.result) ch.vars.set('read_result', out.result);
       if (out.stopped) return;
       if (out.digits) ch.vars.set(varName, out.digits);
-      if (out.result === 'success' && out.digits.length >= min && (!regex || regex.test(out.digits))) return;
+      const complete = out.result === 'success' || (out.result === 'timeout' && out.digits.length >= min);
+      if (complete && out.digits) {
+        if (!regex || regex.test(out.digits)) return;
+        ch.vars.delete(varName);
+        ch.vars.set(`${varName}_invalid`, out.digits);
+      }
       if (out.result === 'success' && min === 0 && !out.digits) return;
       ch.vars.delete(varName);
       tries--;
@@ -162,7 +189,6 @@ const playAndGetDigits: AppFn = async (ctx, data) => {
         if (p.stop === 'hangup' || p.stop === 'break') return;
       }
     }
-    ch.vars.set('read_result', ch.vars.get('read_result') === 'timeout' ? 'timeout' : 'failure');
   } finally {
     feed.stop();
   }
@@ -189,7 +215,8 @@ const read: AppFn = async (ctx, data) => {
       prompt,
     });
     if (out.playedMs !== undefined) setPlaybackVars(ctx, out.playedMs);
-    ctx.channel.vars.set('read_result', out.result);
+    if (out.result) ctx.channel.vars.set('read_result', out.result);
+    else ctx.channel.vars.delete('read_result');
     if (out.digits) ctx.channel.vars.set(varName, out.digits);
   } finally {
     feed.stop();
