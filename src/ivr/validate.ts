@@ -66,7 +66,8 @@ export function validateMenu(doc: MenuDocument, ctx: ValidationContext): Validat
   else if (!ctx.queues.has(doc.human.skill))
     add('(document)', `unknown queue ${JSON.stringify(doc.human.skill)} for human`);
   const nodes = doc.nodes ?? {};
-  if (doc.mode === 'direct') {
+  // A direct line may have no greeting at all (callers go straight to a human); one it has must be complete.
+  if (doc.mode === 'direct' && doc.greeting !== undefined) {
     const p = promptProblem(doc.greeting, 'greeting prompt');
     if (p) add('(document)', p);
   }

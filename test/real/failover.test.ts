@@ -18,7 +18,6 @@ const QUICK_12345 = {
   line: '12345',
   mode: 'direct',
   human: { skill: 'general', label: '转人工服务' },
-  greeting: { file: 'silence_stream://100', text: '（无欢迎语）' },
   nodes: {},
 };
 

@@ -73,6 +73,8 @@ export interface RealFreeSwitch {
   agentsPort: number;
   domain: string;
   agentPassword: string;
+  /** The FreeSWITCH process (for its CPU time in /proc; undefined if it could not be spawned). */
+  pid?: number;
   api(command: string): Promise<string>;
   /** Lines of its log file (freeswitch.log) so far. */
   log(): string;
@@ -180,6 +182,7 @@ function makeHandle(
     agentsPort,
     domain: env.FS_HOTLINE_AGENTS_DOMAIN ?? varOf('hotline_agents_domain'),
     agentPassword: env.FS_HOTLINE_AGENT_PASSWORD ?? varOf('hotline_agent_password'),
+    pid: child.pid,
     async api(command) {
       conn ??= await connect();
       const c = conn;
