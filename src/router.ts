@@ -11,6 +11,7 @@ import { AcdStore } from './acd/store.ts';
 import { CallSession } from './calls/call-session.ts';
 import type { Config } from './config/env.ts';
 import { FreeSwitchLink } from './esl/inbound-client.ts';
+import { LoadShedder } from './esl/load-shedder.ts';
 import { OutboundSocketServer } from './esl/outbound-server.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { Logger } from './logging/logger.ts';
@@ -39,6 +40,8 @@ export interface RouterParts {
   eslPort: () => number;
   /** The SIP edge's state for /health, when one runs. */
   sipEdgeStatus: () => { state: string; calls: number; poolUp: number; poolSize: number } | null;
+  /** Load shedding figures for /health. */
+  load: () => { shedCalls: number; lagMs: number };
   /** Asks for an ACD decision round (rounds cover every queue and coalesce). */
   requestDispatch: () => void;
 }
@@ -47,6 +50,8 @@ export class HotlineRouter {
   readonly parts: RouterParts;
   readonly dispatcher: Dispatcher;
   readonly callbacks: CallbackPlacer;
+  /** Admission control: over its limits the router passes new calls on. */
+  readonly shedder: LoadShedder;
   /** Records calls that reached FreeSWITCH but no router (fallback group, overload). */
   readonly reconciler: SwitchReconciler;
   readonly tidal: TidalScheduler; // tidal seats: carries out the tidal plan (one leader among instances)
@@ -108,6 +113,7 @@ export class HotlineRouter {
         };
       },
       requestDispatch,
+      load: () => this.shedder,
     };
     this.tidal = createTidalScheduler(this.parts, log.child({ component: 'tidal' })); // tidal seats
     this.callbacks = new CallbackPlacer({
@@ -129,7 +135,7 @@ export class HotlineRouter {
       config.instanceId,
       config.reservationTtlS,
       {
-        onOffer: (callId, agentId) => this.onOffer(callId, agentId),
+        onOffer: (callId, agentId, extension) => this.onOffer(callId, agentId, extension),
         onWrapupEnded: (agentId) => {
           void (async () => {
             await hub.wrapupEnded(agentId, 'timer');
@@ -158,6 +164,7 @@ export class HotlineRouter {
     hub.onTransferRequest(
       async (req) => sessions.get(req.callId)?.requestTransfer(req.agentId, req.target) ?? null,
     );
+    this.shedder = new LoadShedder(config.shed);
     this.reconciler = new SwitchReconciler({
       config,
       redis,
@@ -203,6 +210,17 @@ export class HotlineRouter {
       };
     }
     this.parts.outbound.on('channel', (channel) => {
+      const admission = this.shedder.admit(sessions.size);
+      if (admission.shed) {
+        // Passed on, not dropped: with its socket closed, FreeSWITCH's dialplan sends the caller to the backup
+        // router, then to the apology and the fallback group; whoever serves it records it.
+        log.warn(
+          { uuid: channel.uuid, reason: admission.reason, calls: sessions.size, lagMs: this.shedder.lagMs },
+          'over capacity: call passed on to the backup router',
+        );
+        void channel.setNow('hotline_shed_by', config.instanceId).finally(() => channel.exit());
+        return;
+      }
       const session = new CallSession(
         {
           config,
@@ -231,11 +249,11 @@ export class HotlineRouter {
     });
   }
 
-  private onOffer(callId: string, agentId: string): void {
+  private onOffer(callId: string, agentId: string, extension?: string): void {
     const session = this.parts.sessions.get(callId);
     if (session) {
       session
-        .offer(agentId)
+        .offer(agentId, extension)
         .catch((err: Error) => this.log.error({ err: err.message, callId }, 'offer failed'));
       return;
     }
@@ -272,6 +290,7 @@ export class HotlineRouter {
       });
     }
     await this.dispatcher.start();
+    this.shedder.start();
     await this.tidal.start(); // tidal seats
     this.eslPort = await parts.outbound.listen(config.eslListen.host, config.eslListen.port);
     parts.fsLink.start();
@@ -307,6 +326,7 @@ export class HotlineRouter {
     if (this.aliveTimer) clearInterval(this.aliveTimer);
     this.dispatcher.stop();
     this.reconciler.stop();
+    this.shedder.stop();
     this.parts.fsLink.stop();
     await this.sipEdge?.stop(); // SIP edge (issue 7)
     this.parts.hub.close();

@@ -10,7 +10,7 @@ import type { AcdStore } from './store.ts';
 
 export interface DispatchHandlers {
   /** The agent is reserved for the call; the call's owner rings the agent. */
-  onOffer(callId: string, agentId: string): void;
+  onOffer(callId: string, agentId: string, extension?: string): void;
   /** The call waited its queue's maximum; its owner plays the fallback (callback offer, message). */
   onFallback(callId: string, kind: 'callback' | 'message'): void;
   /** An agent's wrap-up time ran out and the agent is ready again. */
@@ -18,7 +18,7 @@ export interface DispatchHandlers {
 }
 
 type Message =
-  | { type: 'offer'; callId: string; agentId: string }
+  | { type: 'offer'; callId: string; agentId: string; extension?: string }
   | { type: 'fallback'; callId: string; kind: 'callback' | 'message' };
 
 export class Dispatcher {
@@ -116,6 +116,7 @@ export class Dispatcher {
     }
     if (!agents.length) return 0;
     let made = 0;
+    const extensions = new Map(agents.map((x) => [x.id, x.extension]));
     for (const a of assign(calls, agents, now, queues, settings)) {
       const r = await this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS);
       if (!r.ok) {
@@ -130,6 +131,8 @@ export class Dispatcher {
         type: 'offer',
         callId: a.callId,
         agentId: a.agentId,
+        // Saves the owner a read before it can ring the phone.
+        extension: extensions.get(a.agentId),
       });
     }
     return made;
@@ -141,7 +144,7 @@ export class Dispatcher {
   }
 
   private deliver(m: Message): void {
-    if (m.type === 'offer') this.handlers.onOffer(m.callId, m.agentId);
+    if (m.type === 'offer') this.handlers.onOffer(m.callId, m.agentId, m.extension);
     else this.handlers.onFallback(m.callId, m.kind);
   }
 

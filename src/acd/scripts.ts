@@ -151,6 +151,8 @@ export const RINGING = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ak = P .. 'agent:' .. agentId
 if hget(ak, 'callId') ~= callId then return redis.error_reply('not-reserved-for-call') end
+-- Sent alongside the ring: an agent who already answered stays talking.
+if hget(ak, 'state') ~= 'reserved' then return 'ok' end
 redis.call('HSET', ak, 'state', 'ringing', 'since', now)
 return 'ok'
 `;

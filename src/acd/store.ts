@@ -1,5 +1,6 @@
 // Redis adapter for queues, agents and calls. Reads plain data for the policy and applies its
 // decisions through the atomic scripts in scripts.ts.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import {
@@ -25,6 +26,8 @@ import {
   type WaitingCall,
 } from './types.ts';
 
+/** Script text -> SHA1, shared by every store (the scripts are module constants). */
+const SHAS = new Map<string, string>();
 export interface AgentDefinition {
   id: string;
   name: string;
@@ -82,8 +85,20 @@ export class AcdStore {
     readonly keys: Keys,
   ) {}
 
-  private run(script: string, ...args: (string | number)[]): Promise<unknown> {
-    return this.redis.eval(script, 0, this.keys.prefix, ...args.map(String));
+  /** By SHA1 (EVALSHA): sending each script's text with every decision costs Redis and the router a parse. */
+  private async run(script: string, ...args: (string | number)[]): Promise<unknown> {
+    let sha = SHAS.get(script);
+    if (!sha) {
+      sha = createHash('sha1').update(script).digest('hex');
+      SHAS.set(script, sha);
+    }
+    const argv = [this.keys.prefix, ...args.map(String)];
+    try {
+      return await this.redis.evalsha(sha, 0, ...argv);
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+      return this.redis.eval(script, 0, ...argv);
+    }
   }
 
   // ---- agents ----
@@ -161,15 +176,18 @@ export class AcdStore {
 
   // ---- calls and queues ----
   async createCall(call: CallInfo, state: 'ivr' | 'queued' = 'ivr'): Promise<void> {
-    await this.redis.hset(this.keys.call(call.id), {
-      ...call,
-      ivrPath: JSON.stringify(call.ivrPath),
-      state,
-      agent: '',
-      tried: '[]',
-    });
-    await this.redis.expire(this.keys.call(call.id), 86400);
-    await this.redis.set(this.keys.callByUuid(call.uuid), call.id, 'EX', 86400);
+    await this.redis
+      .multi()
+      .hset(this.keys.call(call.id), {
+        ...call,
+        ivrPath: JSON.stringify(call.ivrPath),
+        state,
+        agent: '',
+        tried: '[]',
+      })
+      .expire(this.keys.call(call.id), 86400)
+      .set(this.keys.callByUuid(call.uuid), call.id, 'EX', 86400)
+      .exec();
   }
 
   async callIdByUuid(uuid: string): Promise<string | null> {

@@ -81,6 +81,8 @@ export class CallSession {
   /** A queue announcement (position, callback offer) is playing. */
   private announcing = false;
   private agentLeg = '';
+  /** The ringing bookkeeping (agent state, screen-pop) sent alongside the agent's ring. */
+  private ringing: Promise<void> = Promise.resolve();
   /** The agent was let go at the end of the conversation (before the survey). */
   private agentReleased = false;
   private pendingTransfer: TransferTarget | null = null;
@@ -175,8 +177,12 @@ export class CallSession {
       transfer: (uri) => this.transfer(uri),
     });
     this.ivrPath = this.ivr.describePath();
-    for (const e of this.ivr.effects) await deps.ivr.incidentAck(e.incidentId);
-    await deps.ivr.funnel(this.line.number, this.ivr.path, outcome.kind === 'caller-left');
+    // Counters, not decisions: they must not hold the caller up on the way to a human.
+    const ivr = this.ivr;
+    void (async () => {
+      for (const e of ivr.effects) await deps.ivr.incidentAck(e.incidentId);
+      await deps.ivr.funnel(this.line.number, ivr.path, outcome.kind === 'caller-left');
+    })().catch((err: Error) => this.log.warn({ err: err.message }, 'IVR counters failed'));
     switch (outcome.kind) {
       case 'caller-left':
         return this.finish('abandoned');
@@ -192,7 +198,7 @@ export class CallSession {
   }
 
   /** The dispatcher reserved an agent for this call. */
-  async offer(agentId: string): Promise<void> {
+  async offer(agentId: string, extension?: string): Promise<void> {
     const { deps, channel } = this;
     if (this.phase !== 'queued' || channel.hungUp) {
       // The call moved on (hung up, or already offered): give the agent back, blameless.
@@ -203,7 +209,7 @@ export class CallSession {
     // Taken at once, before any await: enqueue() looks at it to know whether hold music is needed at all.
     this.phase = 'offering';
     this.agentId = agentId;
-    const agent = await deps.acd.getAgent(agentId);
+    const agent = extension ? { extension } : await deps.acd.getAgent(agentId);
     if (!agent) {
       await deps.acd.release(this.id, agentId);
       this.agentId = '';
@@ -234,27 +240,33 @@ export class CallSession {
     onTimer: (t: NodeJS.Timeout) => void,
   ): Promise<void> {
     const { deps, channel } = this;
-    // The dispatcher may have moved the call to a fallback queue meanwhile.
-    this.skill = (await deps.acd.getCall(this.id))?.skill ?? this.skill;
-    const { queues, settings } = await deps.acdConfig.load();
     const ringS = deps.config.ringTimeoutS;
-    await deps.acd.setRinging(agentId, this.id);
     const waitS = Math.round((Date.now() - this.queuedAt) / 100) / 10;
-    await deps.hub.send(agentId, {
-      type: 'offer',
-      callId: this.id,
-      caller: this.caller,
-      dialled: this.resolution.raw,
-      line: this.line.number,
-      lineName: this.line.name,
-      mergeMode: this.line.mergeMode,
-      mergeModeLabel: MERGE_MODE_LABELS[this.line.mergeMode],
-      ivrPath: this.ivrPath,
-      priority: this.priority,
-      priorityReason: this.priorityReason || undefined,
-      ringTimeoutS: ringS,
-      waitS,
-    });
+    // The agent's phone rings first; the bookkeeping and the screen-pop go alongside (onAnswered waits for them
+    // before it connects the call in Redis).
+    this.ringing = Promise.all([
+      deps.acd.setRinging(agentId, this.id),
+      deps.hub.send(agentId, {
+        type: 'offer',
+        callId: this.id,
+        caller: this.caller,
+        dialled: this.resolution.raw,
+        line: this.line.number,
+        lineName: this.line.name,
+        mergeMode: this.line.mergeMode,
+        mergeModeLabel: MERGE_MODE_LABELS[this.line.mergeMode],
+        ivrPath: this.ivrPath,
+        priority: this.priority,
+        priorityReason: this.priorityReason || undefined,
+        ringTimeoutS: ringS,
+        waitS,
+      }),
+    ]).then(
+      () => undefined,
+      (err: Error) => this.log.warn({ err: err.message, agentId }, 'ringing notice failed'),
+    );
+    // The dispatcher may have moved the call to a fallback queue meanwhile.
+    const configP = Promise.all([deps.acd.getCall(this.id), deps.acdConfig.load()]);
     this.log.info({ agentId, waitS, skill: this.skill }, 'offering call to agent');
     const keepAlive = setInterval(
       () => void deps.acd.extendReservation(agentId, deps.config.reservationTtlS),
@@ -287,6 +299,8 @@ export class CallSession {
       clearInterval(keepAlive);
       channel.off('bridge', onBridge);
     }
+    const [stored, { queues, settings }] = await configP;
+    this.skill = stored?.skill ?? this.skill;
     if ((this.phase as Phase) === 'talking') {
       const wrapupS = queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS;
       if (this.pendingTransfer && !channel.hungUp) return this.carryOutTransfer(wrapupS);
@@ -438,6 +452,7 @@ export class CallSession {
 
   private async onAnswered(agentId: string): Promise<void> {
     if (this.phase !== 'offering') return;
+    await this.ringing;
     if (!(await this.deps.acd.connect(this.id, agentId))) {
       // The reservation lapsed meanwhile and the agent may hold another call: end this leg; the
       // caller goes back to the queue as after a missed offer.

@@ -16,6 +16,8 @@ export interface Config {
   ringTimeoutS: number;
   /** The directory domain agents' phones register in (FreeSWITCH's hotline_agents_domain). */
   agentsDomain: string;
+  /** Above this many calls in hand, or this much event-loop lag, new calls are passed on (load shedding). */
+  shed: { maxCalls: number; lagMs: number };
   defaultLine: string;
   holdMusic: string;
   reservationTtlS: number;
@@ -112,6 +114,10 @@ export function loadConfig(env: Env = process.env): Config {
     ringTimeoutS: r.int('HOTLINE_RING_TIMEOUT_S', 15, 3, 120),
     // user/<ext> without a domain resolves in FreeSWITCH's global "domain" (the stock vars.xml sets it to the
     // machine's IP), not where the phones register: every agent leg must name this domain.
+    shed: {
+      maxCalls: r.int('HOTLINE_SHED_MAX_CALLS', 5000, 1, 1_000_000),
+      lagMs: r.int('HOTLINE_SHED_LAG_MS', 1000, 50, 600_000),
+    },
     agentsDomain: r.str('HOTLINE_AGENTS_DOMAIN', 'hotline.local', (v) =>
       /^[A-Za-z0-9.-]{1,253}$/.test(v) ? null : 'must be a domain name such as hotline.local',
     ),

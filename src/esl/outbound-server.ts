@@ -6,6 +6,25 @@ import type { Logger } from '../logging/logger.ts';
 import { ChannelControl } from './channel-control.ts';
 import { outboundConnection } from './guarded-connection.ts';
 
+/** Of the events `myevents` turns on, those ChannelControl never looks at. */
+const UNUSED_EVENTS = [
+  'CHANNEL_APPLICATION',
+  'CHANNEL_CREATE',
+  'CHANNEL_DATA',
+  'CHANNEL_DESTROY',
+  'CHANNEL_ORIGINATE',
+  'CHANNEL_UUID',
+  'CHANNEL_OUTGOING',
+  'CHANNEL_PARK',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_PROGRESS_MEDIA',
+  'CHANNEL_STATE',
+  'CHANNEL_UNPARK',
+  'DETECTED_SPEECH',
+  'NOTALK',
+  'TALK',
+].join(' ');
+
 export class OutboundSocketServer extends EventEmitter {
   protocolErrors = 0;
   /** Prompts FreeSWITCH could not play (missing or unreadable files), over all channels. */
@@ -56,18 +75,21 @@ export class OutboundSocketServer extends EventEmitter {
     // modesl has sent `connect` and subscribed; myevents limits events to this channel and linger
     // keeps the socket open after hangup so that the hangup's events are not lost.
     conn.once('esl::ready', () => {
-      conn.sendRecv('myevents', () => {
-        conn.sendRecv('linger', () => {
-          this.sessions++;
-          const channel = new ChannelControl(conn, {
-            log: this.log,
-            onPromptError: () => this.promptErrors++,
-          });
-          channel.once('closed', () => {
-            if (!socket.destroyed) socket.end();
-          });
-          this.emit('channel', channel);
+      // Sent back to back (FreeSWITCH answers in order): each waited-for reply costs a round trip per call.
+      // The channel events the call flow does not use are dropped at the source: FreeSWITCH would serialise
+      // them and the router parse them, for every call.
+      conn.sendRecv('myevents', () => undefined);
+      conn.sendRecv(`nixevent ${UNUSED_EVENTS}`, () => undefined);
+      conn.sendRecv('linger', () => {
+        this.sessions++;
+        const channel = new ChannelControl(conn, {
+          log: this.log,
+          onPromptError: () => this.promptErrors++,
         });
+        channel.once('closed', () => {
+          if (!socket.destroyed) socket.end();
+        });
+        this.emit('channel', channel);
       });
     });
   }

@@ -44,8 +44,9 @@ describe.skipIf(!havePeers)('real FreeSWITCH: router failover', () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of many shapes, asserted per test
     return { status: res.status, body: (await res.json().catch(() => null)) as any };
   };
-  const router = (port: number, name: string) =>
+  const router = (port: number, name: string, extra: Record<string, string> = {}) =>
     startRouterProcess({
+      ...extra,
       HOTLINE_ESL_LISTEN_PORT: String(port),
       HOTLINE_FS_PORT: String(fs.eslPort),
       HOTLINE_REDIS_URL: REDIS_URL,
@@ -174,6 +175,88 @@ describe.skipIf(!havePeers)('real FreeSWITCH: router failover', () => {
     const rec = await recordOf('13911110003', 25_000);
     expect(rec).toMatchObject({ outcome: 'answered', agent: 't1' });
     expect(fs.log()).not.toMatch(/13911110003[^\n]*hotline_fallback/);
+  });
+});
+
+describe.skipIf(!havePeers)('real FreeSWITCH: load shedding', () => {
+  it('a router over its limit passes new calls to the backup router; every call is served and recorded', async () => {
+    const prefix = testPrefix();
+    const redis = new Redis(REDIS_URL);
+    const primaryPort = await freeTcpPort();
+    const backupPort = await freeTcpPort();
+    const fs = await startFreeSwitch({ routerPort: primaryPort, backupPort });
+    const phones = await startPhones(fs, ['1001', '1002'], { behaviour: 'answer', ringMs: 200 });
+    const env = (port: number, name: string, extra: Record<string, string> = {}) => ({
+      HOTLINE_ESL_LISTEN_PORT: String(port),
+      HOTLINE_FS_PORT: String(fs.eslPort),
+      HOTLINE_REDIS_URL: REDIS_URL,
+      HOTLINE_REDIS_PREFIX: prefix,
+      HOTLINE_INSTANCE_ID: `${name}-${prefix.slice(7, 13)}`,
+      HOTLINE_AGENTS_DOMAIN: fs.domain,
+      HOTLINE_WRAPUP_S: '0',
+      ...extra,
+    });
+    // The primary takes one call at a time.
+    const a = await startRouterProcess(env(primaryPort, 'primary', { HOTLINE_SHED_MAX_CALLS: '1' }));
+    const b = await startRouterProcess(env(backupPort, 'backup'));
+    try {
+      const put = (path: string, method: string, body: unknown) =>
+        fetch(`http://127.0.0.1:${a.httpPort}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      await put('/admin/ivr/12345/publish', 'POST', { operator: 'test', doc: QUICK_12345 });
+      for (const [id, ext] of [
+        ['s1', '1001'],
+        ['s2', '1002'],
+      ] as const) {
+        await put(`/admin/agents/${id}`, 'PUT', { name: id, extension: ext, skills: { general: 1 } });
+        await put(`/admin/agents/${id}/state`, 'POST', { state: 'ready' });
+      }
+      const c1 = await placeCall(fs, {
+        dialled: '12345',
+        callerId: '13911110011',
+        steps: [{ wait: 6000 }, { hangup: true }],
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      const c2 = await placeCall(fs, {
+        dialled: '12345',
+        callerId: '13911110012',
+        steps: [{ wait: 5000 }, { hangup: true }],
+      });
+      expect((await c1.done).code).toBe(0);
+      expect((await c2.done).code).toBe(0);
+      const rec = async (caller: string) =>
+        waitFor(
+          async () => {
+            for (const id of await redis.zrange(`${prefix}records:${dayOf(Date.now())}`, '0', '-1')) {
+              const r = JSON.parse((await redis.get(`${prefix}record:${id}`)) ?? 'null');
+              if (r?.caller === caller) return r;
+            }
+            return null;
+          },
+          15_000,
+          `record of ${caller}`,
+        );
+      expect(await rec('13911110011')).toMatchObject({
+        outcome: 'answered',
+        instance: `primary-${prefix.slice(7, 13)}`,
+      });
+      expect(await rec('13911110012')).toMatchObject({
+        outcome: 'answered',
+        instance: `backup-${prefix.slice(7, 13)}`,
+      });
+      const health = await (await fetch(`http://127.0.0.1:${a.httpPort}/health`)).json();
+      expect(health.socketServer.shedCalls).toBe(1);
+    } finally {
+      await a.kill('SIGKILL');
+      await b.kill('SIGKILL');
+      phones.stop();
+      await fs.stop();
+      redis.disconnect();
+      await cleanup(prefix);
+    }
   });
 });
 

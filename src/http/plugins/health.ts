@@ -23,6 +23,10 @@ const Health = Type.Object({
     promptErrors: Type.Integer({
       description: 'prompts FreeSWITCH could not play (missing or unreadable sound files) since start',
     }),
+    shedCalls: Type.Integer({
+      description: 'calls passed on to the backup router because this one was over its limits, since start',
+    }),
+    eventLoopLagMs: Type.Number({ description: 'p99 event-loop delay over the last half second' }),
   }),
   sipEdge: Type.Optional(
     Type.Object({
@@ -59,6 +63,8 @@ export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = a
           activeCalls: parts.sessions.size,
           protocolErrors: parts.outbound.protocolErrors,
           promptErrors: parts.outbound.promptErrors,
+          shedCalls: parts.load().shedCalls,
+          eventLoopLagMs: Math.round(parts.load().lagMs * 10) / 10,
         },
         ...(parts.sipEdgeStatus() ? { sipEdge: parts.sipEdgeStatus()! } : {}),
       };
