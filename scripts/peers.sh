@@ -22,8 +22,9 @@ say() { echo "[peers] $*" >&2; }
 
 installed() {
   [ -x "$FS_PREFIX/bin/freeswitch" ] && [ -f "$FS_PREFIX/lib/freeswitch/mod/mod_callcenter.so" ] &&
-    [ -x "$DR_PREFIX/bin/drachtio" ] && ldd "$FS_PREFIX/bin/freeswitch" | grep -vq 'not found' &&
-    ! ldd "$FS_PREFIX/lib/freeswitch/mod/mod_sofia.so" "$FS_PREFIX/lib/freeswitch/mod/mod_sndfile.so" | grep -q 'not found'
+    [ -x "$DR_PREFIX/bin/drachtio" ] && ! ldd "$FS_PREFIX/bin/freeswitch" | grep -q 'not found' &&
+    ! ldd "$FS_PREFIX/lib/freeswitch/mod/mod_sofia.so" "$FS_PREFIX/lib/freeswitch/mod/mod_sndfile.so" | grep -q 'not found' &&
+    ! ldd "$DR_PREFIX/bin/drachtio" | grep -q 'not found'
 }
 
 case "${1:-install}" in
@@ -38,7 +39,9 @@ case "${1:-install}" in
       exit 3
     fi
     pkgs=(libcurl4 libedit2 libsndfile1 libspeex1 libspeexdsp1 libsqlite3-0 libssl3 libtiff6 libjpeg62-turbo
-      libpcre3 libuuid1 libopus0 espeak-ng sox)
+      libpcre3 libuuid1 libopus0
+      # drachtio-server's boost libraries (libboost-filesystem comes with log; libcurl4, libssl3 are above)
+      libboost-thread1.74.0 libboost-log1.74.0)
     missing=()
     for p in "${pkgs[@]}"; do
       dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -62,6 +65,7 @@ case "${1:-install}" in
     if ! installed; then
       say "the peers do not run here:"
       ldd "$FS_PREFIX/bin/freeswitch" | grep 'not found' >&2 || true
+      ldd "$DR_PREFIX/bin/drachtio" | grep 'not found' >&2 || true
       exit 1
     fi
     say "FreeSWITCH and drachtio-server installed under /opt/peers"

@@ -58,6 +58,7 @@ export class HotlineRouter {
   private readonly sub: Redis;
   private http: FastifyInstance | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
+  private lastAdmission: Promise<void> = Promise.resolve();
   private onSoftphoneEvent: ((text: string) => Promise<void>) | null = null;
   private eslPort = 0;
   httpPort = 0;
@@ -221,8 +222,13 @@ export class HotlineRouter {
         void channel.setNow('hotline_shed_by', config.instanceId).finally(() => channel.exit());
         return;
       }
+      // Calls take their turn in the order their sockets arrived (CallSession.inTurn).
+      const previous = this.lastAdmission;
+      let release: () => void = () => {};
+      this.lastAdmission = new Promise<void>((r) => (release = r));
       const session = new CallSession(
         {
+          admission: { previous, release },
           config,
           acd,
           acdConfig,

@@ -37,6 +37,8 @@ export interface SessionDeps {
   hub: ScreenPopHub;
   plan: () => Promise<NumberPlan>;
   requestDispatch: () => void;
+  /** This call's turn among arriving calls: the previous call's admission, and this call's release. */
+  admission?: { previous: Promise<void>; release: () => void };
   /** Asks for a decision round and resolves when one that began after the call was queued has ended. */
   dispatchNow: () => Promise<void>;
   ivr: IvrServices;
@@ -53,6 +55,9 @@ export interface IvrServices {
   incidentAck(id: string): Promise<void>;
   funnel(line: string, path: PathStep[], callerLeft: boolean): Promise<void>;
 }
+
+/** A call never waits longer than this for the one that arrived before it. */
+const ADMISSION_WAIT_MAX_MS = 300;
 
 type Phase = 'ivr' | 'queued' | 'offering' | 'talking' | 'survey' | 'callback' | 'ended';
 
@@ -99,6 +104,29 @@ export class CallSession {
   }
 
   async run(): Promise<void> {
+    try {
+      await this.runFlow();
+    } finally {
+      this.admitted();
+    }
+  }
+
+  /**
+   * Callers reach the queue in the order they reached the router: a call's set-up (Redis reads and writes,
+   * answering) may finish before an earlier call's, and on a line without a menu it would then take the free
+   * agent first. So each call waits for the one before it to be queued (or to start its menu), never long.
+   */
+  private async inTurn(): Promise<void> {
+    const prev = this.deps.admission?.previous;
+    if (!prev) return;
+    await Promise.race([prev, new Promise((r) => setTimeout(r, ADMISSION_WAIT_MAX_MS).unref())]);
+  }
+
+  private admitted(): void {
+    this.deps.admission?.release();
+  }
+
+  private async runFlow(): Promise<void> {
     const { channel, deps } = this;
     channel.on('hangup', (cause: string) => void this.onCallerHangup(cause));
     const plan = await deps.plan();
@@ -150,6 +178,7 @@ export class CallSession {
       this.ivrPath = ['分中心未接通，转12345坐席'];
       this.priority = edge.care ? 'care' : 'normal';
       this.priorityReason = 'subcenter-fallback';
+      await this.inTurn();
       return this.enqueue(edge.skill ?? this.line.skill);
     }
 
@@ -171,10 +200,12 @@ export class CallSession {
       incidents,
       subcenterUri: (l) => subcenters.get(l),
     });
+    await this.inTurn();
     const outcome = await runIvr(this.ivr, {
       channel,
       log: this.log,
       transfer: (uri) => this.transfer(uri),
+      onPrompt: () => this.admitted(),
     });
     this.ivrPath = this.ivr.describePath();
     // Counters, not decisions: they must not hold the caller up on the way to a human.
@@ -474,6 +505,7 @@ export class CallSession {
     this.queuedAt = Date.now();
     this.log.info({ skill, priority: this.priority, reason: this.priorityReason }, 'queued for a human');
     await this.deps.acd.enqueue(this.id, skill, this.ivrPath, this.priority);
+    this.admitted();
     if (this.channel.hungUp) return this.finish('abandoned');
     // When an agent is free the call is offered in this very round: no hold music to start and stop again
     // before the agent's phone can ring.

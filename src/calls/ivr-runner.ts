@@ -16,6 +16,8 @@ export interface IvrRunnerDeps {
   log: Logger;
   /** Bridges to a SIP address; resolves true when the far end answered. */
   transfer(uri: string): Promise<boolean>;
+  /** Called before each prompt the caller hears (the first one ends the call's turn among arrivals). */
+  onPrompt?: () => void;
 }
 
 /** Every key is collected and handed to the engine, which decides what is valid. */
@@ -35,6 +37,7 @@ export async function runIvr(run: IvrRun, deps: IvrRunnerDeps): Promise<IvrOutco
     let input: IvrInput;
     switch (ins.kind) {
       case 'collect': {
+        deps.onPrompt?.();
         log.debug({ node: ins.nodeId, prompt: ins.prompt.text }, 'IVR prompt');
         const digits = await channel.collectDigits({
           prompt: localized(ins.prompt.file, run.language),
@@ -46,6 +49,7 @@ export async function runIvr(run: IvrRun, deps: IvrRunnerDeps): Promise<IvrOutco
         break;
       }
       case 'play':
+        deps.onPrompt?.();
         await channel.playback(localized(ins.prompt.file, run.language));
         input = { kind: 'done' };
         break;

@@ -80,17 +80,18 @@ export class OutboundSocketServer extends EventEmitter {
       // them and the router parse them, for every call.
       conn.sendRecv('myevents', () => undefined);
       conn.sendRecv(`nixevent ${UNUSED_EVENTS}`, () => undefined);
-      conn.sendRecv('linger', () => {
-        this.sessions++;
-        const channel = new ChannelControl(conn, {
-          log: this.log,
-          onPromptError: () => this.promptErrors++,
-        });
-        channel.once('closed', () => {
-          if (!socket.destroyed) socket.end();
-        });
-        this.emit('channel', channel);
+      conn.sendRecv('linger', () => undefined);
+      // The call flow starts now: whatever it sends reaches FreeSWITCH after these three, which it handles in
+      // order, so there is no need to wait for their replies first.
+      this.sessions++;
+      const channel = new ChannelControl(conn, {
+        log: this.log,
+        onPromptError: () => this.promptErrors++,
       });
+      channel.once('closed', () => {
+        if (!socket.destroyed) socket.end();
+      });
+      this.emit('channel', channel);
     });
   }
 }

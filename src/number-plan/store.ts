@@ -4,7 +4,11 @@ import type { Keys } from '../redis/keys.ts';
 import { DEFAULT_LINES, type ServiceLine } from './lines.ts';
 import type { NumberPlan } from './resolve.ts';
 
+const PLAN_CACHE_MS = 1000;
+
 export class NumberPlanStore {
+  private cached: { at: number; plan: NumberPlan } | null = null;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
@@ -26,11 +30,21 @@ export class NumberPlanStore {
       .sort((a, b) => a.number.localeCompare(b.number));
   }
 
+  /**
+   * The plan every call resolves against. Read at most once a second per instance: a read and a parse per
+   * arriving call would sit on every caller's way to a human, and operators' edits may take a second to reach
+   * the other instances.
+   */
   async plan(): Promise<NumberPlan> {
-    return { lines: await this.lines(), defaultLine: this.defaultLine };
+    const now = Date.now();
+    if (this.cached && now - this.cached.at < PLAN_CACHE_MS) return this.cached.plan;
+    const plan = { lines: await this.lines(), defaultLine: this.defaultLine };
+    this.cached = { at: now, plan };
+    return plan;
   }
 
   async putLine(line: ServiceLine): Promise<void> {
     await this.redis.hset(this.keys.lines(), line.number, JSON.stringify(line));
+    this.cached = null;
   }
 }

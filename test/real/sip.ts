@@ -431,3 +431,48 @@ export async function placeCall(fs: { carrierPort: number }, o: CallerOptions): 
     timeoutS: o.timeoutS ?? 60,
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Phones registered at the SIP edge
+
+/**
+ * Phones that register with the SIP edge (through drachtio-server) rather than with FreeSWITCH. The edge rings a
+ * softphone at the address its REGISTER came from (as for a phone behind NAT), so each extension registers from
+ * the port its own sipp UAS then listens on. Resolves once the edge accepted every registration (digest).
+ */
+export async function startEdgePhones(
+  registrar: { sipPort: number; password: string },
+  extensions: string[],
+  o: PhoneOptions,
+): Promise<Phones> {
+  const uases: Sipp[] = [];
+  try {
+    for (const ext of extensions) {
+      const port = await freeSipPort();
+      const reg = await run(
+        registerScenario(ext, registrar.password, port, 3600),
+        ['-m', '1', `127.0.0.1:${registrar.sipPort}`],
+        { port, timeoutS: 10 },
+      );
+      const r = await reg.done;
+      if (r.code !== 0)
+        throw new Error(`REGISTER ${ext} at the edge failed (${r.code}):\n${r.messages.slice(-2000)}`);
+      const uas = await run(uasScenario(o), ['-m', '100000', '-t', 'u1'], { port, timeoutS: 600 });
+      const early = await Promise.race([
+        uas.done,
+        new Promise<null>((res) => setTimeout(() => res(null), 300)),
+      ]);
+      if (early) throw new Error(`phone UAS ${ext} exited (${early.code}): ${early.stderr.slice(-500)}`);
+      uases.push(uas);
+    }
+  } catch (err) {
+    for (const u of uases) u.kill();
+    throw err;
+  }
+  return {
+    port: uases[0]!.port,
+    uas: uases[0]!,
+    invites: () => uases.flatMap((u) => [...u.messages().matchAll(/^INVITE sip:(\d+)@/gm)].map((m) => m[1]!)),
+    stop: () => uases.forEach((u) => u.kill()),
+  };
+}

@@ -35,8 +35,12 @@ export interface Desktop {
   close(): void;
 }
 
+/**
+ * `env` may be a function of the started FreeSWITCH, for settings that name its ports (e.g. the SIP edge's
+ * HOTLINE_SIP_FS_POOL=127.0.0.1:<carrierPort>).
+ */
 export async function startRealStack(
-  env: Record<string, string> = {},
+  env: Record<string, string> | ((fs: RealFreeSwitch) => Record<string, string>) = {},
   fsOpts: Partial<FreeSwitchOptions> = {},
 ): Promise<RealStack> {
   const prefix = testPrefix();
@@ -62,7 +66,7 @@ export async function startRealStack(
     HOTLINE_RING_TIMEOUT_S: '4',
     HOTLINE_WRAPUP_S: '0',
     HOTLINE_AGENTS_DOMAIN: fs.domain,
-    ...env,
+    ...(typeof env === 'function' ? env(fs) : env),
   };
   const config = loadConfig(fullEnv);
   const router = new HotlineRouter(config, log);
