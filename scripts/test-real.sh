@@ -23,5 +23,8 @@ if [ "$rc" != 0 ]; then
   echo "[test-real] the real peers could not be installed (exit $rc)" >&2
   exit "$rc"
 fi
+# A run that was killed (timeout, Ctrl-C) cannot stop its FreeSWITCH: leftovers of this checkout go first.
+pkill -f "$PWD/.cache/realfs/" 2>/dev/null || true
+rm -rf .cache/realfs
 echo "[test-real] real-server tier: FreeSWITCH 1.10.12 and drachtio-server 0.9.10 from ../shared/peers" >&2
 exec npx vitest run --config vitest.real.config.ts "$@"

@@ -2,7 +2,7 @@
 // profile and answer (or not), and sipp callers that dial the carrier profile, press keys (RFC 2833 from sipp's
 // pcaps, or SIP INFO) and hang up. Scenarios are generated per test so each says exactly what the phone does.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freeSipPort } from './freeswitch.ts';
@@ -76,7 +76,9 @@ function run(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let finalMessages: string | null = null;
     const readMessages = () => {
+      if (finalMessages !== null) return finalMessages;
       try {
         return readFileSync(path.join(dir, 'messages.log'), 'utf8');
       } catch {
@@ -87,7 +89,10 @@ function run(
     const done = new Promise<SippResult>((resolve) =>
       child.on('close', (code) => {
         clearTimeout(hard);
-        resolve({ code: code ?? -1, messages: readMessages(), stdout, stderr, dir });
+        finalMessages = readMessages();
+        // Kept only on request: a run leaves hundreds of these behind otherwise.
+        if (!process.env.HOTLINE_KEEP_REALFS) rmSync(dir, { recursive: true, force: true });
+        resolve({ code: code ?? -1, messages: finalMessages, stdout, stderr, dir });
       }),
     );
     return {
