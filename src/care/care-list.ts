@@ -2,7 +2,7 @@
 // calls skip the IVR and go to the care priority class. Entries are personal data: the logger masks
 // them, and the admin API shows them masked.
 import type { Redis } from 'ioredis';
-import { maskPhone } from '../logging/mask.ts';
+import { maskPhone, maskText } from '../logging/mask.ts';
 import { normalizeCaller } from '../number-plan/normalize.ts';
 import type { Keys } from '../redis/keys.ts';
 
@@ -36,12 +36,17 @@ export class CareList {
     return (await this.redis.hexists(this.keys.careList(), normalizeCaller(number))) === 1;
   }
 
-  /** For operators' screens: numbers masked. */
+  /** For operators' screens: numbers masked, also inside the note and the operator's name. */
   async listMasked(): Promise<Array<Omit<CareEntry, 'number'> & { number: string }>> {
     const h = await this.redis.hgetall(this.keys.careList());
     return Object.values(h).map((t) => {
       const e = JSON.parse(t) as CareEntry;
-      return { ...e, number: maskPhone(e.number) };
+      return {
+        ...e,
+        number: maskPhone(e.number),
+        addedBy: maskText(e.addedBy),
+        ...(e.note !== undefined ? { note: maskText(e.note) } : {}),
+      };
     });
   }
 }

@@ -18,6 +18,8 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request lines would log every admin and health call; the routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
+    // JSON numbers beyond double range (1e400) parse as Infinity: not a number any schema allows.
+    ajv: { customOptions: { strictNumbers: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
     openapi: {
@@ -38,6 +40,14 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
     if (code >= 500) log.error({ err: err.message }, 'request failed');
     return reply.code(code).send({ error: code >= 500 ? 'internal' : 'bad_request', message: err.message });
   });
+  // Ajv's type coercion turns the strings "Infinity" and "1e400" into Infinity and then skips the
+  // minimum/maximum checks, so a coerced non-finite number would reach a handler (and Redis, as null).
+  // Nothing the API takes is infinite: refuse it here, for every route, before any handler runs.
+  app.addHook('preHandler', async (req, reply) => {
+    const bad =
+      nonFinite(req.params, 'params') ?? nonFinite(req.query, 'querystring') ?? nonFinite(req.body, 'body');
+    if (bad) await reply.code(400).send({ error: 'bad_request', message: `${bad} must be a finite number` });
+  });
   await app.register(healthPlugin, { parts });
   await app.register(adminPlugin, { parts });
   await app.register(ivrAdminPlugin, { parts });
@@ -49,4 +59,15 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
     else socket.destroy();
   });
   return app;
+}
+
+/** The path of the first non-finite number in validated input, or null. */
+function nonFinite(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
+  if (!value || typeof value !== 'object' || depth > 32) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nonFinite(v, `${path}/${k}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
 }

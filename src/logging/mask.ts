@@ -2,22 +2,35 @@
 // Applied to every string in a log line, keys included, so a number smuggled into a message or a
 // nested object is caught too.
 
+// Digits are any decimal digits (\p{Nd}), so full-width ０-９ are caught too. A number is caught
+// wherever it starts: after a letter ("tel13812345678"), after %2B or %3A in a URI, after an escaped
+// \n or \t inside a JSON string. A digit or a dash just before it, or a digit, dash or letter just
+// after it, means it is part of something longer (a date such as 2026-11-22T..., a uuid segment):
+// those stay readable, and so do whole uuids, which are skipped before numbers are looked for.
+const UUID = String.raw`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`;
 // 18-digit resident identity numbers (GB 11643), the last character may be X.
-const ID_NUMBER = /(?<![0-9A-Za-z-])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z-])/g;
+const ID_NUMBER = String.raw`(?<![\p{Nd}-])(\p{Nd}{6})\p{Nd}{8}(\p{Nd}{3}[\p{Nd}XxＸｘ])(?![\p{Nd}A-Za-z-])`;
 // Phone numbers: runs of 7+ digits with optional +, country code and space/dash separators. Short
 // service numbers (12345, agent extensions) stay readable: they identify lines and seats, not people.
-// A dash or letter on either side means an id or a date (uuid segment, 2026-11-22T...), not a phone.
-const PHONE = /(?<![0-9A-Za-z-])(\+?\d[\d -]{5,}\d)(?![0-9A-Za-z-])/g;
+const PHONE = String.raw`(?<![\p{Nd}-])([+＋]?\p{Nd}[\p{Nd} -]{5,}\p{Nd})(?![\p{Nd}A-Za-z-])`;
+const PERSONAL = new RegExp(`(${UUID})|${ID_NUMBER}|${PHONE}`, 'gu');
 
 function maskDigits(run: string): string {
-  const digits = run.replace(/\D/g, '');
+  const digits = Array.from(run).filter((c) => /\p{Nd}/u.test(c));
   if (digits.length < 7) return run;
   const keepHead = digits.length >= 11 ? 3 : 2;
-  return `${digits.slice(0, keepHead)}****${digits.slice(-4)}`;
+  return `${digits.slice(0, keepHead).join('')}****${digits.slice(-4).join('')}`;
 }
 
 export function maskText(text: string): string {
-  return text.replace(ID_NUMBER, (_m, a: string, b: string) => `${a}********${b}`).replace(PHONE, maskDigits);
+  return text.replace(
+    PERSONAL,
+    (m: string, uuid?: string, idHead?: string, idTail?: string, phone?: string) => {
+      if (uuid) return m;
+      if (idHead && idTail) return `${idHead}********${idTail}`;
+      return phone ? maskDigits(phone) : m;
+    },
+  );
 }
 
 /** Masks a phone number for display in logs and operator screens; agents see numbers in full. */

@@ -90,6 +90,35 @@ export class CallRecordStore {
     return vals.filter((v): v is string => !!v).map((v) => JSON.parse(v) as CallRecord);
   }
 
+  /**
+   * One page of a day's records in arrival order: `limit` records after the record `after` (the
+   * previous page's `nextCursor`), and the cursor of the next page when there are more. The cursor
+   * is a record id, so records written meanwhile never shift a page (a call that arrived before the
+   * cursor and ended later is not on the following pages). null when `after` is not a record of the day.
+   */
+  async page(
+    day: string,
+    opts: { after?: string; limit: number },
+  ): Promise<{ records: CallRecord[]; nextCursor: string | null; total: number } | null> {
+    const key = this.keys.recordsByDay(day);
+    let start = 0;
+    if (opts.after !== undefined) {
+      const rank = await this.redis.zrank(key, opts.after);
+      if (rank === null) return null;
+      start = rank + 1;
+    }
+    const [ids, total] = await Promise.all([
+      this.redis.zrange(key, String(start), String(start + opts.limit - 1)),
+      this.redis.zcard(key),
+    ]);
+    const vals = ids.length ? await this.redis.mget(ids.map((id) => this.keys.record(id))) : [];
+    return {
+      records: vals.filter((v): v is string => !!v).map((v) => JSON.parse(v) as CallRecord),
+      nextCursor: ids.length === opts.limit && start + ids.length < total ? ids[ids.length - 1]! : null,
+      total,
+    };
+  }
+
   async counters(day: string): Promise<Record<string, number>> {
     const h = await this.redis.hgetall(this.keys.counters(day));
     return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));

@@ -6,6 +6,7 @@ import { PRIORITY_CLASSES } from '../../acd/types.ts';
 import { dayOf } from '../../records/call-records.ts';
 import type { RouterParts } from '../../router.ts';
 import { adminAuth } from './admin-auth.ts';
+import { DateStr } from '../schemas.ts';
 
 const Err = Type.Object({ error: Type.String(), message: Type.String() });
 const SkillName = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' });
@@ -41,7 +42,7 @@ const Settings = Type.Object({
   callbackOfferAboveS: Type.Integer({ minimum: 0, maximum: 7200 }),
   announceEveryS: Type.Integer({ minimum: 5, maximum: 600 }),
 });
-const Day = Type.Object({ date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) });
+const Day = Type.Object({ date: Type.Optional(DateStr) });
 
 export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
   app.addHook('onRequest', adminAuth(parts.config.adminToken));

@@ -6,7 +6,9 @@ import type { AgentState } from '../../acd/types.ts';
 import { dayOf } from '../../records/call-records.ts';
 import type { RouterParts } from '../../router.ts';
 import { issueAgentToken } from '../../screen-pop/agent-token.ts';
+import { TidalStore } from '../../tidal/store.ts';
 import { adminAuth } from './admin-auth.ts';
+import { DateStr } from '../schemas.ts';
 
 const Line = Type.Object({
   number: Type.String({ pattern: '^\\d{3,8}$' }),
@@ -44,12 +46,17 @@ const Agent = Type.Object({
 
 const AgentBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 40 }),
-  extension: Type.String({ pattern: '^\\d{3,8}$' }),
+  extension: Type.String({
+    pattern: '^\\d{3,8}$',
+    description:
+      'the seat phone; agents may share one across shifts, but no two agents on duty (not logged out) at once',
+  }),
   skills: Type.Record(
     Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }),
     Type.Integer({ minimum: 1, maximum: 5 }),
     {
       minProperties: 1,
+      description: 'skill -> level; each skill a queue, or a back-office skill of the tidal roster',
     },
   ),
 });
@@ -73,6 +80,24 @@ const AgentId = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$'
 export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
   app.addHook('onRequest', adminAuth(parts.config.adminToken));
   const security = [{ bearer: [] }];
+  const tidal = new TidalStore(parts.redis, parts.config.redis.prefix);
+
+  /** Skills no queue serves and no tidal roster names: a typo that would leave the agent idle. */
+  async function unknownSkills(skills: Record<string, number>): Promise<string[]> {
+    const { queues } = await parts.acdConfig.load();
+    const roster = new Set(
+      (await tidal.roster()).flatMap((a) => [...Object.keys(a.frontSkills), ...Object.keys(a.backSkills)]),
+    );
+    return Object.keys(skills).filter((s) => !queues.has(s) && !roster.has(s));
+  }
+
+  /** Another agent on duty (not logged out) on this extension: a call offered to one would ring the other. */
+  async function extensionTakenBy(id: string, extension: string): Promise<string | null> {
+    const other = (await parts.acd.listAgents()).find(
+      (a) => a.id !== id && a.extension === extension && a.state !== 'logged_out',
+    );
+    return other?.id ?? null;
+  }
 
   app.get(
     '/admin/lines',
@@ -138,10 +163,23 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         security,
         params: AgentId,
         body: AgentBody,
-        response: { 200: Type.Object({ id: Type.String() }) },
+        response: { 200: Type.Object({ id: Type.String() }), 400: Err, 409: Err },
       },
     },
-    async (req) => {
+    async (req, reply) => {
+      const unknown = await unknownSkills(req.body.skills);
+      if (unknown.length) {
+        return reply
+          .code(400)
+          .send({ error: 'bad_request', message: `skills: no queue or roster skill ${unknown.join(', ')}` });
+      }
+      const taker = await extensionTakenBy(req.params.id, req.body.extension);
+      if (taker) {
+        return reply.code(409).send({
+          error: 'conflict',
+          message: `extension ${req.body.extension} is in use by agent ${taker}`,
+        });
+      }
       await parts.acd.upsertAgent({ id: req.params.id, ...req.body });
       return { id: req.params.id };
     },
@@ -162,6 +200,15 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
     async (req, reply) => {
       const agent = await parts.acd.getAgent(req.params.id);
       if (!agent) return reply.code(404).send({ error: 'not_found', message: `no agent ${req.params.id}` });
+      if (agent.state === 'logged_out' && req.body.state !== 'logged_out') {
+        const taker = await extensionTakenBy(agent.id, agent.extension);
+        if (taker) {
+          return reply.code(409).send({
+            error: 'conflict',
+            message: `extension ${agent.extension} is in use by agent ${taker}, who is on duty`,
+          });
+        }
+      }
       const busy: AgentState[] = ['reserved', 'ringing', 'talking'];
       if (busy.includes(agent.state)) {
         return reply
@@ -212,25 +259,57 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
     {
       schema: {
         tags: ['admin'],
-        summary: 'Call records of one day (China Standard Time)',
+        summary: 'Call records of one day (China Standard Time), a page at a time',
+        description:
+          'Records in arrival order. Pass the nextCursor of an answer as `after` for the next page; ' +
+          'no nextCursor means the last page.',
         security,
-        querystring: Type.Object({ date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) }),
+        querystring: Type.Object({
+          date: Type.Optional(DateStr),
+          limit: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 1000, default: 1000, description: 'records per page' }),
+          ),
+          after: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 200,
+              description: 'the nextCursor of the previous page',
+            }),
+          ),
+        }),
         response: {
           200: Type.Object({
             date: Type.String(),
             counters: Type.Record(Type.String(), Type.Integer()),
+            total: Type.Integer({ description: 'records of the day, all pages' }),
             records: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            nextCursor: Type.Optional(Type.String({ description: 'pass as `after` for the next page' })),
           }),
+          400: Err,
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const date = req.query.date ?? dayOf(Date.now());
-      const [counters, records] = await Promise.all([
+      const [counters, page] = await Promise.all([
         parts.records.counters(date),
-        parts.records.byDay(date),
+        parts.records.page(date, {
+          limit: req.query.limit ?? 1000,
+          ...(req.query.after !== undefined ? { after: req.query.after } : {}),
+        }),
       ]);
-      return { date, counters, records: records as unknown as Record<string, unknown>[] };
+      if (!page) {
+        return reply
+          .code(400)
+          .send({ error: 'bad_request', message: `after: ${req.query.after} is not a record of ${date}` });
+      }
+      return {
+        date,
+        counters,
+        total: page.total,
+        records: page.records as unknown as Record<string, unknown>[],
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      };
     },
   );
 };

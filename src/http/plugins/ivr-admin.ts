@@ -8,11 +8,18 @@ import { validationContext } from '../../ivr/validation-context.ts';
 import { dayOf } from '../../records/call-records.ts';
 import type { RouterParts } from '../../router.ts';
 import { adminAuth } from './admin-auth.ts';
+import { DateStr } from '../schemas.ts';
 
 const Err = Type.Object({ error: Type.String(), message: Type.String() });
-const Problems = Type.Object({
-  valid: Type.Boolean(),
-  problems: Type.Array(Type.Object({ node: Type.String(), message: Type.String() })),
+const ProblemList = Type.Array(Type.Object({ node: Type.String(), message: Type.String() }));
+const Problems = Type.Object({ valid: Type.Boolean(), problems: ProblemList });
+// A publish refused: the menu's problems when it was the menu; only the reason when the request
+// itself was malformed (answered by the application's validation handler).
+const PublishRefused = Type.Object({
+  error: Type.String(),
+  message: Type.String(),
+  valid: Type.Optional(Type.Boolean()),
+  problems: Type.Optional(ProblemList),
 });
 const Line = Type.Object({ line: Type.String({ pattern: '^\\d{3,8}$' }) });
 const Operator = Type.String({ minLength: 1, maxLength: 40, description: 'who did it, for the audit trail' });
@@ -128,7 +135,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
           doc: Type.Optional(Type.Unknown({ description: 'the menu as a JSON object' })),
           yaml: Type.Optional(Type.String({ description: 'or the menu as YAML (or JSON) text' })),
         }),
-        response: { 200: Type.Object({ version: Type.Integer() }), 400: Type.Intersect([Err, Problems]) },
+        response: { 200: Type.Object({ version: Type.Integer() }), 400: PublishRefused },
       },
     },
     async (req, reply) => {
@@ -198,7 +205,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
         summary: 'IVR funnel: per node, callers who entered, pressed 0, gave no input, hung up',
         security,
         params: Line,
-        querystring: Type.Object({ date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) }),
+        querystring: Type.Object({ date: Type.Optional(DateStr) }),
       },
     },
     async (req) => {

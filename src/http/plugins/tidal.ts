@@ -11,13 +11,13 @@ import { TidalError, TidalService } from '../../tidal/service.ts';
 import { localDate, MINUTE_MS, parseHhmm } from '../../tidal/time.ts';
 import type { TidalPlan } from '../../tidal/types.ts';
 import { adminAuth } from './admin-auth.ts';
+import { DateStr } from '../schemas.ts';
 
 const Err = Type.Object({
   error: Type.String(),
   message: Type.String(),
   problems: Type.Optional(Type.Array(Type.String())),
 });
-const DateStr = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const Hhmm = Type.String({ pattern: '^\\d{1,2}:\\d{2}$', description: 'Local time HH:MM on the plan’s day' });
 const AgentIdStr = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' });
 const By = Type.Optional(
