@@ -43,6 +43,16 @@ export interface SwitchEmulatorOptions {
   routerHost?: string;
   routerPort?: number;
   /**
+   * The directory domain where scripted agents register (setAgent('1001', ...) is 1001@agentsDomain, reached by
+   * user/1001@agentsDomain). Default hotline.local, like freeswitch-conf's hotline_agents_domain.
+   */
+  agentsDomain?: string;
+  /**
+   * The global `domain` variable, where user/<ext> without a domain is looked up. Default: the host address, as the
+   * stock vars.xml sets it to the machine's IP; so user/1001 does not reach a phone registered in agentsDomain.
+   */
+  domain?: string;
+  /**
    * How long a sound file plays, or null for a file FreeSWITCH cannot open (playback: FILE NOT FOUND at once;
    * play_and_get_digits: back at once, no read_result). Default: the files shipped in freeswitch-conf/hotline_sounds
    * (what a FreeSWITCH installed with this project's configuration has) play 1 s, any other file is missing.
@@ -91,7 +101,9 @@ export class SwitchEmulator extends EventEmitter {
       fileDurationMs: opts.fileDurationMs ?? knownSoundsDurationMs(),
       logger,
       dialplan: opts.dialplan ?? (() => [{ app: 'socket', data: `${routerHost}:${routerPort} async full` }]),
+      agentsDomain: opts.agentsDomain ?? 'hotline.local',
     });
+    this.core.globals.domain = opts.domain ?? this.host;
     for (const set of [basicApps, playbackApps, bridgeApps, socketApps]) {
       for (const [name, fn] of Object.entries(set)) this.core.apps.set(name, fn);
     }

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { HotlineRouter } from '../../src/router.ts';
 import type { ServerMessage } from '../../src/screen-pop/messages.ts';
-import { SwitchEmulator } from '../../src/switch-emulator/index.ts';
+import { SwitchEmulator, type DialplanAction, type DialplanCall } from '../../src/switch-emulator/index.ts';
 import { cleanup, REDIS_URL, testPrefix } from './redis.ts';
 
 export interface Stack {
@@ -31,7 +31,15 @@ export interface Desktop {
 
 export async function startStack(
   env: Record<string, string> = {},
-  opts: { fileDurationMs?: (file: string) => number | null } = {},
+  opts: {
+    fileDurationMs?: (file: string) => number | null;
+    /**
+     * The emulated FreeSWITCH's dialplan, hunted for each call and again on every `transfer` (e.g. the failover
+     * extensions of dialplans/hotline_inbound.xml); `routerPort` is this router's outbound-socket port. Default:
+     * the socket to the router, nothing after it.
+     */
+    dialplan?: (call: DialplanCall, routerPort: number) => DialplanAction[];
+  } = {},
 ): Promise<Stack> {
   const prefix = testPrefix();
   const logs: string[] = [];
@@ -44,7 +52,10 @@ export async function startStack(
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'info', destination });
   let routerPort = 0;
   const emulator = new SwitchEmulator({
-    dialplan: () => [{ app: 'socket', data: `127.0.0.1:${routerPort} async full` }],
+    dialplan: (call) =>
+      opts.dialplan
+        ? opts.dialplan(call, routerPort)
+        : [{ app: 'socket', data: `127.0.0.1:${routerPort} async full` }],
     fileDurationMs: opts.fileDurationMs ?? (() => 200),
   });
   await emulator.start();

@@ -8,10 +8,11 @@ export async function startRouter(
   onCall: (conn: Connection) => void,
   myevents = true,
 ): Promise<{ port: number; close: () => Promise<void> }> {
+  // modesl's Server takes `port: 0` for its default 8022; give it a server already listening on a free port.
+  const tcp = net.createServer();
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve()));
   const server = await new Promise<InstanceType<typeof esl.Server>>((resolve) => {
-    const s: InstanceType<typeof esl.Server> = new esl.Server({ port: 0, host: '127.0.0.1', myevents }, () =>
-      resolve(s),
-    );
+    const s: InstanceType<typeof esl.Server> = new esl.Server({ server: tcp, myevents }, () => resolve(s));
   });
   server.on('connection::ready', (conn: Connection) => onCall(conn));
   const port = (server.server.address() as net.AddressInfo).port;

@@ -79,7 +79,7 @@ describe('modesl inbound connection against the emulator', () => {
     const ok = await api(
       conn,
       'originate',
-      '{origination_uuid=11111111-2222-3333-4444-555555555555}user/1001 &park',
+      '{origination_uuid=11111111-2222-3333-4444-555555555555}user/1001@hotline.local &park',
     );
     expect(ok.getBody()).toBe('+OK 11111111-2222-3333-4444-555555555555\n');
     expect((await api(conn, 'uuid_exists', '11111111-2222-3333-4444-555555555555')).getBody()).toBe('true');
@@ -89,8 +89,12 @@ describe('modesl inbound connection against the emulator', () => {
       '{originate_timeout=1}sofia/internal/1002@127.0.0.1:5098 &park',
     );
     expect(noAnswer.getBody()).toBe('-ERR NO_ANSWER\n');
-    expect((await api(conn, 'originate', 'user/1003 &park')).getBody()).toBe('-ERR USER_BUSY\n');
-    expect((await api(conn, 'originate', 'user/1004 &park')).getBody()).toBe('-ERR USER_NOT_REGISTERED\n');
+    expect((await api(conn, 'originate', 'user/1003@hotline.local &park')).getBody()).toBe(
+      '-ERR USER_BUSY\n',
+    );
+    expect((await api(conn, 'originate', 'user/1004@hotline.local &park')).getBody()).toBe(
+      '-ERR USER_NOT_REGISTERED\n',
+    );
     expect((await api(conn, 'originate', 'sofia/internal/1999@127.0.0.1:5096 &park')).getBody()).toBe(
       '-ERR NORMAL_TEMPORARY_FAILURE\n',
     );

@@ -76,7 +76,7 @@ describe('modesl outbound server (the router) against the emulator', () => {
       await exec(conn, 'answer');
       // After a successful bridge hangup_after_bridge ends the call; otherwise the router hangs up.
       await exec(conn, 'set', 'hangup_after_bridge=true');
-      const b = await exec(conn, 'bridge', '{leg_timeout=1}user/1001');
+      const b = await exec(conn, 'bridge', '{leg_timeout=1}user/1001@hotline.local');
       seen.disposition = b.getHeader('variable_originate_disposition');
       seen.lastBridgeCause = b.getHeader('variable_last_bridge_hangup_cause');
       seen.bridgeUuid = b.getHeader('variable_bridge_uuid');
@@ -244,26 +244,36 @@ describe('modesl outbound server (the router) against the emulator', () => {
     expect(s.hangupCause).toBe('CALL_REJECTED');
   });
 
-  it('the router closing the socket mid-call hangs up, unless socket_resume=true', async () => {
+  // The real 1.10.12 (socket ... async full): when the socket session ends with the channel up, the socket
+  // application returns and the dialplan goes on, socket_resume or not; with nothing left, the channel is hung up
+  // for having executed the last dialplan instruction.
+  it('the router closing the socket mid-call: the dialplan goes on, socket_resume or not', async () => {
     const e = await setup(async (conn) => {
       await exec(conn, 'answer');
       conn.socket?.destroy();
     });
     const s = await e.placeCall({ destination: '12345', callerIdNumber: '13800000007' }).ended;
-    expect(s.hangupBy).toBe('router');
+    expect(s).toMatchObject({ hangupBy: 'switch', hangupCause: 'NORMAL_CLEARING', answered: true });
     await router?.close();
     await e.stop();
-    router = await startRouter((conn) => {
-      void exec(conn, 'answer').then(() => conn.socket?.destroy());
-    });
-    emu = await startEmulator({
-      dialplan: () => [
-        { app: 'set', data: 'socket_resume=true' },
-        { app: 'socket', data: `127.0.0.1:${router?.port} async full` },
-        { app: 'hangup', data: 'USER_BUSY' },
-      ],
-    });
-    const s2 = await emu.placeCall({ destination: '12345', callerIdNumber: '13800000008' }).ended;
-    expect(s2.hangupCause).toBe('USER_BUSY');
+    for (const resume of [[], [{ app: 'set', data: 'socket_resume=true' }]]) {
+      router = await startRouter((conn) => {
+        void exec(conn, 'answer').then(() => conn.socket?.destroy());
+      });
+      const port = router.port;
+      emu = await startEmulator({
+        dialplan: () => [
+          ...resume,
+          { app: 'socket', data: `127.0.0.1:${port} async full` },
+          { app: 'hangup', data: 'USER_BUSY' },
+        ],
+      });
+      const s2 = await emu.placeCall({ destination: '12345', callerIdNumber: '13800000008' }).ended;
+      expect(s2.hangupCause).toBe('USER_BUSY');
+      await router.close();
+      await emu.stop();
+      router = undefined;
+      emu = undefined;
+    }
   });
 });

@@ -11,7 +11,13 @@ import { sourceDurationMs, toneStreamMs } from '../../src/switch-emulator/call-m
 import { knownSoundsDurationMs, soundFilesIn } from '../../src/switch-emulator/call-model/sounds.ts';
 import { VarMap } from '../../src/switch-emulator/call-model/var-map.ts';
 import { causeCode, normaliseCause } from '../../src/switch-emulator/call-model/causes.ts';
-import { parseDialString, parseEndpoint } from '../../src/switch-emulator/call-model/originate.ts';
+import {
+  dialStatus,
+  parseDialString,
+  parseEndpoint,
+} from '../../src/switch-emulator/call-model/originate.ts';
+import { Interrupt } from '../../src/switch-emulator/call-model/interrupt.ts';
+import { separateString } from '../../src/switch-emulator/api/commands.ts';
 import { loadXmlDialplan, readVarsXml } from '../../src/switch-emulator/index.ts';
 
 describe('FreeSWITCH URL encoding (switch_url_encode)', () => {
@@ -140,6 +146,58 @@ describe('call model helpers', () => {
       host: '10.0.0.1',
       port: 5070,
     });
+  });
+  it('user/<id> without a domain is looked up in the global domain, not the agents domain', () => {
+    expect(parseEndpoint('user/1001', '127.0.0.1', '192.0.2.2')).toMatchObject({
+      tech: 'user',
+      user: '1001',
+      host: '192.0.2.2',
+    });
+    expect(parseEndpoint('user/1001@hotline.local', '127.0.0.1', '192.0.2.2')).toMatchObject({
+      user: '1001',
+      host: 'hotline.local',
+    });
+  });
+  it('DIALSTATUS: the few switch_ivr_originate names, otherwise the cause itself', () => {
+    expect(dialStatus('USER_BUSY')).toBe('BUSY');
+    expect(dialStatus('NO_ANSWER')).toBe('NOANSWER');
+    expect(dialStatus('ORIGINATOR_CANCEL')).toBe('CANCEL');
+    expect(dialStatus('CALL_REJECTED')).toBe('DONTCALL');
+    expect(dialStatus('DESTINATION_OUT_OF_ORDER')).toBe('INVALIDARGS');
+    expect(dialStatus('USER_NOT_REGISTERED')).toBe('USER_NOT_REGISTERED');
+    expect(dialStatus('NORMAL_TEMPORARY_FAILURE')).toBe('NORMAL_TEMPORARY_FAILURE');
+  });
+});
+
+describe('switch_separate_string with ";" (uuid_setvar_multi)', () => {
+  it('splits outside quotes, resolves escapes, trims blanks, keeps a trailing empty item out', () => {
+    expect(separateString("pa;pd= 4 ;pe='x;y';pf=a\\;b", ';')).toEqual(['pa', 'pd= 4', 'pe=x;y', 'pf=a;b']);
+    expect(separateString('a=1;', ';')).toEqual(['a=1']);
+    expect(separateString(';', ';')).toEqual(['']);
+    expect(separateString('=1;pc=3', ';')).toEqual(['=1', 'pc=3']);
+    expect(separateString('x=a\\nb', ';')).toEqual(['x=a\nb']);
+  });
+});
+
+describe('Interrupt', () => {
+  it('pause() stops the clock of timed waits until resume()', async () => {
+    const i = new Interrupt();
+    const t0 = Date.now();
+    const done = i.wait(100);
+    await new Promise((r) => setTimeout(r, 40));
+    i.pause();
+    await new Promise((r) => setTimeout(r, 120));
+    i.resume();
+    expect(await done).toBe('done');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(210);
+    expect(i.pausedMs).toBeGreaterThanOrEqual(110);
+  });
+  it('a stop ends paused waits at once', async () => {
+    const i = new Interrupt();
+    const w = i.wait(50);
+    i.pause();
+    i.stop('break');
+    expect(await w).toBe('break');
   });
 });
 

@@ -149,26 +149,100 @@ const uuidSetvar: ApiFn = async (core, args) => {
   return '+OK\n';
 };
 
-/** uuid_setvar_multi <uuid> a=1;b=2 (mod_commands): several variables in one command. */
-const uuidSetvarMulti: ApiFn = async (core, args) => {
-  const m = /^\s*(\S+)\s+(.+)$/.exec(args);
-  if (!m) return '-USAGE: <uuid> <var>=<value>;<var>=<value>...\n';
-  const ch = findChannel(core, m[1]);
-  if (!ch) return '-ERR No such channel!\n';
-  for (const pair of (m[2] as string).split(';')) {
-    const i = pair.indexOf('=');
-    if (i <= 0) continue;
-    const value = pair.slice(i + 1);
-    ch.vars.set(pair.slice(0, i).trim(), value === '' ? undefined : value);
+/** unescape_char in switch_utils.c. */
+const UNESCAPE: Record<string, string> = { n: '\n', r: '\r', t: '\t', s: ' ' };
+
+/** cleanup_separated_string: quotes removed, escapes resolved, leading and trailing blanks dropped. */
+function cleanupSeparated(str: string, delim: string): string {
+  let i = 0;
+  while (str[i] === ' ') i++;
+  let dest = '';
+  let end = -1;
+  let inside = false;
+  for (; i < str.length; i++) {
+    const c = str[i] as string;
+    if (c === '\\' && i + 1 < str.length) {
+      const n = str[i + 1] as string;
+      if (n === "'" || n === '"' || n === delim || n === '\\' || UNESCAPE[n] !== undefined) {
+        i++;
+        dest += UNESCAPE[n] ?? n;
+        end = dest.length;
+        continue;
+      }
+    }
+    if (c === "'" && (inside || str.indexOf("'", i + 1) >= 0)) {
+      inside = !inside;
+      if (inside) end = dest.length;
+    } else {
+      dest += c;
+      if (c !== ' ' || inside) end = dest.length;
+    }
   }
-  return '+OK\n';
+  return end >= 0 ? dest.slice(0, end) : dest;
+}
+
+/** switch_separate_string with a delimiter other than a blank: quotes group, a backslash escapes. */
+export function separateString(buf: string, delim: string): string[] {
+  const out: string[] = [];
+  let inside = false;
+  let start = -1;
+  for (let i = 0; i < buf.length; i++) {
+    if (start < 0) start = i;
+    const c = buf[i];
+    if (c === '\\') i++;
+    else if (c === "'" && (inside || buf.indexOf("'", i + 1) >= 0)) inside = !inside;
+    else if (c === delim && !inside) {
+      out.push(buf.slice(start, i));
+      start = -1;
+    }
+  }
+  if (start >= 0) out.push(buf.slice(start));
+  return out.map((e) => cleanupSeparated(e, delim));
+}
+
+/** switch_string_var_check_const: a value holding ${...} is refused by switch_channel_set_variable. */
+const holdsVariable = (v: string): boolean => /\$\\*\{/.test(v);
+
+const SETVAR_MULTI_USAGE = '-USAGE: <uuid> <var>=<value>;<var>=<value>...\n';
+
+/**
+ * uuid_setvar_multi <uuid> a=1;b=2 (mod_commands): several variables in one command, each set with
+ * switch_channel_set_variable ("a" or "a=" unsets, a value holding ${...} is refused). One "-ERR No variable
+ * specified" per empty name; "+OK" once anything was set, else the usage. An unknown or hung-up channel is
+ * "-ERR No such channel!" followed by the usage; a uuid without variables answers nothing.
+ */
+const uuidSetvarMulti: ApiFn = async (core, args) => {
+  if (!args) return SETVAR_MULTI_USAGE;
+  const sp = args.indexOf(' ');
+  if (sp < 0) return '';
+  const ch = core.channels.get(args.slice(0, sp));
+  if (!ch || !ch.up) return `-ERR No such channel!\n${SETVAR_MULTI_USAGE}`;
+  let out = '';
+  let set = 0;
+  for (const item of separateString(args.slice(sp + 1), ';')) {
+    const eq = item.indexOf('=');
+    const name = eq < 0 ? item : item.slice(0, eq);
+    const value = eq < 0 ? undefined : item.slice(eq + 1);
+    if (!name) {
+      out += '-ERR No variable specified\n';
+      continue;
+    }
+    if (!value) ch.vars.delete(name);
+    else if (!holdsVariable(value)) ch.vars.set(name, value);
+    set++;
+  }
+  return out + (set ? '+OK\n' : SETVAR_MULTI_USAGE);
 };
 
-/** uuid_answer <uuid>: answers at once, outside the channel's application queue. */
+/**
+ * uuid_answer <uuid>: switch_channel_answer from the api thread, at once, outside the channel's application
+ * queue. An outbound leg is not answered this way (switch_channel_answer returns success and does nothing);
+ * an unknown or hung-up channel is "-ERROR".
+ */
 const uuidAnswer: ApiFn = async (core, args) => {
-  const ch = findChannel(core, args.trim());
-  if (!ch || !ch.up) return '-ERR No such channel!\n';
-  core.answer(ch);
+  const ch = core.channels.get(args.trim());
+  if (!ch || !ch.up) return '-ERROR\n';
+  if (ch.direction === 'inbound') core.answer(ch);
   return '+OK\n';
 };
 

@@ -58,6 +58,7 @@ export function profileHeaders(p: CallerProfile, prefix: string, withIndex = tru
   add('Source', p.source);
   if (withIndex) add('Transfer-Source', p.transferSource);
   add('Context', p.context);
+  add('RDNIS', p.rdnis);
   add('Channel-Name', p.channelName);
   if (withIndex) add('Profile-Index', p.profileIndex);
   const t = p.times;

@@ -32,6 +32,8 @@ export interface CallerProfile {
   networkAddr?: string;
   ani?: string;
   destinationNumber: string;
+  /** The number dialled before a transfer (switch_ivr_session_transfer sets it to the old destination). */
+  rdnis?: string;
   uuid: string;
   source: string;
   /** Set when the leg was transferred (uuid_bridge counts as one): "<epoch>:<uuid>:uuid_br:<other>". */
@@ -101,7 +103,8 @@ export class Channel {
     public name: string,
     readonly direction: 'inbound' | 'outbound',
     readonly tech: Tech,
-    readonly profile: CallerProfile,
+    /** Replaced by a transfer (a new caller profile, switch_channel_set_caller_profile). */
+    public profile: CallerProfile,
   ) {}
 
   get stateNumber(): number {

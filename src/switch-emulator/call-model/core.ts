@@ -9,7 +9,7 @@ import { Session, type AppFn, type ControlLink } from './session.ts';
 import { setCdrVars, setLocalSdp, setMediaVars, setRemoteByeVars } from './sofia-vars.ts';
 import type { ChannelState, CallState } from './states.ts';
 import { strftime } from './strftime.ts';
-import type { AgentEndpointScript, Dialplan } from './types.ts';
+import type { AgentEndpointScript, Dialplan, DialplanAction } from './types.ts';
 
 export type HangupBy = 'caller' | 'switch' | 'agent' | 'router';
 
@@ -28,6 +28,11 @@ export interface CoreOptions {
   fileDurationMs: FileDurationMs;
   logger: Logger;
   dialplan: Dialplan;
+  /**
+   * The directory domain scripted agents register in (setAgent('1001', ...) is a phone registered as
+   * 1001@agentsDomain). A dial to user/1001 without a domain looks in the global `domain` variable instead.
+   */
+  agentsDomain: string;
 }
 
 type DtmfHandler = (digit: string) => void;
@@ -262,6 +267,11 @@ export class Core extends EventEmitter {
     setImmediate(() => this.pumpDtmf(ch));
   }
 
+  /** The running app's digit consumer, if any. */
+  dtmfHandler(ch: Channel): DtmfHandler | undefined {
+    return this.dtmfHandlers.get(ch.uuid);
+  }
+
   /** Install the running app's digit consumer (read/play_and_get_digits/playback/bridge). */
   setDtmfHandler(ch: Channel, h: DtmfHandler | undefined): void {
     if (h) this.dtmfHandlers.set(ch.uuid, h);
@@ -411,8 +421,8 @@ export class Core extends EventEmitter {
   }
 
   /**
-   * Find the scripted endpoint for a dial target: '1001' matches user/1001 and sofia/<any>/1001@...;
-   * a more specific '1001@127.0.0.1:5097' key wins for that address.
+   * Find the scripted endpoint for a SIP dial target (sofia/<profile>/1001@host:port): '1001' matches any
+   * address; a more specific '1001@127.0.0.1:5097' key wins for that address.
    */
   agentFor(user: string, host?: string, port?: number): AgentEndpointScript | undefined {
     if (host) {
@@ -420,6 +430,48 @@ export class Core extends EventEmitter {
       if (exact) return exact;
     }
     return this.agents.get(user);
+  }
+
+  /**
+   * The phone registered as user@domain in the directory (what user/<user>@<domain> reaches): a
+   * '1001@domain' key, else a '1001' key whose script registers in that domain (script.domain, by default
+   * the agents' domain).
+   */
+  registeredAgent(user: string, domain: string): AgentEndpointScript | undefined {
+    const exact = this.agents.get(`${user}@${domain}`);
+    if (exact) return exact;
+    const plain = this.agents.get(user);
+    if (plain && (plain.domain ?? this.opts.agentsDomain).toLowerCase() === domain.toLowerCase())
+      return plain;
+    return undefined;
+  }
+
+  /** switch_core_get_domain: the global `domain` variable (the stock vars.xml sets it to the machine's IP). */
+  get defaultDomain(): string {
+    return this.globals.domain || this.bus.identity.hostname;
+  }
+
+  /**
+   * Routing (CS_ROUTING): hunt the dialplan for `destination` in `context` with the channel's variables as they
+   * are now, and copy back what the hunt set (inline set, DP_MATCH). No actions: no route.
+   */
+  hunt(ch: Channel, destination: string, context: string): DialplanAction[] {
+    const variables = ch.vars.toObject();
+    const before = { ...variables };
+    let actions: DialplanAction[] = [];
+    try {
+      actions = this.opts.dialplan({
+        destination,
+        callerIdNumber: ch.profile.callerIdNumber ?? '',
+        callerIdName: ch.profile.callerIdName ?? '',
+        context,
+        variables,
+      });
+    } catch (err) {
+      this.log.error({ err }, 'dialplan failed');
+    }
+    for (const [k, v] of Object.entries(variables)) if (before[k] !== v) ch.vars.set(k, v);
+    return actions;
   }
 
   /**

@@ -105,21 +105,8 @@ export function placeCall(core: Core, script: CallerScript): EmulatedCall {
     if (!ch.up) return;
     core.setCallState(ch, 'RINGING');
     core.setRunningState(ch, 'CS_ROUTING');
-    const variables = ch.vars.toObject();
-    const before = { ...variables };
-    let actions: Array<{ app: string; data: string }> = [];
-    try {
-      actions = core.opts.dialplan({
-        destination: script.destination,
-        callerIdNumber: script.callerIdNumber,
-        callerIdName,
-        context,
-        variables,
-      });
-    } catch (err) {
-      core.log.error({ err }, 'dialplan failed');
-    }
-    for (const [k, v] of Object.entries(variables)) if (before[k] !== v) ch.vars.set(k, v);
+    const actions = core.hunt(ch, script.destination, context);
+    if (!ch.up) return;
     if (!actions.length) {
       core.hangup(ch, 'NO_ROUTE_DESTINATION', 'switch');
       return;

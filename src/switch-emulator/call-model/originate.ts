@@ -89,11 +89,18 @@ export interface ParsedEndpoint {
   raw: string;
 }
 
-export function parseEndpoint(ep: string, localIp: string): ParsedEndpoint {
+/**
+ * `user/<id>[@<domain>]` without a domain is looked up in `defaultDomain` (mod_dptools' user_outgoing_channel:
+ * switch_core_get_domain, the global `domain` variable), not in any domain phones happen to register in.
+ */
+export function parseEndpoint(ep: string, localIp: string, defaultDomain = localIp): ParsedEndpoint {
   const parts = ep.split('/');
   const tech = parts[0] ?? '';
   if (tech === 'user') {
-    const [user = '', domain = localIp] = (parts[1] ?? '').split('@');
+    const spec = parts.slice(1).join('/');
+    const at = spec.indexOf('@');
+    const user = at < 0 ? spec : spec.slice(0, at);
+    const domain = (at < 0 ? '' : spec.slice(at + 1)) || defaultDomain;
     return { tech: 'user', user, host: domain, port: 5060, profile: 'internal', raw: ep };
   }
   if (tech === 'sofia') {
@@ -144,7 +151,7 @@ function agentContactPort(user: string): number {
 /** Place one outbound leg and wait for its outcome (switch_ivr_originate for a single target). */
 export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutcome> {
   const localIp = core.opts.localIp;
-  const ep = parseEndpoint(req.target.endpoint, localIp);
+  const ep = parseEndpoint(req.target.endpoint, localIp, core.defaultDomain);
   const vars = req.target.vars;
   const timeoutSec = Number(vars.leg_timeout ?? vars.originate_timeout ?? req.timeoutSec) || req.timeoutSec;
   if (ep.tech === 'error') return { ok: false, cause: ep.user.toUpperCase() || 'NORMAL_CLEARING' };
@@ -152,10 +159,17 @@ export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutc
   if (ep.tech === 'null') return originateNull(core, req, ep);
   if (ep.tech === 'loopback') return originateLoopback(core, req, ep);
 
-  const script = ep.tech === 'sofia' ? core.agentFor(ep.user, ep.host, ep.port) : core.agentFor(ep.user);
+  const script =
+    ep.tech === 'sofia' ? core.agentFor(ep.user, ep.host, ep.port) : core.registeredAgent(ep.user, ep.host);
   const behaviour = script?.behaviour ?? (script ? 'answer' : undefined);
-  if (ep.tech === 'user' && (!script || behaviour === 'unregistered')) {
-    return { ok: false, cause: 'USER_NOT_REGISTERED' };
+  if (ep.tech === 'user') {
+    // user_outgoing_channel: the directory entry's dial-string names the registration; nothing registered
+    // there is error/user_not_registered, at once, before any leg exists.
+    if (req.aLeg) {
+      req.aLeg.vars.set('dialed_user', ep.user);
+      req.aLeg.vars.set('dialed_domain', ep.host);
+    }
+    if (!script || behaviour === 'unregistered') return { ok: false, cause: 'USER_NOT_REGISTERED' };
   }
   const host = ep.tech === 'user' ? '127.0.0.1' : ep.host;
   const port = ep.tech === 'user' ? agentContactPort(ep.user) : ep.port;
@@ -463,16 +477,8 @@ async function originateLoopback(core: Core, req: LegRequest, ep: ParsedEndpoint
     if (!b.up) return;
     core.setCallState(b, 'RINGING');
     core.setRunningState(b, 'CS_ROUTING');
-    const variables = b.vars.toObject();
-    const before = { ...variables };
-    const actions = core.opts.dialplan({
-      destination: ep.user,
-      callerIdNumber: cid,
-      callerIdName: '',
-      context,
-      variables,
-    });
-    for (const [k, v] of Object.entries(variables)) if (before[k] !== v) b.vars.set(k, v);
+    const actions = core.hunt(b, ep.user, context);
+    if (!b.up) return;
     if (!actions.length) return core.hangup(b, 'NO_ROUTE_DESTINATION', 'switch');
     b.state = 'CS_EXECUTE';
     core.setRunningState(b, 'CS_EXECUTE');
@@ -483,7 +489,7 @@ async function originateLoopback(core: Core, req: LegRequest, ep: ParsedEndpoint
   return { ok: false, cause: b.hangupCause ?? a.hangupCause ?? 'NO_ANSWER', leg: a };
 }
 
-/** DIALSTATUS as switch_ivr_originate derives it from the failure cause. */
+/** DIALSTATUS as switch_ivr_originate derives it from the failure cause (any other cause is its own name). */
 export function dialStatus(cause: string): string {
   switch (cause) {
     case 'SUCCESS':
@@ -492,18 +498,16 @@ export function dialStatus(cause: string): string {
     case 'USER_BUSY':
       return 'BUSY';
     case 'NO_ANSWER':
-    case 'NO_USER_RESPONSE':
       return 'NOANSWER';
     case 'ORIGINATOR_CANCEL':
       return 'CANCEL';
     case 'CALL_REJECTED':
       return 'DONTCALL';
-    case 'INVALID_NUMBER_FORMAT':
+    case 'DESTINATION_OUT_OF_ORDER':
     case 'INVALID_PROFILE':
-    case 'INVALID_URL':
       return 'INVALIDARGS';
     default:
-      return 'CHANUNAVAIL';
+      return cause;
   }
 }
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel } from './channel.ts';
+import { emptyTimes, type Channel } from './channel.ts';
 import type { Core } from './core.ts';
+import { nowUsec } from './event.ts';
 import { Interrupt, type StopReason } from './interrupt.ts';
+import { KNOWN_UNMODELLED_APPS } from './apps/known.ts';
 
 /** A message queued to a session by `sendmsg` (switch_ivr_parse_event's call-command subset). */
 export interface SessionMessage {
@@ -9,6 +11,7 @@ export interface SessionMessage {
   appName?: string;
   appArg?: string;
   eventUuid?: string;
+  eventUuidName?: string;
   loops?: number;
   eventLock?: boolean;
   hangupCause?: string;
@@ -20,7 +23,7 @@ export interface AppContext {
   channel: Channel;
   core: Core;
   interrupt: Interrupt;
-  /** Sleep that ends early on break or hangup. */
+  /** Sleep that ends early on break or hangup (and stands still while an application runs nested inside). */
   wait(ms: number): Promise<StopReason | 'done'>;
 }
 
@@ -39,26 +42,52 @@ export interface ControlLink {
   channelDown(): void;
 }
 
-// Applications that uuid_break does not stop: they are the containers other apps run in.
-const UNBREAKABLE = new Set(['socket', 'park']);
+/** Applications that stop on CF_BREAK (uuid_break): the media loops that check it. */
+const BREAKABLE = new Set(['playback', 'play_and_get_digits', 'read', 'sleep', 'record']);
 
 /**
- * The session "thread" of one channel: runs dialplan actions and queued private events one at a time and
- * reports each application with CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE (switch_core_session_exec).
+ * Applications whose media loop calls switch_ivr_parse_all_events (or, in the bridge loop, parse_next_event):
+ * an application queued to the session while one of these runs starts at once, nested inside it, and the outer
+ * one stands still until the nested one returns (checked on the real 1.10.12: playback, sleep,
+ * play_and_get_digits, and bridge both while the far end rings and while bridged). `socket` and `park` run
+ * queued applications themselves (Session.park).
+ */
+const POLLS_EVENTS = new Set(['playback', 'play_and_get_digits', 'read', 'sleep', 'record', 'bridge']);
+
+interface Frame {
+  name: string;
+  interrupt: Interrupt;
+  /** Run from a sendmsg execute (CF_BROADCAST). */
+  broadcast: boolean;
+  /** Run from a sendmsg with event-lock: true (CF_EVENT_LOCK): nothing queued is dequeued while it runs. */
+  locked: boolean;
+  /** Applications running nested inside this one, while its loop is blocked. */
+  nested?: Promise<void>;
+}
+
+interface Transfer {
+  destination: string;
+  context: string;
+}
+
+/**
+ * The session "thread" of one channel: runs dialplan actions and queued private events and reports each
+ * application with CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE (switch_core_session_exec).
  */
 export class Session {
-  private readonly stack: Array<{ name: string; interrupt: Interrupt }> = [];
+  private readonly stack: Frame[] = [];
   private readonly queue: SessionMessage[] = [];
   private queueWake?: () => void;
+  private pollScheduled = false;
+  /** CF_STOP_BROADCAST: a uuid_break hit an application run from sendmsg; the one it is nested in stops too. */
+  private stopBroadcast = false;
+  /** Set by the transfer application: hunt this extension once the running application returns. */
+  private transferTo?: Transfer;
   readonly hangupInterrupt = new Interrupt();
   link?: ControlLink;
-  /** Set when the rest of the extension must not run (the controlling socket left without resume). */
-  stopDialplan = false;
   /** True while the session loop runs dialplan/app work (finalisation waits for it). */
   running = false;
-  /** Who issued the application on top: the dialplan or an event-socket client (for hangupBy bookkeeping). */
-  origin: 'dialplan' | 'socket' = 'dialplan';
-  /** Extension actions still to run; the socket app may resume them. */
+  /** Extension actions still to run. */
   pending: Array<{ app: string; data: string }> = [];
 
   constructor(
@@ -74,16 +103,33 @@ export class Session {
     return this.channel.vars.get('current_application_data');
   }
 
+  /** Who issued the application on top: the dialplan or an event-socket client (for hangupBy bookkeeping). */
+  get origin(): 'dialplan' | 'socket' {
+    return this.stack[this.stack.length - 1]?.broadcast ? 'socket' : 'dialplan';
+  }
+
   /** switch_core_session_execute_application: fire EXECUTE, run, fire EXECUTE_COMPLETE. */
-  async execute(app: string, rawData: string, appUuid: string = randomUUID()): Promise<void> {
+  async execute(
+    app: string,
+    rawData: string,
+    appUuid: string = randomUUID(),
+    from: { broadcast?: boolean; locked?: boolean; uuidName?: string } = {},
+  ): Promise<void> {
     const ch = this.channel;
     const data = this.core.expand(ch, rawData);
-    const fn = this.core.apps.get(app);
-    if (!fn) {
-      this.core.log.warn({ uuid: ch.uuid, app }, 'invalid application');
-      return;
-    }
+    let fn = this.core.apps.get(app);
     if (!ch.up && app !== 'hangup') return;
+    if (!fn) {
+      if (!KNOWN_UNMODELLED_APPS.has(app)) {
+        // "Invalid Application": no CHANNEL_EXECUTE, and the channel is hung up.
+        this.core.log.warn({ uuid: ch.uuid, app }, 'invalid application');
+        this.core.hangup(ch, 'DESTINATION_OUT_OF_ORDER', 'switch');
+        return;
+      }
+      // A FreeSWITCH application the emulator does not model: reported like any other, does nothing.
+      this.core.log.warn({ uuid: ch.uuid, app }, 'application not modelled by the emulator; ran as a no-op');
+      fn = async () => undefined;
+    }
     ch.lastApp = app;
     ch.lastArg = data || undefined;
     ch.vars.set('current_application_data', data || undefined);
@@ -91,10 +137,21 @@ export class Session {
     ch.vars.set('current_application_response', undefined);
     const appHeaders: Array<[string, string]> = [['Application', app]];
     if (data) appHeaders.push(['Application-Data', data]);
-    this.core.fireChannel(ch, 'CHANNEL_EXECUTE', { post: [...appHeaders, ['Application-UUID', appUuid]] });
+    const uuidHeaders: Array<[string, string]> = [['Application-UUID', appUuid]];
+    if (from.uuidName) uuidHeaders.push(['Application-UUID-Name', from.uuidName]);
+    this.core.fireChannel(ch, 'CHANNEL_EXECUTE', { post: [...appHeaders, ...uuidHeaders] });
     const interrupt = new Interrupt();
     const unhook = this.hangupInterrupt.on(() => interrupt.stop('hangup'));
-    this.stack.push({ name: app, interrupt });
+    const frame: Frame = {
+      name: app,
+      interrupt,
+      broadcast: !!from.broadcast,
+      locked: !!from.locked,
+    };
+    // The DTMF consumer of the application this one runs nested in comes back when this one returns.
+    const outerDtmf = this.core.dtmfHandler(ch);
+    this.stack.push(frame);
+    if (POLLS_EVENTS.has(app)) this.schedulePoll();
     try {
       await fn(
         {
@@ -109,17 +166,21 @@ export class Session {
     } catch (err) {
       this.core.log.error({ err, app, uuid: ch.uuid }, 'application failed');
     } finally {
+      // Its loop was blocked by what ran nested inside it: it cannot return before they did.
+      while (frame.nested) await frame.nested;
       this.stack.pop();
       unhook();
+      if (this.stack.length) this.core.setDtmfHandler(ch, outerDtmf);
     }
     const response = ch.vars.get('current_application_response') ?? '_none_';
     this.core.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', {
-      post: [...appHeaders, ['Application-Response', response], ['Application-UUID', appUuid]],
+      post: [...appHeaders, ['Application-Response', response], ...uuidHeaders],
     });
   }
 
   /**
-   * switch_core_standard_on_execute: run the extension's actions in order, then hang up
+   * switch_core_standard_on_execute: run the extension's actions in order while the channel stays in
+   * CS_EXECUTE (a transfer sends it back to routing: the new extension is hunted and run), then hang up
    * "having executed the last dialplan instruction", then report.
    */
   async runExtension(actions: Array<{ app: string; data: string }>): Promise<void> {
@@ -128,10 +189,26 @@ export class Session {
     this.pending = [...actions];
     try {
       ch.vars.set('call_uuid', ch.uuid);
-      while (ch.up && this.pending.length && !this.stopDialplan) {
-        const next = this.pending.shift() as { app: string; data: string };
-        await this.execute(next.app, next.data);
-        await this.drainQueue();
+      for (;;) {
+        while (ch.up && this.pending.length && !this.transferTo) {
+          const next = this.pending.shift() as { app: string; data: string };
+          await this.execute(next.app, next.data);
+          await this.drainQueue();
+        }
+        const t = this.transferTo;
+        if (!ch.up || !t) break;
+        this.transferTo = undefined;
+        this.pending = [];
+        this.core.setRunningState(ch, 'CS_ROUTING');
+        const next = this.core.hunt(ch, t.destination, t.context);
+        if (!ch.up) break;
+        if (!next.length) {
+          this.core.hangup(ch, 'NO_ROUTE_DESTINATION', 'switch');
+          break;
+        }
+        ch.state = 'CS_EXECUTE';
+        this.core.setRunningState(ch, 'CS_EXECUTE');
+        this.pending = next;
       }
       if (ch.up) this.core.hangup(ch, 'NORMAL_CLEARING', 'switch');
     } finally {
@@ -140,11 +217,79 @@ export class Session {
     await this.core.finalize(ch);
   }
 
-  /** uuid_break: stop the application on top (not the socket/park container); `all` also drops queued ones. */
+  /**
+   * switch_ivr_session_transfer: a new caller profile for `extension` in `context` (dialplan XML), the
+   * transfer_* and max_forwards variables, CS_ROUTING. The extension is hunted when the running application
+   * returns (the execute loop only goes on while the channel is in CS_EXECUTE).
+   */
+  transfer(extension: string, dialplan?: string, context?: string): void {
+    const ch = this.channel;
+    const v = ch.vars;
+    let forwardName = 'max_session_transfers';
+    let forwardVar = v.get(forwardName);
+    if (!forwardVar) {
+      forwardName = 'max_forwards';
+      forwardVar = v.get(forwardName);
+    }
+    const forwardVal = forwardVar ? Number.parseInt(forwardVar, 10) - 1 : 70;
+    if (!(forwardVal > 0)) {
+      this.core.hangup(ch, 'EXCHANGE_ROUTING_ERROR', 'switch');
+      return;
+    }
+    v.set(forwardName, String(forwardVal));
+    const old = ch.profile;
+    let useDialplan = dialplan || v.get('force_transfer_dialplan');
+    if (!useDialplan) useDialplan = old.dialplan?.toLowerCase() === 'inline' ? undefined : old.dialplan;
+    const useContext = context || v.get('force_transfer_context') || old.context || 'default';
+    useDialplan ||= 'XML';
+    const dest = extension || 'service';
+    v.delete('signal_bond');
+    const other = ch.bridgedTo ? this.core.channels.get(ch.bridgedTo) : undefined;
+    if (other?.up) {
+      // Transferring the caller out of a bridge: the other leg is hung up, the caller is not.
+      v.set('hangup_after_bridge', 'false');
+      this.core.hangup(other, 'BLIND_TRANSFER', 'switch');
+    }
+    const now = nowUsec();
+    const times = emptyTimes(now);
+    times.created = old.times.created;
+    times.answered = old.times.answered;
+    times.progress = old.times.progress;
+    times.progressMedia = old.times.progressMedia;
+    times.hangup = old.times.hangup;
+    const source = `${Math.floor(now / 1e6)}:${old.uuid}:bl_xfer:${dest}/${useContext}/${useDialplan}`;
+    ch.profile = {
+      ...old,
+      dialplan: useDialplan,
+      context: useContext,
+      destinationNumber: dest,
+      rdnis: old.destinationNumber,
+      profileIndex: String(Number(old.profileIndex) + 1),
+      transferSource: source,
+      times,
+    };
+    const history = v.get('transfer_history');
+    v.set(
+      'transfer_history',
+      history ? `${history.startsWith('ARRAY::') ? history : `ARRAY::${history}`}|:${source}` : source,
+    );
+    v.set('transfer_source', source);
+    ch.state = 'CS_ROUTING';
+    this.pending = [];
+    this.transferTo = { destination: dest, context: useContext };
+  }
+
+  /**
+   * uuid_break: CF_BREAK stops the media loop on top (playback, play_and_get_digits, read, sleep, record; not
+   * bridge, socket or park). When that application was run from sendmsg (CF_BROADCAST), CF_STOP_BROADCAST also
+   * stops the one it ran nested in when it returns. `all` also drops what is queued.
+   */
   breakCurrent(all = false): void {
     if (all) this.queue.length = 0;
     const top = this.stack[this.stack.length - 1];
-    if (top && !UNBREAKABLE.has(top.name)) top.interrupt.stop('break');
+    if (!top) return;
+    if (top.broadcast) this.stopBroadcast = true;
+    if (BREAKABLE.has(top.name)) top.interrupt.stop('break');
   }
 
   /** Interrupt every running application because the channel hung up. */
@@ -163,11 +308,41 @@ export class Session {
     const wake = this.queueWake;
     this.queueWake = undefined;
     wake?.();
+    this.schedulePoll();
   }
 
   /** Run queued messages until nothing is left (used between dialplan actions). */
   async drainQueue(): Promise<void> {
     while (this.queue.length && this.channel.up) await this.runMessage(this.queue.shift() as SessionMessage);
+  }
+
+  /** The media loop on top looks at the private event queue on its next frame. */
+  private schedulePoll(): void {
+    if (this.pollScheduled) return;
+    this.pollScheduled = true;
+    setImmediate(() => {
+      this.pollScheduled = false;
+      void this.poll();
+    });
+  }
+
+  /** switch_ivr_parse_all_events from inside a running application: what is queued runs nested inside it. */
+  private async poll(): Promise<void> {
+    const top = this.stack[this.stack.length - 1];
+    if (!top || !POLLS_EVENTS.has(top.name) || top.nested || top.interrupt.stopped) return;
+    if (this.stack.some((f) => f.locked) || !this.queue.length || !this.channel.up) return;
+    let done!: () => void;
+    top.nested = new Promise<void>((r) => (done = r));
+    top.interrupt.pause();
+    try {
+      while (this.queue.length && this.channel.up) {
+        await this.runMessage(this.queue.shift() as SessionMessage);
+      }
+    } finally {
+      top.interrupt.resume();
+      top.nested = undefined;
+      done();
+    }
   }
 
   private async runMessage(msg: SessionMessage): Promise<void> {
@@ -176,21 +351,26 @@ export class Session {
       case 'execute': {
         if (!msg.appName) return;
         const loops = Math.max(1, msg.loops ?? 1);
-        const appUuid = msg.eventUuid ?? randomUUID();
         for (let i = 1; i <= loops && ch.up; i++) {
-          // switch_ivr_parse_event exposes the loop counters to the app, then removes them.
+          // switch_ivr_parse_event exposes the loop counters to the app, then removes them; the app's uuid is
+          // the Event-UUID the client sent, else a new one per run.
           ch.vars.set('current_loop', String(i));
           ch.vars.set('total_loops', String(loops));
-          const prev = this.origin;
-          this.origin = 'socket';
-          try {
-            await this.execute(msg.appName, msg.appArg ?? '', appUuid);
-          } finally {
-            this.origin = prev;
-          }
+          this.stopBroadcast = false;
+          await this.execute(msg.appName, msg.appArg ?? '', msg.eventUuid ?? randomUUID(), {
+            broadcast: true,
+            locked: msg.eventLock,
+            uuidName: msg.eventUuidName,
+          });
+          if (this.stopBroadcast) break;
         }
         ch.vars.delete('current_loop');
         ch.vars.delete('total_loops');
+        if (this.stopBroadcast) {
+          // CF_STOP_BROADCAST: CF_BREAK again for the application this one ran nested in.
+          const outer = this.stack[this.stack.length - 1];
+          if (outer && BREAKABLE.has(outer.name)) outer.interrupt.stop('break');
+        }
         return;
       }
       case 'unhold':
@@ -232,6 +412,6 @@ export class Session {
   /** True while parked with nothing running on top (DTMF gets consumed by the park loop). */
   get idleParked(): boolean {
     const top = this.stack[this.stack.length - 1];
-    return !!top && UNBREAKABLE.has(top.name) && !!this.queueWake;
+    return !!top && (top.name === 'socket' || top.name === 'park') && !!this.queueWake;
   }
 }

@@ -10,6 +10,11 @@ export interface DialplanAction {
   app: string;
   data: string;
 }
+/**
+ * The dialplan hunt: the actions for `call.destination` in `call.context`. It runs when a call arrives and again
+ * on every `transfer` (with the destination and context the transfer names and the channel's variables as they are
+ * then, e.g. what uuid_setvar set meanwhile). Variables it writes into `call.variables` are set on the channel.
+ */
 export type Dialplan = (call: DialplanCall) => DialplanAction[];
 
 export interface CallerScript {
@@ -29,6 +34,8 @@ export interface CallerScript {
 
 export interface AgentEndpointScript {
   behaviour?: 'answer' | 'no-answer' | 'busy' | 'reject' | 'unregistered';
+  /** The directory domain the phone registers in (user/<ext>@<domain> reaches it); default the agents' domain. */
+  domain?: string;
   answerAfterMs?: number;
   talkMs?: number;
 }

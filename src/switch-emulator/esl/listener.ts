@@ -437,6 +437,7 @@ export class Listener {
       appName: cmdHeader(c, 'execute-app-name'),
       appArg: cmdHeader(c, 'execute-app-arg') ?? c.body,
       eventUuid: cmdHeader(c, 'event-uuid'),
+      eventUuidName: cmdHeader(c, 'event-uuid-name'),
       loops: Number.isFinite(loops) ? loops : 1,
       eventLock: truthy(cmdHeader(c, 'event-lock')),
       hangupCause: cmdHeader(c, 'hangup-cause'),

@@ -1,7 +1,8 @@
-// mod_dptools basics: answer, pre_answer, ring_ready, set, unset, export, sleep, hangup, park, log.
+// mod_dptools basics: answer, pre_answer, ring_ready, set, unset, export, sleep, hangup, park, transfer, log.
 import { normaliseCause } from '../causes.ts';
 import { setAckVars } from '../sofia-vars.ts';
 import type { AppContext, AppFn } from '../session.ts';
+import { splitArgs } from './playback.ts';
 
 const answer: AppFn = async (ctx) => {
   const { core, channel: ch } = ctx;
@@ -66,6 +67,22 @@ const park: AppFn = async (ctx: AppContext) => {
   await ctx.session.park();
 };
 
+// transfer <extension> [<dialplan>] [<context>] | -bleg|-both <extension> [<dialplan>] [<context>]
+const transfer: AppFn = async (ctx, data) => {
+  const argv = splitArgs(data);
+  const [first = ''] = argv;
+  if (!first) return;
+  const bleg = first.toLowerCase() === '-bleg';
+  const both = first.toLowerCase() === '-both';
+  if (bleg || both) {
+    const partner = ctx.channel.bridgedTo ? ctx.core.channels.get(ctx.channel.bridgedTo) : undefined;
+    if (partner?.up) ctx.core.session(partner).transfer(argv[1] ?? '', argv[2], argv[3]);
+    if (both) ctx.session.transfer(argv[1] ?? '', argv[2], argv[3]);
+    return;
+  }
+  ctx.session.transfer(first, argv[1], argv[2]);
+};
+
 const noop: AppFn = async () => undefined;
 
 export const basicApps: Record<string, AppFn> = {
@@ -78,6 +95,7 @@ export const basicApps: Record<string, AppFn> = {
   sleep,
   hangup,
   park,
+  transfer,
   log: noop,
   info: noop,
   event: noop,

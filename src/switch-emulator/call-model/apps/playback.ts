@@ -17,9 +17,11 @@ async function playPrompt(ctx: AppContext, file: string, feed?: DigitFeed): Prom
   const total = sourceDurationMs(file, ctx.core.opts.fileDurationMs);
   if (total === null) return { playedMs: 0, stop: 'notfound' };
   const started = Date.now();
+  const paused = ctx.interrupt.pausedMs;
   const ms = Number.isFinite(total) ? total : -1;
   const r = feed ? await feed.arrival(ctx.interrupt, ms) : await ctx.wait(ms);
-  const played = Math.min(Date.now() - started, Number.isFinite(total) ? total : Infinity);
+  const elapsed = Date.now() - started - (ctx.interrupt.pausedMs - paused);
+  const played = Math.min(elapsed, Number.isFinite(total) ? total : Infinity);
   return { playedMs: Math.max(0, Math.round(played)), stop: r };
 }
 
@@ -55,9 +57,11 @@ const playback: AppFn = async (ctx, data) => {
     return;
   }
   const started = Date.now();
+  const paused = ctx.interrupt.pausedMs;
   const r = await Promise.race([ctx.wait(Number.isFinite(total) ? total : -1), stopOnTerminator]);
   core.setDtmfHandler(ch, undefined);
-  const played = Math.round(Math.min(Date.now() - started, Number.isFinite(total) ? total : Infinity));
+  const elapsed = Date.now() - started - (ctx.interrupt.pausedMs - paused);
+  const played = Math.round(Math.min(elapsed, Number.isFinite(total) ? total : Infinity));
   setPlaybackVars(ctx, Math.max(0, played));
   ch.vars.set(
     'current_application_response',
@@ -223,8 +227,46 @@ const read: AppFn = async (ctx, data) => {
   }
 };
 
+/**
+ * record <path> [<time_limit_secs>] [<silence_thresh>] [<silence_hits>] (switch_ivr_record_file). Nothing is
+ * written; a scripted caller is silent, so with a silence threshold the recording ends after silence_hits seconds
+ * (3 by default; silence_hits_exhausted=true), else at the time limit, on a terminator (playback_terminators,
+ * default *), break or hangup.
+ */
+const record: AppFn = async (ctx, data) => {
+  const { core, channel: ch } = ctx;
+  const a = splitArgs(data);
+  if (!a[0]) return;
+  const limitS = Number((a[1] ?? '').replace(/^\+/, '')) || 0;
+  const thresh = Number(a[2] ?? 0) || 0;
+  const hits = Number(a[3] ?? 0) || 3;
+  let ms = limitS > 0 ? limitS * 1000 : Infinity;
+  const bySilence = thresh > 0 && hits * 1000 < ms;
+  if (thresh > 0) ms = Math.min(ms, hits * 1000);
+  ch.vars.set('playback_terminator_used', undefined);
+  const terminators = ch.vars.get('playback_terminators') ?? '*';
+  const stopOnTerminator = new Promise<'term'>((resolve) => {
+    core.setDtmfHandler(ch, (d) => {
+      if (terminators !== 'none' && terminators.includes(d)) {
+        ch.vars.set('playback_terminator_used', d);
+        resolve('term');
+      }
+    });
+  });
+  ch.vars.set('silence_hits_exhausted', 'false');
+  const r = await Promise.race([ctx.wait(Number.isFinite(ms) ? ms : -1), stopOnTerminator]);
+  core.setDtmfHandler(ch, undefined);
+  if (r === 'done' && bySilence) ch.vars.set('silence_hits_exhausted', 'true');
+  // Nothing reaches the file: a scripted caller sends no audio (on the real switch a caller whose leg carries
+  // no audio frames leaves the same zeros).
+  ch.vars.set('record_seconds', '0');
+  ch.vars.set('record_ms', '0');
+  ch.vars.set('record_samples', '0');
+};
+
 export const playbackApps: Record<string, AppFn> = {
   playback,
+  record,
   play_and_get_digits: playAndGetDigits,
   read,
 };

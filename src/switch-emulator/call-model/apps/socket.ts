@@ -1,9 +1,9 @@
-// mod_event_socket's `socket` application: connect out to the controlling server, wait for `connect`,
-// park while the client drives the call, then resume the dialplan only when asked to (socket_resume).
+// mod_event_socket's `socket` application: connect out to the controlling server, wait for `connect`, park while
+// the client drives the call. When the socket session ends (the client exits or goes away) with the channel still
+// up, the application returns and the dialplan goes on with its next action, socket_resume or not (async mode:
+// socket_function parks, runs what is still queued, returns; nothing in mod_event_socket hangs the channel up).
 import type { AppFn } from '../session.ts';
 import { splitArgs } from './playback.ts';
-
-const truthy = (v: string | undefined): boolean => !!v && /^(true|yes|on|1)$/i.test(v);
 
 const socket: AppFn = async (ctx, data) => {
   const { core, session, channel: ch } = ctx;
@@ -24,12 +24,10 @@ const socket: AppFn = async (ctx, data) => {
   session.link = link;
   const connected = await Promise.race([link.connected, session.hangupInterrupt.wait(-1).then(() => false)]);
   if (!connected || !ch.up) return;
+  // An application running when the socket goes (a bridge) goes on: the park loop returns after it.
   await session.park(link.finished);
-  if (ch.up && !(link.resume || truthy(ch.vars.get('socket_resume')))) {
-    // The controlling socket went away without asking to resume: the call ends with it.
-    session.stopDialplan = true;
-    core.hangup(ch, 'NORMAL_CLEARING', 'router');
-  }
+  // switch_ivr_parse_all_events: what the client queued before it went still runs.
+  await session.drainQueue();
 };
 
 export const socketApps: Record<string, AppFn> = { socket };
