@@ -265,9 +265,9 @@ export class TidalScheduler {
           log.warn({ agentId: m.agentId }, 'tidal move: no skills for the pool in the roster; skills kept');
         await this.adjustState(m.agentId, toPool, before.state, before.reason);
       }
-      await this.notify(step, now, toPool, fromPool);
       await this.store.touchLastMoved(m.agentId, now);
       await this.store.finish(plan.date, step.id, { ...rec, outcome: 'done' });
+      // The audit trail holds the change before anyone is told of it: a reader who got the notice finds it there.
       await this.store.audit({
         at: now,
         date: plan.date,
@@ -282,6 +282,7 @@ export class TidalScheduler {
         fence: this.token,
         detail: `${m.kind} ${localHhmm(m.effectiveAt)}–${localHhmm(m.returnAt)}`,
       });
+      await this.notify(step, now, toPool, fromPool);
       this.deps.requestDispatch();
       log.info({ agentId: m.agentId, moveId: m.id, toPool, fence: this.token }, 'tidal move carried out');
     } else {
