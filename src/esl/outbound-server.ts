@@ -34,7 +34,14 @@ export class OutboundSocketServer extends EventEmitter {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
-  constructor(private readonly log: Logger) {
+  /** Peers that connected but never completed the handshake (no reply to `connect` in time), since start. */
+  handshakeTimeouts = 0;
+
+  constructor(
+    private readonly log: Logger,
+    /** FreeSWITCH answers `connect` within milliseconds; a peer that says nothing is not FreeSWITCH. */
+    private readonly handshakeTimeoutMs = 5000,
+  ) {
     super();
     this.server = net.createServer((socket) => this.onSocket(socket));
     this.server.on('error', (err) => this.log.error({ err: err.message }, 'outbound socket server error'));
@@ -72,9 +79,22 @@ export class OutboundSocketServer extends EventEmitter {
       );
     });
     conn.on('error', (err: Error) => this.log.debug({ err: err.message }, 'outbound connection error'));
+    // A silent peer would otherwise hold the socket (and a file descriptor) for as long as it likes.
+    const handshake = setTimeout(() => {
+      this.handshakeTimeouts++;
+      this.protocolErrors++;
+      this.log.warn(
+        { peer: `${socket.remoteAddress}:${socket.remotePort}`, afterMs: this.handshakeTimeoutMs },
+        'ESL peer did not answer connect; socket closed',
+      );
+      socket.destroy();
+    }, this.handshakeTimeoutMs);
+    handshake.unref();
+    socket.once('close', () => clearTimeout(handshake));
     // modesl has sent `connect` and subscribed; myevents limits events to this channel and linger
     // keeps the socket open after hangup so that the hangup's events are not lost.
     conn.once('esl::ready', () => {
+      clearTimeout(handshake);
       // Sent back to back (FreeSWITCH answers in order): each waited-for reply costs a round trip per call.
       // The channel events the call flow does not use are dropped at the source: FreeSWITCH would serialise
       // them and the router parse them, for every call.
