@@ -198,8 +198,12 @@ describe('tidal admin API and CLI', () => {
     expect(em.status).toBe(200);
     expect(em.body.moves).toHaveLength(1);
     const today = em.body.date;
+    // A move is several writes (pool, then skills, then state): wait for all of them.
     await waitFor(
-      async () => (await stack.router.parts.acd.getAgent('b6'))?.pool === 'front',
+      async () => {
+        const a = await stack.router.parts.acd.getAgent('b6');
+        return a?.pool === 'front' && 'general' in a.skills && a.state === 'ready';
+      },
       5000,
       'the move',
     );
@@ -223,8 +227,12 @@ describe('tidal admin API and CLI', () => {
       body: { version: plan.body.version, by: '值班长' },
     });
     expect(cancelled.status).toBe(200);
+    // A return is several writes (pool, then skills, then state): wait for all of them.
     await waitFor(
-      async () => (await stack.router.parts.acd.getAgent('b6'))?.pool === 'back',
+      async () => {
+        const a = await stack.router.parts.acd.getAgent('b6');
+        return a?.pool === 'back' && 'workorder' in a.skills && a.state === 'not_ready';
+      },
       5000,
       'the return',
     );
