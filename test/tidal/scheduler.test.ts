@@ -179,7 +179,15 @@ describe('tidal scheduler: two routers, one leader', () => {
     // loaded CI machine may delay a few of them).
     expect(movedSeenAt).toBeGreaterThanOrEqual(EFFECTIVE);
     expect(movedSeenAt).toBeLessThan(EFFECTIVE + 20 * MINUTE_MS);
-    const moved = (await acd.getAgent('b1'))!;
+    // The pool is written first, the skills and the state just after: wait for the whole move.
+    const moved = await waitFor(
+      async () => {
+        const a = await acd.getAgent('b1');
+        return a && 'general' in a.skills && a.state === 'ready' ? a : null;
+      },
+      5000,
+      'the front-line skills and state',
+    );
     expect(moved.skills).toEqual({ general: 3, '12333': 4 });
     expect(moved.pool).toBe('front');
     expect(moved.state).toBe('ready');
@@ -215,7 +223,14 @@ describe('tidal scheduler: two routers, one leader', () => {
     expect(lead.fence).toBe(fenceA + 1);
     await waitFor(async () => (await redis.hget(`${prefix}agent:b1`, 'pool')) === 'back', 8000, 'the return');
     expect(clock.now()).toBeGreaterThanOrEqual(RETURN);
-    const back = (await b.parts.acd.getAgent('b1'))!;
+    const back = await waitFor(
+      async () => {
+        const a = await b.parts.acd.getAgent('b1');
+        return a && 'workorder' in a.skills && a.state === 'not_ready' ? a : null;
+      },
+      5000,
+      'the back-office skills and state',
+    );
     expect(back.skills).toEqual({ workorder: 3 });
     expect(back.state).toBe('not_ready');
     expect(back.reason).toBe('back-office');
