@@ -21,6 +21,24 @@ const QUICK_12345 = {
   nodes: {},
 };
 
+/** The day's call records under a key prefix, read straight from Redis (the admin API pages them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- record shape asserted per test
+async function recordsIn(redis: Redis, prefix: string): Promise<any[]> {
+  const out = [];
+  for (const id of await redis.zrange(`${prefix}records:${dayOf(Date.now())}`, '0', '-1')) {
+    const v = await redis.get(`${prefix}record:${id}`);
+    if (v) out.push(JSON.parse(v));
+  }
+  return out;
+}
+
+const recordIn = (redis: Redis, prefix: string, caller: string, timeoutMs: number) =>
+  waitFor(
+    async () => (await recordsIn(redis, prefix)).find((r) => r.caller === caller),
+    timeoutMs,
+    `record of ${caller}`,
+  );
+
 describe.skipIf(!havePeers)('real FreeSWITCH: router failover', () => {
   let fs: RealFreeSwitch;
   let prefix: string;
@@ -56,18 +74,8 @@ describe.skipIf(!havePeers)('real FreeSWITCH: router failover', () => {
       HOTLINE_RING_TIMEOUT_S: '5',
       HOTLINE_WRAPUP_S: '0',
     });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- record shape asserted per test
-  const records = async (): Promise<any[]> => {
-    const ids = await redis.zrange(`${prefix}records:${dayOf(Date.now())}`, '0', '-1');
-    const out = [];
-    for (const id of ids) {
-      const v = await redis.get(`${prefix}record:${id}`);
-      if (v) out.push(JSON.parse(v));
-    }
-    return out;
-  };
-  const recordOf = (caller: string, timeoutMs = 20_000) =>
-    waitFor(async () => (await records()).find((r) => r.caller === caller), timeoutMs, `record of ${caller}`);
+  const records = () => recordsIn(redis, prefix);
+  const recordOf = (caller: string, timeoutMs = 20_000) => recordIn(redis, prefix, caller, timeoutMs);
 
   beforeAll(async () => {
     prefix = testPrefix();
@@ -227,18 +235,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: load shedding', () => {
       });
       expect((await c1.done).code).toBe(0);
       expect((await c2.done).code).toBe(0);
-      const rec = async (caller: string) =>
-        waitFor(
-          async () => {
-            for (const id of await redis.zrange(`${prefix}records:${dayOf(Date.now())}`, '0', '-1')) {
-              const r = JSON.parse((await redis.get(`${prefix}record:${id}`)) ?? 'null');
-              if (r?.caller === caller) return r;
-            }
-            return null;
-          },
-          15_000,
-          `record of ${caller}`,
-        );
+      const rec = (caller: string) => recordIn(redis, prefix, caller, 15_000);
       expect(await rec('13911110011')).toMatchObject({
         outcome: 'answered',
         instance: `primary-${prefix.slice(7, 13)}`,
