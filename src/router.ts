@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AcdConfigStore } from './acd/config-store.ts';
+import { AcdReplica } from './acd/replica.ts';
 import { Dispatcher } from './acd/dispatcher.ts';
 import { CallbackPlacer } from './calls/callback-placer.ts';
 import { OrphanReaper } from './calls/orphan-reaper.ts';
@@ -45,6 +46,17 @@ export interface RouterParts {
   /** Asks for an ACD decision round (rounds cover every queue and coalesce). */
   requestDispatch: () => void;
 }
+
+/**
+ * What the inbound socket needs: hangups of callers on hotline numbers (orphan reaper, switch reconciler), of
+ * callback legs (callback placer), and bgapi results. Agents' legs, half of all hangups, are not even
+ * serialised by FreeSWITCH.
+ */
+const INBOUND_EVENT_FILTERS: Array<[string, string]> = [
+  ['variable_hotline_ingress', 'carrier'],
+  ['variable_hotline_callback_leg', 'true'],
+  ['Event-Name', 'BACKGROUND_JOB'],
+];
 
 export class HotlineRouter {
   readonly parts: RouterParts;
@@ -96,7 +108,12 @@ export class HotlineRouter {
       numberPlan,
       hub,
       fsLink: new FreeSwitchLink(
-        { host: config.freeswitch.host, port: config.freeswitch.port, password: config.freeswitch.password },
+        {
+          host: config.freeswitch.host,
+          port: config.freeswitch.port,
+          password: config.freeswitch.password,
+          filters: INBOUND_EVENT_FILTERS,
+        },
         log.child({ component: 'esl-inbound' }),
       ),
       outbound: new OutboundSocketServer(log.child({ component: 'esl-outbound' })),
@@ -152,6 +169,12 @@ export class HotlineRouter {
         },
       },
       log.child({ component: 'acd' }),
+      new AcdReplica(
+        acd,
+        keys,
+        async () => (await acdConfig.load()).queues.keys(),
+        log.child({ component: 'acd-replica' }),
+      ),
     );
     const reaper = new OrphanReaper({
       config,

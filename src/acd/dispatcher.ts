@@ -1,11 +1,12 @@
-// Runs the ACD: reads waiting calls and ready agents, lets policy.ts pair them, reserves each pair
-// atomically, and hands the offer to the router instance that owns the caller's channel. Calls past
-// their queue's maximum wait are sent to its fallback.
+// Runs the ACD: lets policy.ts pair the replica's waiting calls and ready agents (no reads from Redis per
+// round), reserves each pair atomically, and hands the offer to the router instance that owns the caller's
+// channel. Calls past their queue's maximum wait are sent to its fallback.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { AcdConfigStore } from './config-store.ts';
-import { assign, overdue } from './policy.ts';
+import { assignQueues, overdueInQueues } from './policy.ts';
+import type { AcdReplica } from './replica.ts';
 import type { AcdStore } from './store.ts';
 
 export interface DispatchHandlers {
@@ -40,9 +41,13 @@ export class Dispatcher {
     private readonly reservationTtlS: number,
     private readonly handlers: DispatchHandlers,
     private readonly log: Logger,
+    readonly replica: AcdReplica,
   ) {}
 
   async start(): Promise<void> {
+    // A call joining a queue or an agent becoming ready, on any router: a round at once.
+    this.replica.on('wake', () => this.request());
+    await this.replica.start();
     const mine = this.keys.instanceChannel(this.instanceId);
     await this.sub.subscribe(mine);
     this.sub.on('message', (channel: string, text: string) => {
@@ -57,6 +62,7 @@ export class Dispatcher {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.replica.stop();
   }
 
   /** Asks for a round; requests during a round coalesce into one more. */
@@ -98,9 +104,10 @@ export class Dispatcher {
   async round(now = Date.now()): Promise<number> {
     this.rounds++;
     const { queues, settings } = await this.config.load();
-    const { calls, agents } = await this.acd.snapshot(queues.keys());
-    if (!calls.length) return 0;
-    for (const c of overdue(calls, now, queues)) {
+    await this.replica.refresh(now);
+    const lists = this.replica.state.queueLists();
+    if (!lists.length) return 0;
+    for (const c of overdueInQueues(lists, now, queues)) {
       const fb = queues.get(c.skill)!.fallback;
       if (fb.kind === 'queue') {
         if (await this.acd.move(c.id, fb.skill))
@@ -114,14 +121,24 @@ export class Dispatcher {
           await this.send(call.owner, { type: 'fallback', callId: c.id, kind: fb.kind });
       }
     }
+    const agents = this.replica.offerableAgents(now);
     if (!agents.length) return 0;
-    let made = 0;
+    const pairs = assignQueues(this.replica.state.queueLists(), agents, now, queues, settings, {
+      skip: (c) => this.replica.ownerGone(c),
+      index: this.replica.index(settings.strategy, now),
+    });
+    if (!pairs.length) return 0;
     const extensions = new Map(agents.map((x) => [x.id, x.extension]));
-    for (const a of assign(calls, agents, now, queues, settings)) {
-      const r = await this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS);
+    // All of the round's reservations go out together (one write); each is checked on its own by RESERVE.
+    const results = await Promise.all(
+      pairs.map((a) => this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS)),
+    );
+    let made = 0;
+    for (const [i, r] of results.entries()) {
+      const a = pairs[i]!;
       if (!r.ok) {
         this.log.debug({ ...a, reason: r.reason }, 'reservation refused');
-        if (r.reason !== 'owner-gone') this.again = true;
+        this.refused(a.callId, a.agentId, r.reason);
         continue;
       }
       made++;
@@ -136,6 +153,26 @@ export class Dispatcher {
       });
     }
     return made;
+  }
+
+  /**
+   * A reservation found the replica behind Redis (another router took the call or the agent a moment ago, or
+   * changed them): forget what is out of date (the stream brings its next change) and decide again.
+   */
+  private refused(callId: string, agentId: string, reason: string): void {
+    if (reason === 'owner-gone') {
+      void this.acd
+        .getCall(callId)
+        .then((c) => c && this.replica.markOwnerGone(c.owner))
+        .catch(() => undefined);
+      return;
+    }
+    if (reason === 'call-not-waiting') this.replica.state.forgetCall(callId);
+    else if (reason === 'agent-lacks-skill') {
+      this.replica.state.forgetAgent(agentId);
+      void this.acd.notify('agent', agentId).catch(() => undefined);
+    } else this.replica.state.forgetAgent(agentId);
+    this.again = true;
   }
 
   private async send(owner: string, m: Message): Promise<void> {

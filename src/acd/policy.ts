@@ -36,7 +36,8 @@ export function eligibleSkills(call: WaitingCall, now: number, queue: QueueConfi
   return out;
 }
 
-function better(a: AgentView, b: AgentView, skill: string, strategy: AgentStrategy): boolean {
+/** Whether agent a is preferred over b for a call of `skill` (the strategy's order; ties: longest idle, id). */
+export function better(a: AgentView, b: AgentView, skill: string, strategy: AgentStrategy): boolean {
   if (strategy === 'fewest-calls' && a.callsToday !== b.callsToday) return a.callsToday < b.callsToday;
   if (strategy === 'skill-level') {
     const la = a.skills[skill] ?? 0;
@@ -85,14 +86,113 @@ export function assign(
   queues: ReadonlyMap<string, QueueConfig>,
   s: AcdSettings,
 ): Assignment[] {
-  const free = agents.filter((a) => a.state === 'ready');
+  return assignQueues(queueLists(calls), agents, now, queues, s);
+}
+
+/** Groups calls by skill and class, each group in queue order (earliest queued, then id). */
+export function queueLists(calls: readonly WaitingCall[]): WaitingCall[][] {
+  const by = new Map<string, WaitingCall[]>();
+  for (const c of calls) {
+    const k = `${c.skill}\n${c.priority}`;
+    let l = by.get(k);
+    if (!l) by.set(k, (l = []));
+    l.push(c);
+  }
+  const order = (a: WaitingCall, b: WaitingCall) => a.queuedAt - b.queuedAt || (a.id < b.id ? -1 : 1);
+  return [...by.values()].map((l) => l.sort(order));
+}
+
+/**
+ * The ready agents of one skill, best first (by `better`), that the router's replica keeps up to date: choosing
+ * an agent is then the first one not taken, instead of a pass over every ready agent.
+ */
+export interface ReadyIndex {
+  candidates(skill: string): readonly AgentView[];
+}
+
+/** chooseAgent over a ReadyIndex: the same agent, the first free one in each skill's order. */
+function chooseIndexed(
+  call: WaitingCall,
+  index: ReadyIndex,
+  taken: ReadonlySet<string>,
+  now: number,
+  queue: QueueConfig | undefined,
+): { agent: AgentView; via: string } | null {
+  for (const allowTried of [false, true]) {
+    for (const skill of eligibleSkills(call, now, queue)) {
+      for (const a of index.candidates(skill)) {
+        if (taken.has(a.id)) continue;
+        if (!allowTried && call.tried.includes(a.id)) continue;
+        return { agent: a, via: skill };
+      }
+    }
+    if (!call.tried.length) break;
+  }
+  return null;
+}
+
+/**
+ * `assign` over calls already grouped by skill and class, each group in queue order, as the router's replica
+ * keeps them: the same pairs, without ranking every waiting call. Within a group the rank order is the queue
+ * order (one class, one ageing rate), so the next call in rank order is the best of the groups' heads. When a
+ * group's head finds no agent, none of the group's later calls can (same skill, and no longer a wait that
+ * would let them overflow): the whole group waits, however long it is, and never blocks the groups behind it.
+ * `skip` passes over single calls that cannot be offered (their router is gone); `limit` stops after that many.
+ */
+export function assignQueues<C extends WaitingCall>(
+  lists: ReadonlyArray<readonly C[]>,
+  agents: readonly AgentView[],
+  now: number,
+  queues: ReadonlyMap<string, QueueConfig>,
+  s: AcdSettings,
+  opts: { skip?: (c: C) => boolean; limit?: number; index?: ReadyIndex } = {},
+): Assignment[] {
+  const index = opts.index;
+  const free = index ? [] : agents.filter((a) => a.state === 'ready');
+  const taken = new Set<string>();
   const out: Assignment[] = [];
-  for (const call of rank(calls, now, s)) {
-    if (!free.length) break;
-    const pick = chooseAgent(call, free, now, queues.get(call.skill), s.strategy);
-    if (!pick) continue;
+  const heads = lists.filter((l) => l.length).map((l) => ({ l, i: 0 }));
+  const limit = opts.limit ?? Infinity;
+  while ((index || free.length) && heads.length && out.length < limit) {
+    let best = -1;
+    let bestScore = 0;
+    for (let h = 0; h < heads.length; h++) {
+      const head = heads[h]!;
+      while (head.i < head.l.length && opts.skip?.(head.l[head.i]!)) head.i++;
+      if (head.i >= head.l.length) {
+        heads.splice(h--, 1);
+        continue;
+      }
+      const c = head.l[head.i]!;
+      const sc = score(c, now, s);
+      if (best < 0) {
+        best = h;
+        bestScore = sc;
+        continue;
+      }
+      const b = heads[best]!.l[heads[best]!.i]!;
+      if (
+        sc > bestScore ||
+        (sc === bestScore && (c.queuedAt < b.queuedAt || (c.queuedAt === b.queuedAt && c.id < b.id)))
+      ) {
+        best = h;
+        bestScore = sc;
+      }
+    }
+    if (best < 0) break;
+    const head = heads[best]!;
+    const call = head.l[head.i]!;
+    const pick = index
+      ? chooseIndexed(call, index, taken, now, queues.get(call.skill))
+      : chooseAgent(call, free, now, queues.get(call.skill), s.strategy);
+    if (!pick) {
+      heads.splice(best, 1);
+      continue;
+    }
     out.push({ callId: call.id, agentId: pick.agent.id, via: pick.via });
-    free.splice(free.indexOf(pick.agent), 1);
+    if (index) taken.add(pick.agent.id);
+    else free.splice(free.indexOf(pick.agent), 1);
+    head.i++;
   }
   return out;
 }
@@ -107,6 +207,23 @@ export function overdue(
     const q = queues.get(c.skill);
     return q !== undefined && q.maxWaitS > 0 && now - c.queuedAt >= q.maxWaitS * 1000;
   });
+}
+
+/** `overdue` over groups in queue order: only each group's oldest calls are looked at. */
+export function overdueInQueues(
+  lists: ReadonlyArray<readonly WaitingCall[]>,
+  now: number,
+  queues: ReadonlyMap<string, QueueConfig>,
+): WaitingCall[] {
+  const out: WaitingCall[] = [];
+  for (const l of lists) {
+    for (const c of l) {
+      const q = queues.get(c.skill);
+      if (q === undefined || q.maxWaitS <= 0 || now - c.queuedAt < q.maxWaitS * 1000) break;
+      out.push(c);
+    }
+  }
+  return out;
 }
 
 /**

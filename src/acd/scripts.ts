@@ -12,6 +12,36 @@ local function skills_of(agentKey)
   local ok, t = pcall(cjson.decode, s); if not ok or type(t) ~= 'table' then return {} end
   return t
 end
+-- Every change the ACD decides on (a call's queue place, an agent's readiness) goes into one stream: one entry
+-- per script, with a gap-free sequence number and the script's changes as JSON. Each router keeps a replica of
+-- the waiting calls and ready agents from it (replica.ts); the script's caller gets the same entry in its reply
+-- and applies it at once (done()). Only a change to a waiting call or a ready agent carries its fields.
+local CH = {}
+local function emit_call(callId, st)
+  if st ~= 'queued' then
+    table.insert(CH, {k = 'c', id = callId, st = st or 'gone'})
+    return
+  end
+  local f = redis.call('HMGET', P .. 'call:' .. callId, 'skill', 'priority', 'queuedAt', 'tried', 'owner')
+  table.insert(CH, {k = 'c', id = callId, st = 'queued', sk = f[1] or '', pr = f[2] or 'normal',
+    q = tonumber(f[3] or '0'), t = f[4] or '[]', o = f[5] or ''})
+end
+local function emit_agent(id, st)
+  if st ~= 'ready' then
+    table.insert(CH, {k = 'a', id = id, st = st})
+    return
+  end
+  local f = redis.call('HMGET', P .. 'agent:' .. id, 'name', 'extension', 'skills', 'idleSince', 'callsToday')
+  table.insert(CH, {k = 'a', id = id, st = 'ready', nm = f[1] or '', x = f[2] or '', sk = f[3] or '{}',
+    i = tonumber(f[4] or '0'), ct = tonumber(f[5] or '0')})
+end
+local function done(r)
+  if #CH == 0 then return {r} end
+  local n = redis.call('INCR', P .. 'acd:seq')
+  local body = cjson.encode(CH)
+  redis.call('XADD', P .. 'acd:changes', 'MAXLEN', '~', 100000, '*', 'n', n, 'c', body)
+  return {r, n, body}
+end
 local function set_agent(id, state, now, callId, reason)
   local ak = P .. 'agent:' .. id
   redis.call('HSET', ak, 'state', state, 'since', now, 'callId', callId, 'reason', reason)
@@ -21,6 +51,7 @@ local function set_agent(id, state, now, callId, reason)
   else
     redis.call('ZREM', P .. 'ready', id)
   end
+  emit_agent(id, state)
 end
 local function queue_key(ck)
   return P .. 'queue:' .. hget(ck, 'skill') .. ':' .. (hget(ck, 'priority') or 'normal')
@@ -42,7 +73,7 @@ if force ~= '1' and (old == 'reserved' or old == 'ringing' or old == 'talking') 
 end
 set_agent(id, state, now, callId, reason)
 if state == 'ready' then redis.call('HSET', ak, 'noAnswerStreak', 0) end
-return old
+return done(old)
 `;
 
 /** ARGV: prefix, callId, now. Puts a call in its queue (skill and class from its hash). */
@@ -54,7 +85,8 @@ if st == 'ended' or st == 'lost' then return redis.error_reply('call-ended') end
 local queuedAt = tonumber(hget(ck, 'queuedAt') or now)
 redis.call('HSET', ck, 'state', 'queued', 'agent', '')
 redis.call('ZADD', queue_key(ck), queuedAt, callId)
-return 'queued'
+emit_call(callId, 'queued')
+return done('queued')
 `;
 
 /**
@@ -65,18 +97,23 @@ return 'queued'
 export const RESERVE = `${LIB}
 local callId, agentId, via, now, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
-if hget(ck, 'state') ~= 'queued' then return redis.error_reply('call-not-waiting') end
-if hget(ak, 'state') ~= 'ready' then return redis.error_reply('agent-not-ready') end
-if skills_of(ak)[via] == nil then return redis.error_reply('agent-lacks-skill') end
-local owner = hget(ck, 'owner') or ''
+-- The hottest script: one read per hash.
+local c = redis.call('HMGET', ck, 'state', 'owner', 'skill', 'priority')
+if c[1] ~= 'queued' then return redis.error_reply('call-not-waiting') end
+local a = redis.call('HMGET', ak, 'state', 'skills')
+if a[1] ~= 'ready' then return redis.error_reply('agent-not-ready') end
+local ok, skills = pcall(cjson.decode, a[2] or '{}')
+if not ok or type(skills) ~= 'table' or skills[via] == nil then return redis.error_reply('agent-lacks-skill') end
+local owner = c[2] or ''
 if owner ~= '*' and redis.call('EXISTS', P .. 'alive:' .. owner) == 0 then
   return redis.error_reply('owner-gone')
 end
-redis.call('ZREM', queue_key(ck), callId)
+redis.call('ZREM', P .. 'queue:' .. (c[3] or '') .. ':' .. (c[4] or 'normal'), callId)
 redis.call('HSET', ck, 'state', 'offering', 'agent', agentId)
 set_agent(agentId, 'reserved', now, callId, '')
 redis.call('SET', P .. 'resv:' .. agentId, callId, 'EX', ttl)
-return owner
+emit_call(callId, 'offering')
+return done(owner)
 `;
 
 /**
@@ -99,8 +136,9 @@ if hget(ck, 'state') == 'offering' then
   table.insert(tried, agentId)
   redis.call('HSET', ck, 'state', 'queued', 'agent', '', 'tried', cjson.encode(tried))
   redis.call('ZADD', queue_key(ck), tonumber(hget(ck, 'queuedAt')), callId)
+  emit_call(callId, 'queued')
 end
-return agentState
+return done(agentState)
 `;
 
 /**
@@ -119,9 +157,10 @@ end
 if hget(ck, 'state') == 'offering' and hget(ck, 'agent') == agentId then
   redis.call('HSET', ck, 'state', 'queued', 'agent', '')
   redis.call('ZADD', queue_key(ck), tonumber(hget(ck, 'queuedAt')), callId)
-  return 'requeued'
+  emit_call(callId, 'queued')
+  return done('requeued')
 end
-return 'released'
+return done('released')
 `;
 
 /** The agent's phone rings. ARGV: prefix, callId, agentId, now. */
@@ -137,24 +176,25 @@ local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
 local st = hget(ak, 'state')
 if redis.call('EXISTS', P .. 'resv:' .. agentId) == 1 or hget(ak, 'callId') ~= callId
   or (st ~= 'reserved' and st ~= 'ringing') then
-  return 'held'
+  return done('held')
 end
 set_agent(agentId, 'ready', now, '', '')
 if hget(ck, 'state') == 'offering' and hget(ck, 'agent') == agentId then
   redis.call('HSET', ck, 'state', 'queued', 'agent', '')
   redis.call('ZADD', queue_key(ck), tonumber(hget(ck, 'queuedAt')), callId)
-  return 'requeued'
+  emit_call(callId, 'queued')
+  return done('requeued')
 end
-return 'released'
+return done('released')
 `;
 export const RINGING = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ak = P .. 'agent:' .. agentId
 if hget(ak, 'callId') ~= callId then return redis.error_reply('not-reserved-for-call') end
 -- Sent alongside the ring: an agent who already answered stays talking.
-if hget(ak, 'state') ~= 'reserved' then return 'ok' end
+if hget(ak, 'state') ~= 'reserved' then return done('ok') end
 redis.call('HSET', ak, 'state', 'ringing', 'since', now)
-return 'ok'
+return done('ok')
 `;
 
 /**
@@ -173,7 +213,7 @@ redis.call('HSET', ck, 'state', 'talking', 'agent', agentId, 'answeredAt', now)
 set_agent(agentId, 'talking', now, callId, '')
 redis.call('HSET', ak, 'noAnswerStreak', 0)
 redis.call('HINCRBY', ak, 'callsToday', 1)
-return 'ok'
+return done('ok')
 `;
 
 /**
@@ -201,7 +241,8 @@ if agentId and agentId ~= '' then
 end
 redis.call('HSET', ck, 'state', 'ended', 'endedAt', now)
 redis.call('EXPIRE', ck, 86400)
-return cstate
+if cstate == 'queued' then emit_call(callId, 'ended') end
+return done(cstate)
 `;
 
 /** Wrap-up is over (its time ran out or the agent ended it early). ARGV: prefix, agentId, now. */
@@ -210,7 +251,7 @@ local agentId, now = ARGV[2], tonumber(ARGV[3])
 local ak = P .. 'agent:' .. agentId
 if hget(ak, 'state') ~= 'wrapup' then return redis.error_reply('not-in-wrapup') end
 set_agent(agentId, 'ready', now, '', '')
-return 'ready'
+return done('ready')
 `;
 
 /**
@@ -224,7 +265,8 @@ if hget(ck, 'state') ~= 'queued' then return redis.error_reply('call-not-waiting
 redis.call('ZREM', queue_key(ck), callId)
 redis.call('HSET', ck, 'skill', skill, 'queuedAt', now, 'tried', '[]')
 redis.call('ZADD', queue_key(ck), now, callId)
-return 'moved'
+emit_call(callId, 'queued')
+return done('moved')
 `;
 
 /**
@@ -241,44 +283,52 @@ if not force and old ~= owner and old ~= '*' and redis.call('EXISTS', P .. 'aliv
   return redis.error_reply('owner-alive')
 end
 redis.call('HSET', ck, 'owner', owner)
-return st
+if st == 'queued' then emit_call(callId, 'queued') end
+return done(st)
 `;
 
 /**
- * Everything one decision round reads, in one round trip: the first `limit` waiting calls of each
- * class of the given skills, and every ready agent (only those whose softphone holds a registration,
- * when REG names the SIP edge's registration set). ARGV: prefix, limit, classes (comma-separated),
- * REG ('' for none), now, skills... Read-only: deciding stays in policy.ts.
+ * Tells the replicas about a change made outside the scripts (an agent's skills or name edited, a call's owner
+ * set by a plain write). ARGV: prefix, kind ('call' or 'agent'), id.
  */
-export const SNAPSHOT = `${LIB}
-local limit = tonumber(ARGV[2])
+export const NOTIFY = `${LIB}
+local kind, id = ARGV[2], ARGV[3]
+if kind == 'agent' then
+  local ak = P .. 'agent:' .. id
+  local st = hget(ak, 'state') or 'logged_out'
+  if st == 'ready' then redis.call('ZADD', P .. 'ready', tonumber(hget(ak, 'idleSince') or '0'), id) end
+  emit_agent(id, st)
+else
+  emit_call(id, hget(P .. 'call:' .. id, 'state'))
+end
+return done('ok')
+`;
+
+/**
+ * What a replica starts from, in one atomic step: the last sequence number and stream id of the changes, every
+ * waiting call of the given skills and classes, and every ready agent. ARGV: prefix, classes (comma-separated),
+ * skills... Read once at start (and after a gap), never per decision.
+ */
+export const FULL_STATE = `${LIB}
 local classes = {}
-for c in string.gmatch(ARGV[3], '[^,]+') do table.insert(classes, c) end
-local reg, now = ARGV[4], tonumber(ARGV[5])
+for c in string.gmatch(ARGV[2], '[^,]+') do table.insert(classes, c) end
+local seq = tonumber(redis.call('GET', P .. 'acd:seq') or '0')
+local last = redis.call('XREVRANGE', P .. 'acd:changes', '+', '-', 'COUNT', 1)
+local lastId = '0-0'
+if #last > 0 then lastId = last[1][1] end
 local calls = {}
-for i = 6, #ARGV do
+for i = 3, #ARGV do
   for _, cls in ipairs(classes) do
-    for _, id in ipairs(redis.call('ZRANGE', P .. 'queue:' .. ARGV[i] .. ':' .. cls, 0, limit - 1)) do
-      local f = redis.call('HMGET', P .. 'call:' .. id, 'skill', 'priority', 'queuedAt', 'tried', 'owner')
-      -- A call whose router died is not offered (no channel to bridge): it would take the round's
-      -- best agent and be refused; it waits for a surviving instance to adopt or close it.
-      local owner = f[5] or ''
-      local live = owner == '*' or redis.call('EXISTS', P .. 'alive:' .. owner) == 1
-      if f[1] and live then table.insert(calls, {id, f[1], f[2] or 'normal', f[3] or '0', f[4] or '[]'}) end
+    for _, id in ipairs(redis.call('ZRANGE', P .. 'queue:' .. ARGV[i] .. ':' .. cls, 0, -1)) do
+      local f = redis.call('HMGET', P .. 'call:' .. id, 'state', 'skill', 'priority', 'queuedAt', 'tried', 'owner')
+      if f[2] then table.insert(calls, {id, f[1] or 'queued', f[2], f[3] or 'normal', f[4] or '0', f[5] or '[]', f[6] or ''}) end
     end
   end
 end
 local agents = {}
 for _, id in ipairs(redis.call('ZRANGE', P .. 'ready', 0, -1)) do
-  local f = redis.call('HMGET', P .. 'agent:' .. id, 'name', 'extension', 'skills', 'state', 'idleSince', 'callsToday')
-  local offerable = true
-  if reg ~= '' then
-    local exp = redis.call('ZSCORE', reg, f[2] or '')
-    offerable = exp ~= false and tonumber(exp) > now
-  end
-  if offerable then
-    table.insert(agents, {id, f[1] or '', f[2] or '', f[3] or '{}', f[4] or '', f[5] or '0', f[6] or '0'})
-  end
+  local f = redis.call('HMGET', P .. 'agent:' .. id, 'state', 'name', 'extension', 'skills', 'idleSince', 'callsToday')
+  table.insert(agents, {id, f[1] or '', f[2] or '', f[3] or '', f[4] or '{}', f[5] or '0', f[6] or '0'})
 end
-return {calls, agents}
+return {seq, lastId, calls, agents}
 `;

@@ -9,15 +9,17 @@ import {
   END_WRAPUP,
   ENQUEUE,
   FINISH,
+  FULL_STATE,
   MOVE,
   NO_ANSWER,
   RELEASE,
   RELEASE_EXPIRED,
   RESERVE,
   RINGING,
+  NOTIFY,
   SET_AGENT_STATE,
-  SNAPSHOT,
 } from './scripts.ts';
+import { type Change, decodeChanges, type ReplicaCall } from './replica-state.ts';
 import {
   type AgentState,
   type AgentView,
@@ -80,12 +82,21 @@ export class AcdStore {
    */
   registrationKey = '';
 
+  /**
+   * Called with the change entries of every script this store runs, in their order, as soon as the script
+   * returns (the replica applies them before the stream brings them: a router sees its own changes at once).
+   */
+  onChanges: ((changes: Change[]) => void) | null = null;
+
   constructor(
     readonly redis: Redis,
     readonly keys: Keys,
   ) {}
 
-  /** By SHA1 (EVALSHA): sending each script's text with every decision costs Redis and the router a parse. */
+  /**
+   * By SHA1 (EVALSHA): sending each script's text with every decision costs Redis and the router a parse. The
+   * scripts reply {result, changes}: the changes go to onChanges, the result to the caller.
+   */
   private async run(script: string, ...args: (string | number)[]): Promise<unknown> {
     let sha = SHAS.get(script);
     if (!sha) {
@@ -93,12 +104,63 @@ export class AcdStore {
       SHAS.set(script, sha);
     }
     const argv = [this.keys.prefix, ...args.map(String)];
+    let reply: unknown;
     try {
-      return await this.redis.evalsha(sha, 0, ...argv);
+      reply = await this.redis.evalsha(sha, 0, ...argv);
     } catch (err) {
       if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return this.redis.eval(script, 0, ...argv);
+      reply = await this.redis.eval(script, 0, ...argv);
     }
+    const [result, n, body] = reply as [unknown, number?, string?];
+    if (this.onChanges && n !== undefined && body) this.onChanges(decodeChanges(Number(n), body));
+    return result;
+  }
+
+  /** Tells the replicas about a call or agent changed by a plain write. */
+  async notify(kind: 'call' | 'agent', id: string): Promise<void> {
+    await this.run(NOTIFY, kind, id);
+  }
+
+  /**
+   * What a replica starts from, atomically: the change sequence number and stream id it is current with, every
+   * waiting call of the given skills, every ready agent (registered or not: the replica filters).
+   */
+  async fullState(skills: Iterable<string>): Promise<{
+    seq: number;
+    lastId: string;
+    calls: ReplicaCall[];
+    agents: AgentView[];
+  }> {
+    const [seq, lastId, c, a] = (await this.redis.eval(
+      FULL_STATE,
+      0,
+      this.keys.prefix,
+      PRIORITY_CLASSES.join(','),
+      ...skills,
+    )) as [number, string, string[][], string[][]];
+    return {
+      seq: Number(seq),
+      lastId,
+      calls: c
+        .filter(([, state]) => state === 'queued')
+        .map(([id, , skill, priority, queuedAt, tried, owner]) => ({
+          id: id!,
+          skill: skill!,
+          priority: priority as PriorityClass,
+          queuedAt: Number(queuedAt),
+          tried: parseList(tried),
+          owner: owner ?? '',
+        })),
+      agents: a.map(([id, state, name, extension, skills, idleSince, callsToday]) => ({
+        id: id!,
+        name: name!,
+        extension: extension!,
+        skills: parseSkills(skills),
+        state: state as AgentState,
+        idleSince: Number(idleSince),
+        callsToday: Number(callsToday),
+      })),
+    };
   }
 
   // ---- agents ----
@@ -116,9 +178,8 @@ export class AcdStore {
       })
       .sadd(this.keys.agents(), def.id)
       .exec();
-    // Re-apply the state so that ready-sets follow changed skills.
-    const agent = await this.getAgent(def.id);
-    if (agent?.state === 'ready') await this.redis.zadd(this.keys.ready(), agent.idleSince, def.id);
+    // Replicas learn the new skills, name and extension (a ready agent stays in the ready set).
+    await this.notify('agent', def.id);
   }
 
   async getAgent(id: string): Promise<AgentView | null> {
@@ -241,45 +302,6 @@ export class AcdStore {
   async getCall(id: string): Promise<StoredCall | null> {
     const h = await this.redis.hgetall(this.keys.call(id));
     return h.id ? toCall(h) : null;
-  }
-
-  /**
-   * What a decision round reads, in one round trip: the first `limit` waiting calls of each class of
-   * the given skills (enough for the policy: within a class, calls are served in queue order) and
-   * every ready agent.
-   */
-  async snapshot(
-    skills: Iterable<string>,
-    limit = 10,
-  ): Promise<{ calls: WaitingCall[]; agents: AgentView[] }> {
-    const [c, a] = (await this.redis.eval(
-      SNAPSHOT,
-      0,
-      this.keys.prefix,
-      limit,
-      PRIORITY_CLASSES.join(','),
-      this.registrationKey,
-      Date.now(),
-      ...skills,
-    )) as [string[][], string[][]];
-    return {
-      calls: c.map(([id, skill, priority, queuedAt, tried]) => ({
-        id: id!,
-        skill: skill!,
-        priority: priority as PriorityClass,
-        queuedAt: Number(queuedAt),
-        tried: JSON.parse(tried ?? '[]') as string[],
-      })),
-      agents: a.map(([id, name, extension, skills, state, idleSince, callsToday]) => ({
-        id: id!,
-        name: name!,
-        extension: extension!,
-        skills: JSON.parse(skills ?? '{}') as Record<string, number>,
-        state: state as AgentState,
-        idleSince: Number(idleSince),
-        callsToday: Number(callsToday),
-      })),
-    };
   }
 
   /** The first `limit` waiting calls of each class of the given skills, for the policy to rank. */
@@ -406,6 +428,7 @@ export class AcdStore {
       .hset(this.keys.call(callId), { owner: '*', mode: 'callback', callbackNumber: number })
       .expire(this.keys.call(callId), 86400)
       .exec();
+    await this.notify('call', callId);
   }
 
   /**
@@ -426,6 +449,24 @@ export class AcdStore {
       }
     }
     return { released, wrapupsEnded };
+  }
+}
+
+function parseList(text: string | undefined): string[] {
+  try {
+    const v: unknown = JSON.parse(text ?? '[]');
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+function parseSkills(text: string | undefined): Record<string, number> {
+  try {
+    const v: unknown = JSON.parse(text ?? '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number>) : {};
+  } catch {
+    return {};
   }
 }
 

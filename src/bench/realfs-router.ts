@@ -28,7 +28,11 @@ export async function startBenchRouter(
   const fullEnv = { ...process.env, ...env } as Record<string, string>;
   // The same configuration the child will load: its admin token (the development default unless set).
   const config = loadConfig(fullEnv);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // REALFS_ROUTER_PROF=<dir>: a V8 CPU profile of the router process (written when it stops), to see where its
+  // CPU per call goes; NODE_OPTIONS may not carry --cpu-prof.
+  const prof = process.env.REALFS_ROUTER_PROF;
+  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: repo,
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

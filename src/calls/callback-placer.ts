@@ -61,6 +61,7 @@ export class CallbackPlacer {
             origination_uuid: agentUuid,
             originate_timeout: deps.config.ringTimeoutS,
             hotline_call_id: call.id,
+            hotline_callback_leg: 'true',
             origination_caller_id_number: callerIdForDial(call.callbackNumber),
           })}${agentUserEndpoint(agent.extension, deps.config.agentsDomain)} &park`,
         )
@@ -86,6 +87,7 @@ export class CallbackPlacer {
             originate_timeout: 30,
             origination_caller_id_number: dialNumber(call.line, 'line'),
             hotline_call_id: call.id,
+            hotline_callback_leg: 'true',
           })}${dial} &park`,
         )
         .catch((e: Error) => `-ERR ${e.message}`);

@@ -36,7 +36,10 @@ export interface ChannelControlOptions {
 /** What collectDigits plays while it waits for keys after its prompt could not be played. */
 export const SILENT_PROMPT = 'silence_stream://250';
 
-/** Events: 'hangup'(cause), 'bridge'(otherUuid), 'unbridge', 'dtmf'(digit), 'closed'. */
+/**
+ * Events: 'hangup'(cause), 'bridge'(otherUuid), 'closed'. FreeSWITCH sends only the channel events these need
+ * (outbound-server.ts drops the others at the source).
+ */
 export class ChannelControl extends EventEmitter {
   readonly info: ChannelInfo;
   hungUp = false;
@@ -61,7 +64,6 @@ export class ChannelControl extends EventEmitter {
     conn.on(`esl::event::CHANNEL_BRIDGE::${uuid}`, (e: Event) =>
       this.emit('bridge', e.getHeader('Other-Leg-Unique-ID') ?? e.getHeader('Bridge-B-Unique-ID') ?? ''),
     );
-    conn.on(`esl::event::CHANNEL_UNBRIDGE::${uuid}`, () => this.emit('unbridge'));
     conn.on(`esl::event::CHANNEL_EXECUTE::${uuid}`, (e: Event) => {
       const id = e.getHeader('Application-UUID') ?? '';
       const w = this.startWaiters.get(id);
@@ -70,7 +72,6 @@ export class ChannelControl extends EventEmitter {
         w();
       }
     });
-    conn.on(`esl::event::DTMF::${uuid}`, (e: Event) => this.emit('dtmf', e.getHeader('DTMF-Digit') ?? ''));
     conn.on('esl::event::disconnect::notice', () => {
       // With linger FreeSWITCH sends a notice when the channel is gone; the socket may stay open.
       if (!this.hungUp) this.onHangup(null);

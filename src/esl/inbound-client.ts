@@ -13,6 +13,11 @@ export interface InboundOptions {
   port: number;
   password: string;
   events?: string[];
+  /**
+   * ESL filters (header, value; a value in slashes is a regex): only events matching one of them are sent.
+   * FreeSWITCH checks them before it copies and serialises an event for this socket.
+   */
+  filters?: Array<[string, string]>;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -100,10 +105,16 @@ export class FreeSwitchLink extends EventEmitter {
       settled = true;
       this.backoff = this.opts.minBackoffMs ?? 250;
       const events = this.opts.events ?? ['CHANNEL_HANGUP_COMPLETE', 'BACKGROUND_JOB'];
+      // Sent back to back: FreeSWITCH answers in order, so 'connected' waits for the last reply only.
+      const filters = this.opts.filters ?? [];
       conn.events('json', events, () => {
-        this.setState('connected');
-        this.emit('connected');
+        if (!filters.length) this.connectedNow();
       });
+      filters.forEach(([header, value], i) =>
+        conn.filter(header, value, () => {
+          if (i === filters.length - 1) this.connectedNow();
+        }),
+      );
     });
     conn.on('esl::event::**', (evt: Event) => {
       const name = evt.getHeader('Event-Name');
@@ -111,6 +122,11 @@ export class FreeSwitchLink extends EventEmitter {
     });
     conn.on('esl::end', () => this.onClosed(conn));
     conn.socket?.on('close', () => this.onClosed(conn));
+  }
+
+  private connectedNow(): void {
+    this.setState('connected');
+    this.emit('connected');
   }
 
   private onClosed(conn: Connection): void {

@@ -8,10 +8,14 @@ import { outboundConnection } from './guarded-connection.ts';
 
 /** Of the events `myevents` turns on, those ChannelControl never looks at. */
 const UNUSED_EVENTS = [
+  // Answered by api (uuid_answer); the call flow never waits for the event.
+  'CHANNEL_ANSWER',
   'CHANNEL_APPLICATION',
   'CHANNEL_CREATE',
   'CHANNEL_DATA',
   'CHANNEL_DESTROY',
+  // CHANNEL_HANGUP carries the cause first; linger's disconnect notice covers a lost one.
+  'CHANNEL_HANGUP_COMPLETE',
   'CHANNEL_ORIGINATE',
   'CHANNEL_UUID',
   'CHANNEL_OUTGOING',
@@ -19,8 +23,12 @@ const UNUSED_EVENTS = [
   'CHANNEL_PROGRESS',
   'CHANNEL_PROGRESS_MEDIA',
   'CHANNEL_STATE',
+  // The bridge application's EXECUTE_COMPLETE says the same, with its result.
+  'CHANNEL_UNBRIDGE',
   'CHANNEL_UNPARK',
   'DETECTED_SPEECH',
+  // Digits are collected by play_and_get_digits, whose EXECUTE_COMPLETE carries them.
+  'DTMF',
   'NOTALK',
   'TALK',
 ].join(' ');

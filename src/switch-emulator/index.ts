@@ -34,6 +34,18 @@ export type {
   EmulatedCall,
 };
 
+/**
+ * The part of dialplans/hotline_inbound.xml that the router relies on, for tests and the demo that do not load
+ * the XML: the call is marked as one from a carrier (`hotline_ingress`, on which the router's inbound event
+ * filter and the switch reconciler key), then handed to each router socket in turn.
+ */
+export function hotlineDialplan(...sockets: string[]): DialplanAction[] {
+  return [
+    { app: 'set', data: 'hotline_ingress=carrier' },
+    ...sockets.map((s) => ({ app: 'socket', data: `${s} async full` })),
+  ];
+}
+
 export interface SwitchEmulatorOptions {
   host?: string;
   eslPort?: number;
@@ -100,7 +112,7 @@ export class SwitchEmulator extends EventEmitter {
       localIp: this.host,
       fileDurationMs: opts.fileDurationMs ?? knownSoundsDurationMs(),
       logger,
-      dialplan: opts.dialplan ?? (() => [{ app: 'socket', data: `${routerHost}:${routerPort} async full` }]),
+      dialplan: opts.dialplan ?? (() => hotlineDialplan(`${routerHost}:${routerPort}`)),
       agentsDomain: opts.agentsDomain ?? 'hotline.local',
     });
     this.core.globals.domain = opts.domain ?? this.host;

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { HotlineRouter } from '../../src/router.ts';
 import type { ServerMessage } from '../../src/screen-pop/messages.ts';
-import { SwitchEmulator, type DialplanAction, type DialplanCall } from '../../src/switch-emulator/index.ts';
+import { SwitchEmulator, hotlineDialplan, type DialplanAction, type DialplanCall } from '../../src/switch-emulator/index.ts';
 import { cleanup, REDIS_URL, testPrefix } from './redis.ts';
 
 export interface Stack {
@@ -55,7 +55,7 @@ export async function startStack(
     dialplan: (call) =>
       opts.dialplan
         ? opts.dialplan(call, routerPort)
-        : [{ app: 'socket', data: `127.0.0.1:${routerPort} async full` }],
+        : hotlineDialplan(`127.0.0.1:${routerPort}`),
     fileDurationMs: opts.fileDurationMs ?? (() => 200),
   });
   await emulator.start();

@@ -2,7 +2,9 @@
 // caller's place, finished calls free their agent, and stale decisions are refused.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assign } from '../../src/acd/policy.ts';
+import { assign, assignQueues } from '../../src/acd/policy.ts';
+import { AcdReplica } from '../../src/acd/replica.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 import { AcdStore, type CallInfo } from '../../src/acd/store.ts';
 import { DEFAULT_SETTINGS, defaultQueue, type QueueConfig } from '../../src/acd/types.ts';
 import { Keys } from '../../src/redis/keys.ts';
@@ -10,6 +12,7 @@ import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 
 const prefix = testPrefix();
 const keys = new Keys(prefix);
+const silentLog = createLogger({ level: 'silent' });
 let redis: Redis;
 let acd: AcdStore;
 const queues = new Map<string, QueueConfig>([
@@ -163,10 +166,23 @@ describe('ACD store', () => {
     await acd.createCall({ ...call('l1', 'general') });
     await acd.enqueue('l1', 'general', [], 'normal');
     await acd.setAgentState('a3', 'ready');
-    const { calls, agents } = await acd.snapshot(['general']);
-    expect(calls.map((c) => c.id)).not.toContain('d1');
-    const pairs = assign(calls, agents, Date.now(), queues, DEFAULT_SETTINGS);
-    expect(pairs.find((p) => p.callId === 'l1')).toBeTruthy();
+    const replica = new AcdReplica(acd, keys, async () => ['general'], silentLog);
+    await replica.start();
+    try {
+      await replica.refresh(Date.now(), true);
+      const pairs = assignQueues(
+        replica.state.queueLists(),
+        replica.offerableAgents(),
+        Date.now(),
+        queues,
+        DEFAULT_SETTINGS,
+        { skip: (c) => replica.ownerGone(c) },
+      );
+      expect(pairs.map((p) => p.callId)).not.toContain('d1');
+      expect(pairs.find((p) => p.callId === 'l1')).toBeTruthy();
+    } finally {
+      replica.stop();
+    }
   });
 
   it('refuses a desktop or supervisor state change over a reservation', async () => {

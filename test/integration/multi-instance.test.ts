@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
-import { type EmulatedCall, SwitchEmulator } from '../../src/switch-emulator/index.ts';
+import { type EmulatedCall, SwitchEmulator, hotlineDialplan } from '../../src/switch-emulator/index.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 import { type RouterProcess, startRouterProcess } from '../helpers/router-process.ts';
 import { waitFor } from '../helpers/stack.ts';
@@ -33,8 +33,7 @@ async function setUp(env: Record<string, string> = {}) {
       const [a, b] = order++ % 2 ? [ports[1]!, ports[0]!] : [ports[0]!, ports[1]!];
       return [
         { app: 'set', data: 'socket_resume=true' },
-        { app: 'socket', data: `127.0.0.1:${a} async full` },
-        { app: 'socket', data: `127.0.0.1:${b} async full` },
+        ...hotlineDialplan(`127.0.0.1:${a}`, `127.0.0.1:${b}`),
       ];
     },
     fileDurationMs: () => 150,

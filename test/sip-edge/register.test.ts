@@ -47,8 +47,14 @@ describe.skipIf(!haveSipp)('agent softphone registration', () => {
     // Two ready agents; only the one whose softphone registers may be offered calls.
     await stack.addAgent('r1', '1001', { general: 1 });
     await stack.addAgent('r2', '1002', { general: 1 });
-    const offerable = async () =>
-      (await stack.router.parts.acd.snapshot(['general'])).agents.map((a) => a.id).sort();
+    const replica = stack.router.dispatcher.replica;
+    const offerable = async () => {
+      await replica.refresh(Date.now(), true);
+      return replica
+        .offerableAgents()
+        .map((a) => a.id)
+        .sort();
+    };
     expect(await offerable()).toEqual([]);
     // The desktop shows the softphone's registration: unregistered at login, then the change.
     const desk = await stack.connectDesktop('r1');
