@@ -136,6 +136,8 @@ export class ReplicaState {
    * kept in order as agents come and go, so a round takes the best free agent without a pass over all of them.
    */
   private bySkill = new Map<string, AgentView[]>();
+  /** Agents last seen reserved, ringing or in wrap-up: the only ones the sweep must look at. */
+  private readonly pending = new Set<string>();
   private strategy: AgentStrategy | null = null;
   /**
    * The sequence number of the last entry applied per call or agent: a script's reply is applied before the
@@ -158,6 +160,7 @@ export class ReplicaState {
     this.agents.clear();
     this.agentList = null;
     this.bySkill.clear();
+    this.pending.clear();
     this.versions.clear();
   }
 
@@ -181,7 +184,16 @@ export class ReplicaState {
     return out;
   }
 
+  /** Agents the sweep should look at (see pending). */
+  pendingAgents(): string[] {
+    return [...this.pending];
+  }
+
   private put(c: Change): void {
+    if (c.kind === 'agent') {
+      if (c.state === 'reserved' || c.state === 'ringing' || c.state === 'wrapup') this.pending.add(c.id);
+      else this.pending.delete(c.id);
+    }
     if (c.kind === 'call') {
       this.removeCall(c.id);
       if (c.state === 'queued' && c.skill) {

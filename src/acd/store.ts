@@ -1,8 +1,8 @@
 // Redis adapter for queues, agents and calls. Reads plain data for the policy and applies its
 // decisions through the atomic scripts in scripts.ts.
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
+import { runScript } from '../redis/run-script.ts';
 import {
   ADOPT,
   CONNECT,
@@ -28,8 +28,6 @@ import {
   type WaitingCall,
 } from './types.ts';
 
-/** Script text -> SHA1, shared by every store (the scripts are module constants). */
-const SHAS = new Map<string, string>();
 export interface AgentDefinition {
   id: string;
   name: string;
@@ -93,24 +91,9 @@ export class AcdStore {
     readonly keys: Keys,
   ) {}
 
-  /**
-   * By SHA1 (EVALSHA): sending each script's text with every decision costs Redis and the router a parse. The
-   * scripts reply {result, changes}: the changes go to onChanges, the result to the caller.
-   */
+  /** The scripts reply {result, seq, changes}: the changes go to onChanges, the result to the caller. */
   private async run(script: string, ...args: (string | number)[]): Promise<unknown> {
-    let sha = SHAS.get(script);
-    if (!sha) {
-      sha = createHash('sha1').update(script).digest('hex');
-      SHAS.set(script, sha);
-    }
-    const argv = [this.keys.prefix, ...args.map(String)];
-    let reply: unknown;
-    try {
-      reply = await this.redis.evalsha(sha, 0, ...argv);
-    } catch (err) {
-      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      reply = await this.redis.eval(script, 0, ...argv);
-    }
+    const reply = await runScript(this.redis, script, 0, this.keys.prefix, ...args.map(String));
     const [result, n, body] = reply as [unknown, number?, string?];
     if (this.onChanges && n !== undefined && body) this.onChanges(decodeChanges(Number(n), body));
     return result;
@@ -189,6 +172,24 @@ export class AcdStore {
 
   async listAgents(): Promise<AgentView[]> {
     return this.agentsById((await this.redis.smembers(this.keys.agents())).sort());
+  }
+
+  private agentsRead: { at: number; list: Promise<AgentView[]> } | null = null;
+
+  /**
+   * listAgents read at most once per `maxAgeMs`, for figures every queued caller's announcement needs (staffed
+   * agents per skill): one read of every agent per caller per announcement would grow with callers times agents.
+   */
+  listAgentsCached(maxAgeMs = 1000): Promise<AgentView[]> {
+    const now = Date.now();
+    if (!this.agentsRead || now - this.agentsRead.at > maxAgeMs) {
+      const list = this.listAgents();
+      this.agentsRead = { at: now, list };
+      list.catch(() => {
+        if (this.agentsRead?.list === list) this.agentsRead = null;
+      });
+    }
+    return this.agentsRead.list;
   }
 
   /**
@@ -435,10 +436,14 @@ export class AcdStore {
    * Agents left reserved or ringing by a router that never confirmed (it died) go back to ready and
    * their calls back to their place; wrap-ups whose time ran out end.
    */
-  async sweep(now = Date.now()): Promise<{ released: string[]; wrapupsEnded: string[] }> {
+  async sweep(
+    now = Date.now(),
+    /** Only these agents (those the replica saw reserved, ringing or in wrap-up); all when absent. */
+    only?: readonly string[],
+  ): Promise<{ released: string[]; wrapupsEnded: string[] }> {
     const released: string[] = [];
     const wrapupsEnded: string[] = [];
-    for (const a of await this.listAgents()) {
+    for (const a of only ? await this.agentsById([...only]) : await this.listAgents()) {
       if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
         if (await this.redis.exists(this.keys.reservation(a.id))) continue;
         // Checked again inside the script: the agent may have answered since listAgents read them.

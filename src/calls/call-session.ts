@@ -619,7 +619,7 @@ export class CallSession {
     const waiting = rank(await deps.acd.waiting([this.skill]), Date.now(), settings);
     const idx = waiting.findIndex((c) => c.id === this.id);
     const ahead = idx < 0 ? waiting.length : idx;
-    const agents = (await deps.acd.listAgents()).filter(
+    const agents = (await deps.acd.listAgentsCached()).filter(
       (a) => this.skill in a.skills && a.state !== 'logged_out' && a.state !== 'not_ready',
     ).length;
     return { ahead, ewtS: expectedWaitS(ahead + 1, agents, deps.config.defaultAhtS) };

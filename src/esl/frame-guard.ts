@@ -10,13 +10,30 @@ export interface FrameProblem {
 
 const MAX_BODY = 8 * 1024 * 1024;
 
+/** A complete, valid frame; a JSON event's body comes parsed (the guard had to parse it to check it). */
+export interface GuardedFrame {
+  bytes: Buffer;
+  /** The frame's own headers (Content-Type, Content-Length, Reply-Text ...), still %-encoded. */
+  headers: Map<string, string>;
+  /** text/event-json only: the event's headers and `_body`, parsed. */
+  json?: Record<string, unknown>;
+  /** text/event-json only: the body as text. */
+  body?: string;
+}
+
 export class EslFrameGuard {
   private buf: Buffer = Buffer.alloc(0);
 
   /** Feeds bytes in; returns the complete, valid frames and the problems found. */
   push(chunk: Buffer): { frames: Buffer[]; problems: FrameProblem[] } {
+    const { frames, problems } = this.pushParsed(chunk);
+    return { frames: frames.map((f) => f.bytes), problems };
+  }
+
+  /** push, with each frame's headers and (for JSON events) its parsed body. */
+  pushParsed(chunk: Buffer): { frames: GuardedFrame[]; problems: FrameProblem[] } {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    const frames: Buffer[] = [];
+    const frames: GuardedFrame[] = [];
     const problems: FrameProblem[] = [];
     for (;;) {
       const headEnd = this.buf.indexOf('\n\n');
@@ -55,9 +72,17 @@ export class EslFrameGuard {
       }
       const frame = this.buf.subarray(0, total);
       this.buf = this.buf.subarray(total);
-      const bodyProblem = checkBody(headers.get('Content-Type'), frame.subarray(headEnd + 2));
+      const type = headers.get('Content-Type');
+      if (type === 'text/event-json') {
+        const body = frame.subarray(headEnd + 2).toString('utf8');
+        const json = parseJsonEvent(body);
+        if (typeof json === 'string') problems.push({ reason: json, sample: sample(frame) });
+        else frames.push({ bytes: Buffer.from(frame), headers, json, body });
+        continue;
+      }
+      const bodyProblem = checkBody(type, frame.subarray(headEnd + 2));
       if (bodyProblem) problems.push({ reason: bodyProblem, sample: sample(frame) });
-      else frames.push(Buffer.from(frame));
+      else frames.push({ bytes: Buffer.from(frame), headers });
     }
     return { frames, problems };
   }
@@ -80,15 +105,18 @@ function parseHeaderBlock(text: string): Map<string, string> | string {
   return out;
 }
 
+function parseJsonEvent(body: string): Record<string, unknown> | string {
+  try {
+    const v: unknown = JSON.parse(body);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return 'JSON event body is not an object';
+    return v as Record<string, unknown>;
+  } catch {
+    return 'JSON event body does not parse';
+  }
+}
+
 function checkBody(contentType: string | undefined, body: Buffer): string | null {
-  if (contentType === 'text/event-json') {
-    try {
-      const v: unknown = JSON.parse(body.toString('utf8'));
-      if (!v || typeof v !== 'object') return 'JSON event body is not an object';
-    } catch {
-      return 'JSON event body does not parse';
-    }
-  } else if (contentType === 'text/event-plain') {
+  if (contentType === 'text/event-plain') {
     const text = body.toString('utf8');
     const end = text.indexOf('\n\n');
     const inner = parseHeaderBlock(end >= 0 ? text.slice(0, end) : text.replace(/\n$/, ''));

@@ -2,6 +2,7 @@
 // per-agent sequence number, is kept for a bounded time in a Redis stream and is published through
 // Redis, so that an agent connected to any router instance gets what any other decided, and a desktop
 // that reconnects gets exactly what it missed. See PROTOCOL.md.
+import { runScript } from '../redis/run-script.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
@@ -227,7 +228,8 @@ export class ScreenPopHub {
     const body = JSON.stringify({ ...msg, v: PROTOCOL_VERSION, at: Date.now() });
     let seq = 0;
     if (SEQUENCED.has(msg.type)) {
-      seq = (await this.pub.eval(
+      seq = (await runScript(
+        this.pub,
         SEND_SCRIPT,
         2,
         this.seqKey(agentId),
@@ -468,7 +470,8 @@ export class ScreenPopHub {
       const after = lastSeq ?? 0;
       const [agent, raw] = await Promise.all([
         this.acd.getAgent(agentId),
-        this.pub.eval(
+        runScript(
+          this.pub,
           REPLAY_SCRIPT,
           2,
           this.seqKey(agentId),
@@ -636,7 +639,7 @@ export class ScreenPopHub {
     try {
       switch (msg.type) {
         case 'ack':
-          await this.pub.eval(ACK_SCRIPT, 1, this.acksKey(), agentId, msg.seq);
+          await runScript(this.pub, ACK_SCRIPT, 1, this.acksKey(), agentId, msg.seq);
           return;
         case 'ready':
         case 'wrapup_end':
