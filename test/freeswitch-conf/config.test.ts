@@ -63,6 +63,17 @@ function expand(text: string): string {
   return text.replace(/\$\$\{([^}]*)\}/g, (_m, k: string) => value(k));
 }
 
+/** A multiset is several sets in one application (mod_dptools: "^^<delim>" or spaces between them). */
+function expandMultiset(a: Action): Action[] {
+  if (a.app !== 'multiset') return [a];
+  const delim = a.data.startsWith('^^') ? a.data[2]! : ' ';
+  const list = a.data.startsWith('^^') ? a.data.slice(3) : a.data;
+  return list
+    .split(delim)
+    .filter(Boolean)
+    .map((data) => ({ app: 'set', data }));
+}
+
 interface Action {
   app: string;
   data: string;
@@ -107,7 +118,7 @@ function contexts(): Map<string, Extension[]> {
           conditions,
           actions: last.children
             .filter((a) => a.name === 'action')
-            .map((a) => ({ app: a.attrs.application as string, data: a.attrs.data ?? '' })),
+            .flatMap((a) => expandMultiset({ app: a.attrs.application as string, data: a.attrs.data ?? '' })),
         });
       }
       out.set(ctx.attrs.name as string, list);

@@ -1,7 +1,7 @@
 // What test/switch-emulator/real-freeswitch.test.ts expects of the switch emulator, checked on the real FreeSWITCH
 // 1.10.12: user/<ext> without a domain, the dialplan going on after a socket session ends (a transfer hunted anew,
 // a bridge that outlives the socket), applications queued while another runs (nested), uuid_setvar_multi and
-// uuid_answer replies, an unknown application. Calls are loopback channels into a probe context; the socket
+// uuid_answer replies, an unknown application, multiset. Calls are loopback channels into a probe context; the socket
 // client is a bare modesl server.
 import net from 'node:net';
 import esl, { type Connection, type Event as EslEvent } from 'modesl';
@@ -79,6 +79,13 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
   <extension name="after">
     <condition field="destination_number" expression="^after$">
       <action application="hangup" data="USER_BUSY"/>
+    </condition>
+  </extension>
+  <extension name="multiset">
+    <condition field="destination_number" expression="^multiset$">
+      <action application="multiset" data="^^|hotline_a=1|hotline_b=two words|hotline_c=x=y"/>
+      <action application="multiset" data="hotline_d=4 hotline_e=5"/>
+      <action application="hangup" data="NORMAL_CLEARING"/>
     </condition>
   </extension>
   <extension name="parked">
@@ -265,5 +272,29 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
     await api(`uuid_kill ${parked}`);
     await gone(parked);
     expect(await api(`uuid_answer ${parked}`)).toBe('-ERROR\n');
+  });
+
+  it('multiset sets each variable, split on spaces or on the ^^ delimiter', async () => {
+    const before = events.length;
+    await api('bgapi originate loopback/multiset/probe &park');
+    const end = Date.now() + 10_000;
+    let done: EslEvent | undefined;
+    while (!done && Date.now() < end) {
+      done = events
+        .slice(before)
+        .find(
+          (e) =>
+            e.getHeader('Event-Name') === 'CHANNEL_HANGUP_COMPLETE' &&
+            e.getHeader('Channel-Name') === 'loopback/multiset-b',
+        );
+      if (!done) await sleep(50);
+    }
+    expect(['a', 'b', 'c', 'd', 'e'].map((k) => done?.getHeader(`variable_hotline_${k}`))).toEqual([
+      '1',
+      'two words',
+      'x=y',
+      '4',
+      '5',
+    ]);
   });
 });

@@ -332,6 +332,31 @@ describe('the emulator does what a real FreeSWITCH 1.10.12 does', () => {
     });
   });
 
+  // Real (mod_dptools multiset_function): items split on spaces, or on the character after a leading "^^"; each
+  // item is a set. The project's dialplans set their variables with one multiset (one pair of execute events).
+  it('multiset sets each variable, split on spaces or on the ^^ delimiter', async () => {
+    emu = await startEmulator({
+      dialplan: () => [
+        { app: 'multiset', data: '^^|hotline_a=1|hotline_b=two words|hotline_c=x=y' },
+        { app: 'multiset', data: 'hotline_d=4 hotline_e=5' },
+        { app: 'hangup', data: 'NORMAL_CLEARING' },
+      ],
+    });
+    const events = await watcher(emu);
+    const s = await emu.placeCall({ destination: '12345', callerIdNumber: '13800000109' }).ended;
+    await destroyed(events, s.uuid);
+    const done = events.find(
+      (x) => x.name === 'CHANNEL_HANGUP_COMPLETE' && x.e.getHeader('Unique-ID') === s.uuid,
+    )!;
+    expect(['a', 'b', 'c', 'd', 'e'].map((k) => done.e.getHeader(`variable_hotline_${k}`))).toEqual([
+      '1',
+      'two words',
+      'x=y',
+      '4',
+      '5',
+    ]);
+  });
+
   describe('api uuid_setvar_multi and uuid_answer (mod_commands)', () => {
     // Real replies, channel B a parked, unanswered inbound leg, A an outbound leg still ringing.
     it('replies and effects, over the inbound socket', async () => {

@@ -32,6 +32,17 @@ const set: AppFn = async (ctx, data) => {
   if (k) ctx.channel.vars.set(k, v === '' ? undefined : v);
 };
 
+// mod_dptools multiset: several `var=value` separated by spaces, or by the character after a leading "^^".
+const multiset: AppFn = async (ctx, data) => {
+  let list = data;
+  let delim = ' ';
+  if (list.startsWith('^^') && list.length > 2) {
+    delim = list[2]!;
+    list = list.slice(3);
+  }
+  for (const item of list.split(delim)) if (item) await set(ctx, item);
+};
+
 const unset: AppFn = async (ctx, data) => {
   if (data.trim()) ctx.channel.vars.delete(data.trim());
 };
@@ -90,6 +101,7 @@ export const basicApps: Record<string, AppFn> = {
   pre_answer: preAnswer,
   ring_ready: ringReady,
   set,
+  multiset,
   unset,
   export: exportApp,
   sleep,

@@ -10,7 +10,7 @@ export const KNOWN_UNMODELLED_APPS = new Set(
     'detect_speech digit_action_set_realm displace_session early_hangup eavesdrop echo enable_heartbeat ' +
     'enable_keepalive endless_playback eval execute_extension fax_detect filter_codecs flush_dtmf gentones group ' +
     'hash hold intercept ivr jitterbuffer limit limit_execute limit_hash limit_hash_execute loop_playback ' +
-    'media_reset mkdir multiset multiunset mutex native_eavesdrop novideo page park_state phrase pickup ' +
+    'media_reset mkdir multiunset mutex native_eavesdrop novideo page park_state phrase pickup ' +
     'play_and_detect_speech preprocess presence privacy push queue_dtmf record_session record_session_mask ' +
     'record_session_pause record_session_resume record_session_unmask recovery_refresh redirect remove_bugs ' +
     'rename respond reuse_caller_profile say sched_broadcast sched_cancel sched_hangup sched_heartbeat ' +
