@@ -31,6 +31,13 @@ export interface ChannelControlOptions {
   log?: Logger;
   /** Called for every prompt FreeSWITCH could not play (a missing or unreadable file). */
   onPromptError?: (app: 'play_and_get_digits' | 'playback', file: string) => void;
+  /**
+   * An api command got no reply in this long (FreeSWITCH answers in milliseconds): the peer has gone silent, and
+   * the socket is closed instead of holding the call (and the socket) for ever. Default 10 s.
+   */
+  replyTimeoutMs?: number;
+  /** Called when the peer went silent (before the socket is closed). */
+  onSilent?: (command: string) => void;
 }
 
 /** What collectDigits plays while it waits for keys after its prompt could not be played. */
@@ -213,10 +220,24 @@ export class ChannelControl extends EventEmitter {
   private apiSettled(command: string): Promise<string> {
     return new Promise((resolve) => {
       if (this.hungUp || this.closed) return resolve('');
-      const gone = () => resolve('');
+      const gone = () => {
+        clearTimeout(silent);
+        resolve('');
+      };
       this.once('hangup', gone);
       this.once('closed', gone);
+      const silent = setTimeout(() => {
+        if (this.closed) return;
+        this.opts.log?.warn(
+          { uuid: this.uuid, command: command.split(' ')[0] },
+          'ESL peer went silent; socket closed',
+        );
+        this.opts.onSilent?.(command);
+        this.conn.socket?.destroy();
+      }, this.opts.replyTimeoutMs ?? 10_000);
+      silent.unref();
       this.conn.api(command, (evt: Event) => {
+        clearTimeout(silent);
         this.off('hangup', gone);
         this.off('closed', gone);
         resolve(evt.getBody());

@@ -44,11 +44,15 @@ export class OutboundSocketServer extends EventEmitter {
 
   /** Peers that connected but never completed the handshake (no reply to `connect` in time), since start. */
   handshakeTimeouts = 0;
+  /** Peers that completed it, then stopped answering api commands (ChannelControl's reply timeout). */
+  silentPeers = 0;
 
   constructor(
     private readonly log: Logger,
     /** FreeSWITCH answers `connect` within milliseconds; a peer that says nothing is not FreeSWITCH. */
     private readonly handshakeTimeoutMs = 5000,
+    /** And it answers an api command within milliseconds too (see ChannelControlOptions.replyTimeoutMs). */
+    private readonly replyTimeoutMs = 10_000,
   ) {
     super();
     this.server = net.createServer((socket) => this.onSocket(socket));
@@ -111,10 +115,25 @@ export class OutboundSocketServer extends EventEmitter {
       conn.sendRecv('linger', () => undefined);
       // The call flow starts now: whatever it sends reaches FreeSWITCH after these three, which it handles in
       // order, so there is no need to wait for their replies first.
+      // A peer whose connect reply carried no channel data is not FreeSWITCH: there is no call to run.
+      if (!conn.getInfo()) {
+        this.protocolErrors++;
+        this.log.warn(
+          { peer: `${socket.remoteAddress}:${socket.remotePort}` },
+          'ESL peer sent no channel data; socket closed',
+        );
+        socket.destroy();
+        return;
+      }
       this.sessions++;
       const channel = new ChannelControl(conn, {
         log: this.log,
         onPromptError: () => this.promptErrors++,
+        replyTimeoutMs: this.replyTimeoutMs,
+        onSilent: () => {
+          this.silentPeers++;
+          this.protocolErrors++;
+        },
       });
       channel.once('closed', () => {
         if (!socket.destroyed) socket.end();

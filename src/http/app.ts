@@ -55,7 +55,9 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
   await app.register(acdAdminPlugin, { parts });
   await app.register(tidalPlugin, { parts });
   app.server.on('upgrade', (req, socket, head) => {
-    if ((req.url ?? '').startsWith('/agent/ws')) parts.hub.handleUpgrade(req, socket, head);
+    // The desktop's socket is /agent/ws exactly (with a query string or not); /agent/wsXYZ is not.
+    const pathname = (req.url ?? '').split('?')[0];
+    if (pathname === '/agent/ws') parts.hub.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
   return app;

@@ -84,5 +84,7 @@ export async function checkAgentToken(
   if (v.claims.issuedAt <= (await revokedUntil(redis, keys, v.claims.agentId))) {
     return { ok: false, reason: 'token revoked' };
   }
+  // A well-signed token names an agent that may have been removed since (or never existed): no access.
+  if (!(await redis.exists(keys.agent(v.claims.agentId)))) return { ok: false, reason: 'unknown agent' };
   return v;
 }

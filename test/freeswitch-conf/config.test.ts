@@ -622,13 +622,15 @@ describe('prompts, hold music and media timeouts', () => {
         e.actions.findIndex((a) => a.app === 'socket'),
       );
       expect(before, e.name).toContainEqual({ app: 'set', data: 'sound_prefix=$${hotline_sounds_dir}' });
+      // Set, and named in export_vars: what export does, without an application of its own.
+      expect(before, e.name).toContainEqual({ app: 'set', data: 'media_timeout=$${hotline_media_timeout}' });
       expect(before, e.name).toContainEqual({
-        app: 'export',
-        data: 'media_timeout=$${hotline_media_timeout}',
+        app: 'set',
+        data: 'media_hold_timeout=$${hotline_media_hold_timeout}',
       });
       expect(before, e.name).toContainEqual({
-        app: 'export',
-        data: 'media_hold_timeout=$${hotline_media_hold_timeout}',
+        app: 'set',
+        data: 'export_vars=media_timeout,media_hold_timeout',
       });
     }
   });

@@ -76,6 +76,10 @@ describe.skipIf(!havePeers)('real FreeSWITCH: prompts', () => {
     expect(vars.sound_prefix).toBe(`${fs.conf}/hotline_sounds`);
     expect(vars.media_timeout).toBe('300000');
     expect(vars.media_hold_timeout).toBe('1800000');
+    // Exported (through export_vars, set by the dialplan's one multiset): the agent's leg gets them too.
+    expect((vars.export_vars ?? '').split(',')).toEqual(
+      expect.arrayContaining(['media_timeout', 'media_hold_timeout']),
+    );
     // The SIP profiles no longer use the deprecated rtp-timeout-sec / rtp-hold-timeout-sec.
     expect(fs.log()).not.toMatch(/timeout-sec deprecated/);
   });

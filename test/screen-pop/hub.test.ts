@@ -77,6 +77,24 @@ describe('login and tokens', () => {
       expect((await d.closed).code).toBe(4401);
     }
     expect(stack.logs.join('')).toContain('token expired');
+    // The directory (plain HTTP) refuses a well-signed token of an agent that does not exist.
+    const dir = (t: string) =>
+      fetch(`http://127.0.0.1:${stack.router.httpPort}/agent/api/directory`, {
+        headers: { authorization: `Bearer ${t}` },
+      });
+    expect((await dir(ghost)).status).toBe(401);
+    expect((await dir(issueAgentToken(AGENT_SECRET, 'a1', 600))).status).toBe(200);
+  });
+
+  it('accepts the desktop socket on /agent/ws only', async () => {
+    const good = issueAgentToken(AGENT_SECRET, 'a1', 600);
+    for (const p of ['/agent/wsXYZ', '/agent/ws/extra', '/agent/websocket']) {
+      const url = `ws://127.0.0.1:${stack.router.httpPort}${p}?token=${encodeURIComponent(good)}`;
+      await expect(TestDesktop.open(url)).rejects.toThrow();
+    }
+    const d = await TestDesktop.open(`${wsBase}?token=${encodeURIComponent(good)}`);
+    expect((await d.next('hello')).type).toBe('hello');
+    d.close();
   });
 
   it('revokes: live desktops are closed, old tokens refused, new ones work', async () => {
