@@ -102,6 +102,20 @@ export function queueLists(calls: readonly WaitingCall[]): WaitingCall[][] {
   return [...by.values()].map((l) => l.sort(order));
 }
 
+/** A queue in order from `items[start]` (the replica drops served calls at the head without moving the rest). */
+export interface SlicedQueue<C> {
+  items: readonly C[];
+  start: number;
+}
+/** One skill and class's waiting calls in queue order: an array, or a SlicedQueue. */
+export type QueueSlice<C> = readonly C[] | SlicedQueue<C>;
+
+function sliceOf<C>(q: QueueSlice<C>): { l: readonly C[]; i: number } {
+  if (Array.isArray(q)) return { l: q as readonly C[], i: 0 };
+  const s = q as SlicedQueue<C>;
+  return { l: s.items, i: s.start };
+}
+
 /**
  * The ready agents of one skill, best first (by `better`), that the router's replica keeps up to date: choosing
  * an agent is then the first one not taken, instead of a pass over every ready agent.
@@ -140,7 +154,7 @@ function chooseIndexed(
  * `skip` passes over single calls that cannot be offered (their router is gone); `limit` stops after that many.
  */
 export function assignQueues<C extends WaitingCall>(
-  lists: ReadonlyArray<readonly C[]>,
+  lists: ReadonlyArray<QueueSlice<C>>,
   agents: readonly AgentView[],
   now: number,
   queues: ReadonlyMap<string, QueueConfig>,
@@ -151,7 +165,7 @@ export function assignQueues<C extends WaitingCall>(
   const free = index ? [] : agents.filter((a) => a.state === 'ready');
   const taken = new Set<string>();
   const out: Assignment[] = [];
-  const heads = lists.filter((l) => l.length).map((l) => ({ l, i: 0 }));
+  const heads = lists.map(sliceOf).filter((h) => h.i < h.l.length);
   const limit = opts.limit ?? Infinity;
   while ((index || free.length) && heads.length && out.length < limit) {
     let best = -1;
@@ -211,13 +225,15 @@ export function overdue(
 
 /** `overdue` over groups in queue order: only each group's oldest calls are looked at. */
 export function overdueInQueues(
-  lists: ReadonlyArray<readonly WaitingCall[]>,
+  lists: ReadonlyArray<QueueSlice<WaitingCall>>,
   now: number,
   queues: ReadonlyMap<string, QueueConfig>,
 ): WaitingCall[] {
   const out: WaitingCall[] = [];
-  for (const l of lists) {
-    for (const c of l) {
+  for (const q of lists) {
+    const { l, i: from } = sliceOf(q);
+    for (let i = from; i < l.length; i++) {
+      const c = l[i]!;
       const q = queues.get(c.skill);
       if (q === undefined || q.maxWaitS <= 0 || now - c.queuedAt < q.maxWaitS * 1000) break;
       out.push(c);

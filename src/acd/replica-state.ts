@@ -2,7 +2,7 @@
 // order) and every ready agent. Fed with the change entries the Redis scripts append (scripts.ts, `append`),
 // from the stream and from each script's own reply; pure and synchronous, so tests and the simulator can
 // drive it without Redis.
-import { better, type ReadyIndex } from './policy.ts';
+import { better, type ReadyIndex, type SlicedQueue } from './policy.ts';
 import type { AgentState, AgentStrategy, AgentView, PriorityClass, WaitingCall } from './types.ts';
 
 /** One entry of the change stream, decoded. */
@@ -94,12 +94,21 @@ function before(a: WaitingCall, b: WaitingCall): boolean {
   return a.queuedAt < b.queuedAt || (a.queuedAt === b.queuedAt && a.id < b.id);
 }
 
-/** One skill and class's waiting calls, kept sorted; inserts land near the tail (new calls are the newest). */
+/**
+ * One skill and class's waiting calls, kept sorted in `items` from `start`: a call served from the head (the usual
+ * case) only moves `start`, and one given back to its place at the head takes the slot before it, so neither
+ * shifts the thousands of calls behind; new calls land at the tail. The dead slots are dropped now and then.
+ */
 class SortedCalls {
-  readonly items: ReplicaCall[] = [];
+  items: Array<ReplicaCall | undefined> = [];
+  start = 0;
+
+  get size(): number {
+    return this.items.length - this.start;
+  }
 
   private indexOf(c: WaitingCall): number {
-    let lo = 0;
+    let lo = this.start;
     let hi = this.items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -111,17 +120,31 @@ class SortedCalls {
 
   insert(c: ReplicaCall): void {
     const last = this.items[this.items.length - 1];
-    if (!last || before(last, c)) this.items.push(c);
-    else this.items.splice(this.indexOf(c), 0, c);
+    if (this.size === 0 || before(last!, c)) this.items.push(c);
+    else {
+      const i = this.indexOf(c);
+      if (i === this.start && this.start > 0) this.items[--this.start] = c;
+      else this.items.splice(i, 0, c);
+    }
   }
 
   remove(c: ReplicaCall): void {
-    const i = this.indexOf(c);
-    if (this.items[i] === c) this.items.splice(i, 1);
-    else {
-      const j = this.items.indexOf(c);
-      if (j >= 0) this.items.splice(j, 1);
-    }
+    let i = this.indexOf(c);
+    if (this.items[i] !== c) i = this.items.indexOf(c, this.start);
+    if (i < 0) return;
+    if (i === this.start) {
+      this.items[this.start++] = undefined;
+      if (this.start > 1024 && this.start * 2 > this.items.length) {
+        this.items = this.items.slice(this.start);
+        this.start = 0;
+      }
+    } else this.items.splice(i, 1);
+  }
+
+  /** The place of c (1 = next), or 0. */
+  placeOf(c: ReplicaCall): number {
+    const i = this.items.indexOf(c, this.start);
+    return i < 0 ? 0 : i - this.start + 1;
   }
 }
 
@@ -301,9 +324,10 @@ export class ReplicaState {
   }
 
   /** The waiting calls of each skill and class, each in queue order (for policy.assignQueues). */
-  queueLists(): ReplicaCall[][] {
-    const out: ReplicaCall[][] = [];
-    for (const l of this.lists.values()) if (l.items.length) out.push(l.items);
+  queueLists(): Array<SlicedQueue<ReplicaCall>> {
+    const out: Array<SlicedQueue<ReplicaCall>> = [];
+    for (const l of this.lists.values())
+      if (l.size) out.push({ items: l.items as readonly ReplicaCall[], start: l.start });
     return out;
   }
 
@@ -323,7 +347,7 @@ export class ReplicaState {
     const c = this.calls.get(id);
     if (!c) return 0;
     const l = this.lists.get(`${c.skill}\n${c.priority}`);
-    return l ? l.items.indexOf(c) + 1 : 0;
+    return l ? l.placeOf(c) : 0;
   }
 
   private addCall(c: ReplicaCall): void {

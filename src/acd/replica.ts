@@ -143,15 +143,7 @@ export class AcdReplica extends EventEmitter {
     while (gen === this.generation && reader) {
       let res: Array<[string, Array<[string, string[]]>]> | null;
       try {
-        res = (await reader.xread(
-          'COUNT',
-          1000,
-          'BLOCK',
-          1000,
-          'STREAMS',
-          key,
-          this.lastId,
-        )) as typeof res;
+        res = (await reader.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', key, this.lastId)) as typeof res;
       } catch (err) {
         if (gen !== this.generation) return;
         this.log.warn(
