@@ -191,6 +191,7 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
     srf.on('close', () => {
       if (this.state === 'connected') {
         this.log.warn({ drachtio: this.drachtioAddress }, 'lost drachtio-server, reconnecting');
+        this.dropCalls();
         this.emit('disconnected');
       }
       if (!this.stopped) this.state = 'disconnected';
@@ -689,6 +690,25 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
   private info(c: EdgeCall): EdgeCallInfo {
     const { id, callId, line, caller, kind, member, startedAt, transfers } = c;
     return { id, callId, line, caller, kind, member, startedAt, transfers };
+  }
+
+  /**
+   * The dialogs lived in the drachtio-server connection that is gone (a restarted server knows none of them, and
+   * this connection's dialog objects will never hear of them again): the calls are no longer the edge's to count,
+   * and the pool members they were on are no longer busy with them. FreeSWITCH ends its legs by media timeout.
+   */
+  private dropCalls(): void {
+    for (const call of [...this.calls.values()]) {
+      if (call.ended) continue;
+      call.ended = true;
+      this.calls.delete(call.id);
+      if (call.memberState) call.memberState.activeCalls = Math.max(0, call.memberState.activeCalls - 1);
+      call.log.warn(
+        { durationMs: Date.now() - call.startedAt },
+        'call dropped from the edge: drachtio-server lost',
+      );
+      this.emit('call-ended', this.info(call), 'drachtio-server lost');
+    }
   }
 
   private end(call: EdgeCall, by: string, other: SrfDialog): void {

@@ -6,7 +6,12 @@ import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { HotlineRouter } from '../../src/router.ts';
 import type { ServerMessage } from '../../src/screen-pop/messages.ts';
-import { SwitchEmulator, hotlineDialplan, type DialplanAction, type DialplanCall } from '../../src/switch-emulator/index.ts';
+import {
+  SwitchEmulator,
+  hotlineDialplan,
+  type DialplanAction,
+  type DialplanCall,
+} from '../../src/switch-emulator/index.ts';
 import { cleanup, REDIS_URL, testPrefix } from './redis.ts';
 
 export interface Stack {
@@ -53,9 +58,7 @@ export async function startStack(
   let routerPort = 0;
   const emulator = new SwitchEmulator({
     dialplan: (call) =>
-      opts.dialplan
-        ? opts.dialplan(call, routerPort)
-        : hotlineDialplan(`127.0.0.1:${routerPort}`),
+      opts.dialplan ? opts.dialplan(call, routerPort) : hotlineDialplan(`127.0.0.1:${routerPort}`),
     fileDurationMs: opts.fileDurationMs ?? (() => 200),
   });
   await emulator.start();

@@ -212,6 +212,15 @@ export class DrachtioServerEmulator extends EventEmitter<DrachtioEmulatorEvents>
     await this.transport.close();
   }
 
+  /**
+   * Drops every application's control connection, as a drachtio-server restart does (its dialogs gone with it);
+   * the server goes on listening and the applications reconnect.
+   */
+  dropClients(): void {
+    for (const c of this.clients) c.socket.destroy();
+    this.clients.clear();
+  }
+
   /** Whether SIP over TCP is up too (it shares the UDP port number; skipped when that TCP port is taken). */
   get sipTcp(): boolean {
     return this.transport.hasTcp;
