@@ -4,7 +4,10 @@ export type AgentState = 'logged_out' | 'ready' | 'reserved' | 'ringing' | 'talk
 export type PriorityClass = 'care' | 'enterprise' | 'normal';
 export const PRIORITY_CLASSES: readonly PriorityClass[] = ['care', 'enterprise', 'normal'];
 
-/** Reasons an agent gives for not being ready; 'no-answer' is set by the ACD itself. */
+/**
+ * Reasons an agent gives for not being ready; 'no-answer' and 'desktop-lost' are set by the router itself (missed
+ * offers in a row; the agent's desktop gone and not back within the grace).
+ */
 export const NOT_READY_REASONS = [
   'break',
   'meal',
@@ -12,6 +15,7 @@ export const NOT_READY_REASONS = [
   'meeting',
   'back-office',
   'no-answer',
+  'desktop-lost',
 ] as const;
 export type NotReadyReason = (typeof NOT_READY_REASONS)[number];
 

@@ -85,4 +85,39 @@ describe('a desktop lost while ringing', () => {
     again.close();
     await waitFor(() => lost.includes('g1'), 5000, 'lost after the grace period');
   });
+
+  it('an idle agent whose desktop is gone goes not ready (desktop-lost) and is not offered calls', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    await new Promise((r) => setTimeout(r, 10));
+    await stack.addAgent('g2', '1002', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 100 });
+    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 100 });
+    const d1 = await desktop('g1');
+    await d1.next('hello');
+    const d2 = await desktop('g2');
+    await d2.next('hello');
+    // g1 has been idle longest and would be offered the next call; its desktop closes and does not come back.
+    d1.close();
+    await waitFor(
+      async () => {
+        const a = await stack.router.parts.acd.getAgent('g1');
+        return a?.state === 'not_ready' && a.reason === 'desktop-lost';
+      },
+      5000,
+      'g1 not ready',
+    );
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13900005555',
+      hangupAfterBridgeMs: 200,
+      dtmf: [{ afterAnswerMs: 50, digits: '0' }],
+    });
+    await call.ended;
+    expect((await recordOf(call.uuid)).agent).toBe('g2');
+    // Back at the desk: the desktop says why, and the agent sets ready again.
+    const back = await desktop('g1');
+    expect(await back.next('hello')).toMatchObject({ state: 'not_ready', reason: 'desktop-lost' });
+    back.close();
+    d2.close();
+  });
 });

@@ -21,6 +21,7 @@ const REASON_LABELS = {
   meeting: '会议',
   'back-office': '工单处理',
   'no-answer': '未接听',
+  'desktop-lost': '工作台断开',
   login: '刚登录',
 };
 const OUTCOME_LABELS = {

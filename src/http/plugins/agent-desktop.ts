@@ -316,7 +316,11 @@ export function nextLocalTime(hhmm: string, now = Date.now()): number {
 }
 
 /**
- * An agent's desktop is gone while its phone rings: end the ring as a no-answer, so the call flow
+ * An agent's desktop is gone (closed or dead, and not back within the grace). If the agent is idle (ready, or in
+ * wrap-up, after which they would be ready), they go not ready with reason desktop-lost: a call must not be
+ * bridged to someone with no screen. Every instance hears of the loss; the state change refuses an agent who
+ * was offered a call meanwhile, and is harmless done twice.
+ * If the phone rings: end the ring as a no-answer, so the call flow
  * re-offers the call at once instead of after the full ring timeout. Runs on the instance that owns
  * the call; hangs up only the ringing agent leg (tagged hotline_call_id), only while the call is still
  * offered to that agent. The call flow may replace this with its own handling of onDesktopLost.
@@ -324,6 +328,14 @@ export function nextLocalTime(hhmm: string, now = Date.now()): number {
 export function installDesktopLossPolicy(parts: RouterParts, log: Logger): () => void {
   return parts.hub.onDesktopLost((agentId) => {
     void (async () => {
+      const now = await parts.acd.getAgent(agentId);
+      if (now && (now.state === 'ready' || now.state === 'wrapup')) {
+        const was = await parts.acd.setAgentState(agentId, 'not_ready', 'desktop-lost').catch(() => null);
+        if (was === 'ready' || was === 'wrapup') {
+          log.warn({ agentId, was }, 'desktop lost: agent set not ready (desktop-lost)');
+        }
+        return;
+      }
       for (let attempt = 0; attempt < 5; attempt++) {
         const a = await parts.acd.getAgent(agentId);
         const callId = a?.callId;
