@@ -154,6 +154,13 @@ export class HotlineRouter {
       config.reservationTtlS,
       {
         onOffer: (callId, agentId, extension) => this.onOffer(callId, agentId, extension),
+        onReservationExpired: (agentId, callId) => {
+          // The router that offered the call died before the agent answered: the desktop's offer is void.
+          void (async () => {
+            await hub.send(agentId, { type: 'ended', callId, outcome: 'missed' });
+            await hub.stateChanged(agentId, 'ready');
+          })().catch((err: Error) => log.warn({ err: err.message, agentId }, 'expired-offer notice failed'));
+        },
         onWrapupEnded: (agentId) => {
           void (async () => {
             await hub.wrapupEnded(agentId, 'timer');

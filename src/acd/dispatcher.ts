@@ -19,6 +19,11 @@ export interface DispatchHandlers {
   onFallback(callId: string, kind: 'callback' | 'message'): void;
   /** An agent's wrap-up time ran out and the agent is ready again. */
   onWrapupEnded?(agentId: string): void;
+  /**
+   * A reservation its router never confirmed (the router died while offering) was released: the agent is ready
+   * again and the offer their desktop shows is void.
+   */
+  onReservationExpired?(agentId: string, callId: string): void;
 }
 
 type Message =
@@ -195,12 +200,13 @@ export class Dispatcher {
       // when the replica loaded, and any change it missed): reading 20,000 agents every 2 s would cost more than
       // all the routing.
       const full = this.sweeps++ % FULL_SWEEP_EVERY === 0;
-      const { released, wrapupsEnded } = await this.acd.sweep(
+      const { released, releasedCalls, wrapupsEnded } = await this.acd.sweep(
         Date.now(),
         full ? undefined : this.replica.state.pendingAgents(),
       );
       if (released.length) this.log.warn({ agents: released }, 'expired reservations released');
       for (const a of wrapupsEnded) this.handlers.onWrapupEnded?.(a);
+      for (const r of releasedCalls) this.handlers.onReservationExpired?.(r.agentId, r.callId);
       if (released.length || wrapupsEnded.length) this.request();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'sweep failed');

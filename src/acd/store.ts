@@ -440,20 +440,28 @@ export class AcdStore {
     now = Date.now(),
     /** Only these agents (those the replica saw reserved, ringing or in wrap-up); all when absent. */
     only?: readonly string[],
-  ): Promise<{ released: string[]; wrapupsEnded: string[] }> {
+  ): Promise<{
+    released: string[];
+    releasedCalls: Array<{ agentId: string; callId: string }>;
+    wrapupsEnded: string[];
+  }> {
     const released: string[] = [];
+    const releasedCalls: Array<{ agentId: string; callId: string }> = [];
     const wrapupsEnded: string[] = [];
     for (const a of only ? await this.agentsById([...only]) : await this.listAgents()) {
       if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
         if (await this.redis.exists(this.keys.reservation(a.id))) continue;
         // Checked again inside the script: the agent may have answered since listAgents read them.
-        if ((await this.run(RELEASE_EXPIRED, a.callId, a.id, now)) !== 'held') released.push(a.id);
+        if ((await this.run(RELEASE_EXPIRED, a.callId, a.id, now)) !== 'held') {
+          released.push(a.id);
+          releasedCalls.push({ agentId: a.id, callId: a.callId });
+        }
       } else if (a.state === 'wrapup') {
         const until = Number((await this.redis.hget(this.keys.agent(a.id), 'wrapupUntil')) ?? 0);
         if (until && until <= now && (await this.endWrapup(a.id))) wrapupsEnded.push(a.id);
       }
     }
-    return { released, wrapupsEnded };
+    return { released, releasedCalls, wrapupsEnded };
   }
 }
 
