@@ -190,6 +190,7 @@ export class HotlineRouter {
       records: this.parts.records,
       isLocal: (id) => sessions.has(id),
       log: log.child({ component: 'reaper' }),
+      notifyEnded: (agentId, callId, outcome) => hub.send(agentId, { type: 'ended', callId, outcome }),
     });
     // Agents' transfer requests reach the instance that owns the call; others answer null.
     hub.onTransferRequest(

@@ -22,6 +22,8 @@ export class OrphanReaper {
       records: CallRecordStore;
       isLocal: (callId: string) => boolean;
       log: Logger;
+      /** Tells the agent's desktop the call ended (its router, which would have, is dead). */
+      notifyEnded?: (agentId: string, callId: string, outcome: Outcome) => Promise<unknown>;
     },
   ) {}
 
@@ -64,6 +66,7 @@ export class OrphanReaper {
       queues.get(call.skill)?.serviceLevelS,
     );
     this.reaped++;
+    if (call.agent) await this.deps.notifyEnded?.(call.agent, callId, outcome).catch(() => undefined);
     log.warn({ callId, previousOwner: call.owner, outcome }, 'closed a call whose router died');
   }
 }
