@@ -66,7 +66,8 @@ export class AcdReplica extends EventEmitter {
     this.reader = this.acd.redis.duplicate({ enableAutoPipelining: false });
     this.reader.on('error', () => undefined);
     const first = this.ready();
-    void first.then(() => this.tail(gen)).catch(() => undefined);
+    // The tail starts whatever the first load does: it loads again (with the stream position) until it can.
+    void this.tail(gen);
     return first;
   }
 
@@ -141,6 +142,13 @@ export class AcdReplica extends EventEmitter {
     let pruneAt = 0;
     const reader = this.reader;
     while (gen === this.generation && reader) {
+      try {
+        await this.ready();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'ACD replica load failed; trying again');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
       let res: Array<[string, Array<[string, string[]]>]> | null;
       try {
         res = (await reader.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', key, this.lastId)) as typeof res;
