@@ -2,7 +2,7 @@
 # One-shot set-up for a fresh Debian machine with Node 20 and npm: Debian packages, npm deps, a local Redis.
 # Safe to run again: every step is skipped when already done.
 #   scripts/setup.sh          what the router and the demo need (redis-server)
-#   scripts/setup.sh --test   also what the tests drive: Chromium (agent desktop page) and sipp (SIP edge)
+#   scripts/setup.sh --test   also what the tests drive: Chromium and a CJK font (agent desktop page), sipp (SIP edge)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--test" ]; then
@@ -18,6 +18,8 @@ command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need_pkgs+=(redis-tools)
 if [ "${HOTLINE_SETUP_BROWSER:-0}" = "1" ]; then
   command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+  # The desktop page's screenshots must show Chinese, not boxes.
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_pkgs+=(fonts-noto-cjk)
 fi
 if [ "${HOTLINE_SETUP_SIP:-0}" = "1" ]; then
   command -v sipp >/dev/null 2>&1 || need_pkgs+=(sip-tester)
