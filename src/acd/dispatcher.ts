@@ -200,13 +200,14 @@ export class Dispatcher {
       // when the replica loaded, and any change it missed): reading 20,000 agents every 2 s would cost more than
       // all the routing.
       const full = this.sweeps++ % FULL_SWEEP_EVERY === 0;
-      const { released, releasedCalls, wrapupsEnded } = await this.acd.sweep(
+      const { released, wrapupsEnded } = await this.acd.sweep(
         Date.now(),
         full ? undefined : this.replica.state.pendingAgents(),
       );
-      if (released.length) this.log.warn({ agents: released }, 'expired reservations released');
+      if (released.length)
+        this.log.warn({ agents: released.map((r) => r.agentId) }, 'expired reservations released');
       for (const a of wrapupsEnded) this.handlers.onWrapupEnded?.(a);
-      for (const r of releasedCalls) this.handlers.onReservationExpired?.(r.agentId, r.callId);
+      for (const r of released) this.handlers.onReservationExpired?.(r.agentId, r.callId);
       if (released.length || wrapupsEnded.length) this.request();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'sweep failed');

@@ -35,11 +35,23 @@ export interface ReplicaCall extends WaitingCall {
   owner: string;
 }
 
-function parseJson<T>(text: string | undefined, fallback: T): T {
+/** A JSON list of strings (a call's tried agents); [] for anything else. */
+export function parseList(text: string | undefined): string[] {
   try {
-    return text ? (JSON.parse(text) as T) : fallback;
+    const v: unknown = JSON.parse(text ?? '[]');
+    return Array.isArray(v) ? v.map(String) : [];
   } catch {
-    return fallback;
+    return [];
+  }
+}
+
+/** A JSON object of skill levels (an agent's skills); {} for anything else. */
+export function parseSkills(text: string | undefined): Record<string, number> {
+  try {
+    const v: unknown = JSON.parse(text ?? '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number>) : {};
+  } catch {
+    return {};
   }
 }
 
@@ -69,7 +81,7 @@ export function decodeChanges(n: number, body: string): Change[] {
         skill: str(raw.sk, ''),
         priority: str(raw.pr, 'normal') as PriorityClass,
         queuedAt: Number(raw.q ?? 0),
-        tried: parseJson<string[]>(str(raw.t, '[]'), []),
+        tried: parseList(str(raw.t, '[]')),
         owner: str(raw.o, ''),
       });
     } else if (raw.k === 'a') {
@@ -80,7 +92,7 @@ export function decodeChanges(n: number, body: string): Change[] {
         state: str(raw.st, 'logged_out') as AgentState,
         name: str(raw.nm, ''),
         extension: str(raw.x, ''),
-        skills: parseJson<Record<string, number>>(str(raw.sk, '{}'), {}),
+        skills: parseSkills(str(raw.sk, '{}')),
         idleSince: Number(raw.i ?? 0),
         callsToday: Number(raw.ct ?? 0),
       });

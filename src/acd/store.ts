@@ -19,7 +19,7 @@ import {
   NOTIFY,
   SET_AGENT_STATE,
 } from './scripts.ts';
-import { type Change, decodeChanges, type ReplicaCall } from './replica-state.ts';
+import { type Change, decodeChanges, parseList, parseSkills, type ReplicaCall } from './replica-state.ts';
 import {
   type AgentState,
   type AgentView,
@@ -114,7 +114,8 @@ export class AcdStore {
     calls: ReplicaCall[];
     agents: AgentView[];
   }> {
-    const [seq, lastId, c, a] = (await this.redis.eval(
+    const [seq, lastId, c, a] = (await runScript(
+      this.redis,
       FULL_STATE,
       0,
       this.keys.prefix,
@@ -440,46 +441,21 @@ export class AcdStore {
     now = Date.now(),
     /** Only these agents (those the replica saw reserved, ringing or in wrap-up); all when absent. */
     only?: readonly string[],
-  ): Promise<{
-    released: string[];
-    releasedCalls: Array<{ agentId: string; callId: string }>;
-    wrapupsEnded: string[];
-  }> {
-    const released: string[] = [];
-    const releasedCalls: Array<{ agentId: string; callId: string }> = [];
+  ): Promise<{ released: Array<{ agentId: string; callId: string }>; wrapupsEnded: string[] }> {
+    const released: Array<{ agentId: string; callId: string }> = [];
     const wrapupsEnded: string[] = [];
     for (const a of only ? await this.agentsById([...only]) : await this.listAgents()) {
       if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
         if (await this.redis.exists(this.keys.reservation(a.id))) continue;
         // Checked again inside the script: the agent may have answered since listAgents read them.
-        if ((await this.run(RELEASE_EXPIRED, a.callId, a.id, now)) !== 'held') {
-          released.push(a.id);
-          releasedCalls.push({ agentId: a.id, callId: a.callId });
-        }
+        if ((await this.run(RELEASE_EXPIRED, a.callId, a.id, now)) !== 'held')
+          released.push({ agentId: a.id, callId: a.callId });
       } else if (a.state === 'wrapup') {
         const until = Number((await this.redis.hget(this.keys.agent(a.id), 'wrapupUntil')) ?? 0);
         if (until && until <= now && (await this.endWrapup(a.id))) wrapupsEnded.push(a.id);
       }
     }
-    return { released, releasedCalls, wrapupsEnded };
-  }
-}
-
-function parseList(text: string | undefined): string[] {
-  try {
-    const v: unknown = JSON.parse(text ?? '[]');
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
-
-function parseSkills(text: string | undefined): Record<string, number> {
-  try {
-    const v: unknown = JSON.parse(text ?? '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number>) : {};
-  } catch {
-    return {};
+    return { released, wrapupsEnded };
   }
 }
 

@@ -8,6 +8,8 @@ import { AcdReplica } from '../../src/acd/replica.ts';
 import { AcdStore } from '../../src/acd/store.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { Keys } from '../../src/redis/keys.ts';
+import { callInfo } from '../helpers/acd.ts';
+import { waitFor } from '../helpers/stack.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 
 const prefix = testPrefix();
@@ -27,20 +29,7 @@ describe('an offer whose router died', () => {
     await redis.set(keys.instanceAlive('D'), '1', 'EX', 60);
     await acd.upsertAgent({ id: 'g1', name: 'g1', extension: '1001', skills: { general: 1 } });
     await acd.setAgentState('g1', 'ready');
-    await acd.createCall({
-      id: 'c1',
-      uuid: 'u-c1',
-      owner: 'D',
-      line: '12345',
-      lineName: '12345',
-      mergeMode: 'direct',
-      skill: 'general',
-      caller: '13800000000',
-      dialled: '12345',
-      priority: 'normal',
-      ivrPath: [],
-      arrivedAt: Date.now(),
-    });
+    await acd.createCall(callInfo('c1', 'D'));
     await acd.enqueue('c1', 'general', [], 'normal');
     // Router D reserved g1 for its call, rang the phone, and died.
     expect((await acd.reserve('c1', 'g1', 'general', 1)).ok).toBe(true);
@@ -67,8 +56,7 @@ describe('an offer whose router died', () => {
     );
     await d.start();
     try {
-      const end = Date.now() + 8000;
-      while (!expired.length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => expired.length > 0, 8000, 'the expired offer');
       expect(expired).toEqual([['g1', 'c1']]);
       expect((await acd.getAgent('g1'))?.state).toBe('ready');
       expect((await acd.getCall('c1'))?.state).toBe('queued');

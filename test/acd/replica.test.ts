@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcdConfigStore } from '../../src/acd/config-store.ts';
 import { Dispatcher } from '../../src/acd/dispatcher.ts';
 import { AcdReplica } from '../../src/acd/replica.ts';
-import { AcdStore, type CallInfo } from '../../src/acd/store.ts';
+import { AcdStore } from '../../src/acd/store.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { Keys } from '../../src/redis/keys.ts';
+import { callInfo as call } from '../helpers/acd.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { waitFor as until } from '../helpers/stack.ts';
 
 const log = createLogger({ level: 'silent' });
 const prefix = testPrefix();
@@ -21,33 +23,6 @@ let acdB: AcdStore;
 let repA: AcdReplica;
 let repB: AcdReplica;
 const skills = async () => ['general', 'legal'];
-
-function call(id: string, owner = 'A', skill = 'general'): CallInfo {
-  return {
-    id,
-    uuid: `u-${id}`,
-    owner,
-    line: '12345',
-    lineName: '12345',
-    mergeMode: 'direct',
-    skill,
-    caller: '13800000000',
-    dialled: '12345',
-    priority: 'normal',
-    ivrPath: [],
-    arrivedAt: Date.now(),
-  };
-}
-
-async function until<T>(f: () => T | undefined | false, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 beforeAll(async () => {
   ra = new Redis(REDIS_URL);

@@ -8,6 +8,30 @@ import type { ChannelControl } from '../../src/esl/channel-control.ts';
 import { OutboundSocketServer } from '../../src/esl/outbound-server.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 
+/**
+ * A peer that answers like FreeSWITCH up to the subscription (`connectReply` for connect, +OK for `event json`),
+ * then says nothing more.
+ */
+function handshakingPeer(port: number, connectReply: string) {
+  const peer = net.connect(port, '127.0.0.1');
+  peer.on('error', () => undefined);
+  let received = '';
+  let step = 0;
+  peer.on('data', (d: Buffer) => {
+    received += d.toString();
+    if (step === 0 && received.includes('connect\n\n')) {
+      step = 1;
+      peer.write(connectReply);
+    }
+    if (step === 1 && received.includes('event json')) {
+      step = 2;
+      peer.write('Content-Type: command/reply\nReply-Text: +OK event listener enabled json\n\n');
+    }
+  });
+  const closed = new Promise<void>((r) => peer.on('close', () => r()));
+  return { received: () => received, closed };
+}
+
 describe('outbound event socket: silent peers', () => {
   let server: OutboundSocketServer | null = null;
   afterEach(async () => {
@@ -62,29 +86,14 @@ describe('outbound event socket: silent peers', () => {
       }),
     );
     const port = await server.listen('127.0.0.1', 0);
-    const peer = net.connect(port, '127.0.0.1');
-    peer.on('error', () => undefined);
-    let received = '';
-    let step = 0;
-    peer.on('data', (d: Buffer) => {
-      received += d.toString();
-      // Like FreeSWITCH: the channel's data for connect, +OK for the subscription; then nothing more.
-      if (step === 0 && received.includes('connect\n\n')) {
-        step = 1;
-        peer.write(
-          'Content-Type: command/reply\nReply-Text: +OK\nEvent-Name: CHANNEL_DATA\nUnique-ID: 7f0c-silent\nChannel-Name: sofia/x\n\n',
-        );
-      }
-      if (step === 1 && received.includes('event json')) {
-        step = 2;
-        peer.write('Content-Type: command/reply\nReply-Text: +OK event listener enabled json\n\n');
-      }
-    });
-    const closed = new Promise<void>((r) => peer.on('close', () => r()));
+    const peer = handshakingPeer(
+      port,
+      'Content-Type: command/reply\nReply-Text: +OK\nEvent-Name: CHANNEL_DATA\nUnique-ID: 7f0c-silent\nChannel-Name: sofia/x\n\n',
+    );
     // answerNow settles (the channel is gone) once the silent socket is closed.
     expect(Number(await answered)).toBeGreaterThanOrEqual(250);
-    await closed;
-    expect(received).toContain('uuid_answer 7f0c-silent');
+    await peer.closed;
+    expect(peer.received()).toContain('uuid_answer 7f0c-silent');
     expect(server.silentPeers).toBe(1);
     expect(server.protocolErrors).toBe(1);
     expect(lines.join('')).toContain('ESL peer went silent');
@@ -95,22 +104,8 @@ describe('outbound event socket: silent peers', () => {
     let channels = 0;
     server.on('channel', () => channels++);
     const port = await server.listen('127.0.0.1', 0);
-    const peer = net.connect(port, '127.0.0.1');
-    peer.on('error', () => undefined);
-    let received = '';
-    let step = 0;
-    peer.on('data', (d: Buffer) => {
-      received += d.toString();
-      if (step === 0 && received.includes('connect\n\n')) {
-        step = 1;
-        peer.write('Content-Type: command/reply\nReply-Text: +OK\n\n');
-      }
-      if (step === 1 && received.includes('event json')) {
-        step = 2;
-        peer.write('Content-Type: command/reply\nReply-Text: +OK event listener enabled json\n\n');
-      }
-    });
-    await new Promise<void>((r) => peer.on('close', () => r()));
+    const peer = handshakingPeer(port, 'Content-Type: command/reply\nReply-Text: +OK\n\n');
+    await peer.closed;
     expect(channels).toBe(0);
     expect(server.sessions).toBe(0);
     expect(server.protocolErrors).toBe(1);

@@ -12,8 +12,7 @@ export type ApiFn = (core: Core, args: string) => Promise<string>;
 
 function findChannel(core: Core, uuid: string | undefined): Channel | undefined {
   if (!uuid) return undefined;
-  const ch = core.channels.get(uuid.trim());
-  return ch && !ch.destroyed ? ch : ch;
+  return core.channels.get(uuid.trim());
 }
 
 const status: ApiFn = async (core) => {
@@ -215,7 +214,7 @@ const uuidSetvarMulti: ApiFn = async (core, args) => {
   if (!args) return SETVAR_MULTI_USAGE;
   const sp = args.indexOf(' ');
   if (sp < 0) return '';
-  const ch = core.channels.get(args.slice(0, sp));
+  const ch = findChannel(core, args.slice(0, sp));
   if (!ch || !ch.up) return `-ERR No such channel!\n${SETVAR_MULTI_USAGE}`;
   let out = '';
   let set = 0;
@@ -240,7 +239,7 @@ const uuidSetvarMulti: ApiFn = async (core, args) => {
  * an unknown or hung-up channel is "-ERROR".
  */
 const uuidAnswer: ApiFn = async (core, args) => {
-  const ch = core.channels.get(args.trim());
+  const ch = findChannel(core, args);
   if (!ch || !ch.up) return '-ERROR\n';
   if (ch.direction === 'inbound') core.answer(ch);
   return '+OK\n';

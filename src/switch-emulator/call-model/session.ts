@@ -36,8 +36,6 @@ export interface ControlLink {
   /** Resolves when the listener thread has finished (client exit / socket closed). */
   finished: Promise<void>;
   readonly finishedFlag: boolean;
-  /** LFLAG_RESUME: client sent `resume`. */
-  readonly resume: boolean;
   /** The channel is fully down and reported: send linger / disconnect as FS's listener loop does. */
   channelDown(): void;
 }
@@ -206,7 +204,6 @@ export class Session {
           this.core.hangup(ch, 'NO_ROUTE_DESTINATION', 'switch');
           break;
         }
-        ch.state = 'CS_EXECUTE';
         this.core.setRunningState(ch, 'CS_EXECUTE');
         this.pending = next;
       }

@@ -92,7 +92,6 @@ export class Listener {
   private linger = false;
   private lingerTime = -1;
   private handleDisco = false;
-  private resume = false;
   private connectedFlag = false;
   private closed = false;
   private readonly onEvent = (ev: SwitchEvent): void => this.deliver(ev);
@@ -134,9 +133,6 @@ export class Listener {
       finished: this.finished,
       get finishedFlag() {
         return self.closed;
-      },
-      get resume() {
-        return self.resume;
       },
       channelDown: () => this.onChannelDown(),
     };
@@ -231,7 +227,6 @@ export class Listener {
     }
     if (lc.startsWith('filter ')) return this.filter(cmd.slice(7));
     if (this.session && lc.startsWith('resume')) {
-      this.resume = true;
       this.session.channel.vars.set('socket_resume', 'true');
       this.reply('+OK');
       return;
