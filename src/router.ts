@@ -52,6 +52,12 @@ export interface RouterParts {
  * callback legs (callback placer), and bgapi results. Agents' legs, half of all hangups, are not even
  * serialised by FreeSWITCH.
  */
+/**
+ * After Redis comes back, how long no router is judged dead: longer than a heartbeat key lives (5 s), so that
+ * every live router has written its key again.
+ */
+const OWNER_GRACE_AFTER_REDIS_MS = 6000;
+
 const INBOUND_EVENT_FILTERS: Array<[string, string]> = [
   ['variable_hotline_ingress', 'carrier'],
   ['variable_hotline_callback_leg', 'true'],
@@ -70,6 +76,7 @@ export class HotlineRouter {
   private readonly sub: Redis;
   private http: FastifyInstance | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
+  private heartbeating = false;
   private lastAdmission: Promise<void> = Promise.resolve();
   private onSoftphoneEvent: ((text: string) => Promise<void>) | null = null;
   private eslPort = 0;
@@ -204,6 +211,18 @@ export class HotlineRouter {
       records: this.parts.records,
       plan: () => numberPlan.plan(),
       log: log.child({ component: 'reconcile' }),
+    });
+    // A Redis restart: commands issued meanwhile waited and now run (redis/client.ts); what they cannot tell is
+    // whose heartbeat expired during the outage, or what an older snapshot undid.
+    let redisLost = false;
+    redis.on('close', () => (redisLost = true));
+    redis.on('ready', () => {
+      if (!redisLost) return;
+      redisLost = false;
+      log.warn('redis is back: heartbeat, replica reload, full sweep');
+      void this.heartbeat();
+      reaper.holdFor(OWNER_GRACE_AFTER_REDIS_MS);
+      this.dispatcher.afterRedisOutage();
     });
     this.parts.fsLink.on('event', (e) => {
       void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
@@ -346,6 +365,9 @@ export class HotlineRouter {
   }
 
   private async heartbeat(): Promise<void> {
+    // During a Redis outage a heartbeat waits for Redis; one waiting is enough.
+    if (this.heartbeating) return;
+    this.heartbeating = true;
     try {
       await this.parts.redis.set(
         `${this.config.redis.prefix}alive:${this.config.instanceId}`,
@@ -355,6 +377,8 @@ export class HotlineRouter {
       );
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'heartbeat failed');
+    } finally {
+      this.heartbeating = false;
     }
   }
 

@@ -38,6 +38,7 @@ export class Dispatcher {
   private readonly waiters: Array<() => void> = [];
   offersMade = 0;
   private sweeps = 0;
+  private sweeping = false;
   rounds = 0;
 
   constructor(
@@ -66,6 +67,13 @@ export class Dispatcher {
     // Events trigger rounds; the tick catches what an event missed (and overflow times passing).
     this.timer = setInterval(() => this.request(), 1000);
     this.sweepTimer = setInterval(() => void this.sweep(), 2000);
+  }
+
+  /** Redis is back after an outage: a fresh replica, a full sweep next, and a round. */
+  afterRedisOutage(): void {
+    this.replica.resync();
+    this.sweeps = 0;
+    this.request();
   }
 
   stop(): void {
@@ -195,22 +203,29 @@ export class Dispatcher {
   }
 
   private async sweep(): Promise<void> {
+    // During a Redis outage a sweep waits for Redis; the timer's next ones must not queue up behind it.
+    if (this.sweeping) return;
+    this.sweeping = true;
     try {
       // The agents the replica saw reserved, ringing or in wrap-up; every agent once in a while (those already so
       // when the replica loaded, and any change it missed): reading 20,000 agents every 2 s would cost more than
       // all the routing.
       const full = this.sweeps++ % FULL_SWEEP_EVERY === 0;
-      const { released, wrapupsEnded } = await this.acd.sweep(
+      const { released, wrapupsEnded, strays } = await this.acd.sweep(
         Date.now(),
         full ? undefined : this.replica.state.pendingAgents(),
       );
       if (released.length)
         this.log.warn({ agents: released.map((r) => r.agentId) }, 'expired reservations released');
-      for (const a of wrapupsEnded) this.handlers.onWrapupEnded?.(a);
+      if (strays.length)
+        this.log.warn({ agents: strays }, 'agents freed from calls that had ended without them');
+      for (const a of [...wrapupsEnded, ...strays]) this.handlers.onWrapupEnded?.(a);
       for (const r of released) this.handlers.onReservationExpired?.(r.agentId, r.callId);
-      if (released.length || wrapupsEnded.length) this.request();
+      if (released.length || wrapupsEnded.length || strays.length) this.request();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'sweep failed');
+    } finally {
+      this.sweeping = false;
     }
   }
 }

@@ -88,6 +88,16 @@ export class AcdReplica extends EventEmitter {
     return this.loaded;
   }
 
+  /**
+   * Loads the whole state again at the next chance: after a Redis restart the stream and the sequence may have
+   * gone back to an older snapshot, which the tail's gap check cannot see.
+   */
+  resync(): void {
+    this.loaded = null;
+    this.ownersReadAt = 0;
+    this.deadOwners.clear();
+  }
+
   /** Reads liveness and registrations again when their readings are stale (called before a round). */
   async refresh(now = Date.now(), force = false): Promise<void> {
     await this.ready();

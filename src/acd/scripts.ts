@@ -245,6 +245,23 @@ if cstate == 'queued' then emit_call(callId, 'ended') end
 return done(cstate)
 `;
 
+/**
+ * An agent still "talking" on a call that is over: the call's end was never applied to the agent (a router that
+ * died between the hangup and its write, or an end lost to a Redis restart with an older snapshot). ARGV:
+ * prefix, agentId, now. Frees the agent to ready when its call is ended, lost or gone; returns 'freed', or
+ * 'held' when the agent is on a live call or no longer talking.
+ */
+export const FREE_STRAY_AGENT = `${LIB}
+local agentId, now = ARGV[2], tonumber(ARGV[3])
+local ak = P .. 'agent:' .. agentId
+if hget(ak, 'state') ~= 'talking' then return done('held') end
+local callId = hget(ak, 'callId') or ''
+local cstate = callId ~= '' and hget(P .. 'call:' .. callId, 'state') or nil
+if cstate == 'talking' or cstate == 'offering' then return done('held') end
+set_agent(agentId, 'ready', now, '', '')
+return done('freed')
+`;
+
 /** Wrap-up is over (its time ran out or the agent ended it early). ARGV: prefix, agentId, now. */
 export const END_WRAPUP = `${LIB}
 local agentId, now = ARGV[2], tonumber(ARGV[3])

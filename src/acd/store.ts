@@ -14,6 +14,7 @@ import {
   NO_ANSWER,
   RELEASE,
   RELEASE_EXPIRED,
+  FREE_STRAY_AGENT,
   RESERVE,
   RINGING,
   NOTIFY,
@@ -441,9 +442,15 @@ export class AcdStore {
     now = Date.now(),
     /** Only these agents (those the replica saw reserved, ringing or in wrap-up); all when absent. */
     only?: readonly string[],
-  ): Promise<{ released: Array<{ agentId: string; callId: string }>; wrapupsEnded: string[] }> {
+  ): Promise<{
+    released: Array<{ agentId: string; callId: string }>;
+    wrapupsEnded: string[];
+    /** Agents freed from a call that had ended without them (full sweeps only). */
+    strays: string[];
+  }> {
     const released: Array<{ agentId: string; callId: string }> = [];
     const wrapupsEnded: string[] = [];
+    const strays: string[] = [];
     for (const a of only ? await this.agentsById([...only]) : await this.listAgents()) {
       if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
         if (await this.redis.exists(this.keys.reservation(a.id))) continue;
@@ -453,9 +460,11 @@ export class AcdStore {
       } else if (a.state === 'wrapup') {
         const until = Number((await this.redis.hget(this.keys.agent(a.id), 'wrapupUntil')) ?? 0);
         if (until && until <= now && (await this.endWrapup(a.id))) wrapupsEnded.push(a.id);
+      } else if (a.state === 'talking' && !only) {
+        if ((await this.run(FREE_STRAY_AGENT, a.id, now)) === 'freed') strays.push(a.id);
       }
     }
-    return { released, wrapupsEnded };
+    return { released, wrapupsEnded, strays };
   }
 }
 

@@ -304,9 +304,10 @@ export class CallSession {
       (deps.config.reservationTtlS * 1000) / 3,
     );
     onTimer(keepAlive);
+    let answering: Promise<void> | null = null;
     const onBridge = (otherUuid: string) => {
       this.agentLeg = otherUuid;
-      void this.onAnswered(agentId);
+      answering = this.onAnswered(agentId);
     };
     channel.once('bridge', onBridge);
     let result: { bridged: boolean; disposition: string };
@@ -330,6 +331,9 @@ export class CallSession {
       clearInterval(keepAlive);
       channel.off('bridge', onBridge);
     }
+    // The conversation may be over before its answer is written (Redis slow or restarting): the answer is
+    // written first, so that a served caller is recorded as answered and the agent goes to wrap-up.
+    if (answering) await (answering as Promise<void>).catch(() => undefined);
     const [stored, { queues, settings }] = await configP;
     this.skill = stored?.skill ?? this.skill;
     if ((this.phase as Phase) === 'talking') {

@@ -13,6 +13,8 @@ const OWNER_HEARTBEAT_TTL_MS = 5000;
 
 export class OrphanReaper {
   reaped = 0;
+  /** Until then, no router is judged dead: see holdFor. */
+  private holdUntil = 0;
 
   constructor(
     private readonly deps: {
@@ -27,8 +29,21 @@ export class OrphanReaper {
     },
   ) {}
 
+  /**
+   * Judges no router dead for a while: after a Redis restart every router's heartbeat key may have expired
+   * while all of them were alive, and each writes it again only once its own connection is back.
+   */
+  holdFor(ms: number): void {
+    this.holdUntil = Math.max(this.holdUntil, Date.now() + ms);
+  }
+
   async onEvent(e: Event, attempt = 0): Promise<void> {
     if (e.getHeader('Event-Name') !== 'CHANNEL_HANGUP_COMPLETE') return;
+    const wait = this.holdUntil - Date.now();
+    if (wait > 0) {
+      setTimeout(() => void this.onEvent(e, attempt).catch(() => undefined), wait).unref();
+      return;
+    }
     const uuid = e.getHeader('Unique-ID');
     if (!uuid) return;
     const { acd, config, records, log } = this.deps;

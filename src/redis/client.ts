@@ -5,7 +5,13 @@ import type { Logger } from '../logging/logger.ts';
 
 export function connectRedis(url: string, log: Logger, role: string): Redis {
   const redis = new Redis(url, {
-    maxRetriesPerRequest: 3,
+    // A command issued while Redis is away waits for it to come back instead of failing after three reconnect
+    // attempts (about 0.3 s): a call's end, an agent's wrap-up or a caller's queue place written during a Redis
+    // restart must land, or agents stay "talking" for good and bridged calls are recorded as abandoned (issue 11).
+    // HTTP health reads the connection's status, never a command, so it answers during an outage.
+    maxRetriesPerRequest: null,
+    // Back quickly: callers are waiting on the other side of every queued command.
+    retryStrategy: (times: number) => Math.min(50 * times, 500),
     enableReadyCheck: true,
     lazyConnect: false,
     // Commands issued in one turn of the event loop go out in one write: a call's bookkeeping, the screen-pop

@@ -27,6 +27,8 @@ export class Keys {
   ivrCurrent = (line: string) => `${this.prefix}ivr:${line}:current`;
   ivrAudit = () => `${this.prefix}ivr:audit`;
   ivrStats = (line: string, day: string) => `${this.prefix}ivrstats:${line}:${day}`;
+  /** Supervisors' forced agent states, newest first. */
+  agentStateAudit = () => `${this.prefix}audit:agent-state`;
   incidents = () => `${this.prefix}incidents`;
   incidentAcks = () => `${this.prefix}incident-acks`;
   careList = () => `${this.prefix}carelist`;

@@ -147,7 +147,11 @@ describe('ACD store', () => {
     await acd.endWrapup('a1');
     expect((await acd.reserve('c5', 'a1', 'hrss', 1)).ok).toBe(true);
     await new Promise((r) => setTimeout(r, 1200));
-    expect(await acd.sweep()).toEqual({ released: [{ agentId: 'a1', callId: 'c5' }], wrapupsEnded: [] });
+    expect(await acd.sweep()).toEqual({
+      released: [{ agentId: 'a1', callId: 'c5' }],
+      wrapupsEnded: [],
+      strays: [],
+    });
     expect((await acd.getAgent('a1'))!.state).toBe('ready');
     expect((await acd.waiting(['hrss'])).map((c) => c.id)).toEqual(['c5']);
   });

@@ -8,6 +8,7 @@ import type { RouterParts } from '../../router.ts';
 import { issueAgentToken } from '../../screen-pop/agent-token.ts';
 import { TidalStore } from '../../tidal/store.ts';
 import { adminAuth } from './admin-auth.ts';
+import { ForcedStates } from '../../acd/forced-state.ts';
 import { DateStr } from '../schemas.ts';
 
 const Line = Type.Object({
@@ -72,6 +73,14 @@ const StateBody = Type.Object({
       Type.Literal('back-office'),
     ]),
   ),
+  force: Type.Optional(
+    Type.Boolean({
+      description:
+        'a supervisor forcing an agent shown reserved, ringing or talking: needs operator and note, is refused while the call is up on the switch, and is audited',
+    }),
+  ),
+  operator: Type.Optional(Type.String({ minLength: 1, maxLength: 40, pattern: '^[^\\s]+$' })),
+  note: Type.Optional(Type.String({ minLength: 2, maxLength: 200 })),
 });
 
 const Err = Type.Object({ error: Type.String(), message: Type.String() });
@@ -81,6 +90,11 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.addHook('onRequest', adminAuth(parts.config.adminToken));
   const security = [{ bearer: [] }];
   const tidal = new TidalStore(parts.redis, parts.config.redis.prefix);
+  const forced = new ForcedStates(parts.redis, parts.acd.keys, parts.acd, async (uuid) => {
+    // From Redis, but checked like any outside value before it reaches an api command.
+    if (!/^[0-9a-f-]{8,64}$/i.test(uuid)) return false;
+    return (await parts.fsLink.api(`uuid_exists ${uuid}`, 3000)).trim() === 'true';
+  });
 
   /** Skills no queue serves and no tidal roster names: a typo that would leave the agent idle. */
   async function unknownSkills(skills: Record<string, number>): Promise<string[]> {
@@ -194,7 +208,12 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         security,
         params: AgentId,
         body: StateBody,
-        response: { 200: Type.Object({ previous: Type.String(), state: Type.String() }), 404: Err, 409: Err },
+        response: {
+          200: Type.Object({ previous: Type.String(), state: Type.String() }),
+          400: Err,
+          404: Err,
+          409: Err,
+        },
       },
     },
     async (req, reply) => {
@@ -210,10 +229,34 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         }
       }
       const busy: AgentState[] = ['reserved', 'ringing', 'talking'];
+      if (req.body.force) {
+        if (!req.body.operator || !req.body.note)
+          return reply.code(400).send({
+            error: 'bad_request',
+            message: 'a forced state change needs operator and note (it is audited)',
+          });
+        const r = await forced.force(req.params.id, req.body.state, req.body.operator, req.body.note);
+        if (!r.ok)
+          return reply.code(r.code).send({ error: r.code === 404 ? 'not_found' : 'busy', message: r.reason });
+        req.log.warn(
+          { agentId: r.entry.agentId, from: r.entry.from, to: r.entry.to, operator: r.entry.operator },
+          'agent state forced by a supervisor',
+        );
+        if (req.body.state === 'ready') parts.requestDispatch();
+        if (r.entry.callId)
+          await parts.hub.send(req.params.id, { type: 'ended', callId: r.entry.callId, outcome: 'answered' });
+        await parts.hub.send(req.params.id, {
+          type: 'state',
+          state: req.body.state,
+          reason: req.body.reason,
+        });
+        return { previous: r.entry.from, state: req.body.state };
+      }
       if (busy.includes(agent.state)) {
-        return reply
-          .code(409)
-          .send({ error: 'busy', message: `agent is ${agent.state}; change it after the call` });
+        return reply.code(409).send({
+          error: 'busy',
+          message: `agent is ${agent.state}; change it after the call, or force it (force, operator, note) if the call is over`,
+        });
       }
       try {
         const previous = await parts.acd.setAgentState(req.params.id, req.body.state, req.body.reason ?? '');
@@ -229,6 +272,38 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
         throw err;
       }
     },
+  );
+
+  app.get(
+    '/admin/agents/state-audit',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "Supervisors' forced agent states, newest first (notes masked)",
+        security,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          agent: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+        }),
+        response: {
+          200: Type.Array(
+            Type.Object({
+              at: Type.Integer(),
+              operator: Type.String(),
+              agentId: Type.String(),
+              from: Type.String(),
+              to: Type.String(),
+              note: Type.String(),
+              callId: Type.Optional(Type.String()),
+              switchCheck: Type.String({
+                description: 'gone, no-call, or unknown (the switch could not be asked)',
+              }),
+            }),
+          ),
+        },
+      },
+    },
+    async (req) => forced.list(req.query.limit ?? 100, req.query.agent),
   );
 
   app.post(
