@@ -9,6 +9,9 @@ import { assignQueues, overdueInQueues } from './policy.ts';
 import type { AcdReplica } from './replica.ts';
 import type { AcdStore } from './store.ts';
 
+/** After a Redis outage, how long rounds wait for every router's held writes (see afterRedisOutage). */
+const AFTER_OUTAGE_HOLD_MS = 1000;
+
 /** Every this many sweeps (2 s apart), the sweep reads every agent instead of the replica's pending ones. */
 const FULL_SWEEP_EVERY = 15;
 
@@ -39,6 +42,8 @@ export class Dispatcher {
   offersMade = 0;
   private sweeps = 0;
   private sweeping = false;
+  /** No rounds before this time (see afterRedisOutage). */
+  private holdUntil = 0;
   rounds = 0;
 
   constructor(
@@ -69,11 +74,16 @@ export class Dispatcher {
     this.sweepTimer = setInterval(() => void this.sweep(), 2000);
   }
 
-  /** Redis is back after an outage: a fresh replica, a full sweep next, and a round. */
+  /**
+   * Redis is back after an outage: a fresh replica, a full sweep next, and a round once every router's writes
+   * held during the outage have landed. Routers reconnect up to half a second apart (redis/client.ts), and a
+   * router deciding before another's callers are back in the queues would serve its own later callers first.
+   */
   afterRedisOutage(): void {
     this.replica.resync();
     this.sweeps = 0;
-    this.request();
+    this.holdUntil = Date.now() + AFTER_OUTAGE_HOLD_MS;
+    setTimeout(() => this.request(), AFTER_OUTAGE_HOLD_MS).unref();
   }
 
   stop(): void {
@@ -84,6 +94,11 @@ export class Dispatcher {
 
   /** Asks for a round; requests during a round coalesce into one more. */
   request(): void {
+    if (Date.now() < this.holdUntil) {
+      // Nobody waits for a round that is held: the round after the hold covers them.
+      for (const w of this.waiters.splice(0)) w();
+      return;
+    }
     if (this.running) {
       this.again = true;
       return;

@@ -4,7 +4,8 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
-import { type EmulatedCall, SwitchEmulator, hotlineDialplan } from '../../src/switch-emulator/index.ts';
+import { type EmulatedCall, SwitchEmulator } from '../../src/switch-emulator/index.ts';
+import { alternatingRouters } from '../../src/chaos/run.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 import { type RouterProcess, startRouterProcess } from '../helpers/router-process.ts';
 import { waitFor } from '../helpers/stack.ts';
@@ -24,18 +25,9 @@ afterEach(async () => {
 
 async function setUp(env: Record<string, string> = {}) {
   prefix = testPrefix();
-  let order = 0;
   const ports: number[] = [];
   emulator = new SwitchEmulator({
-    // Like a FreeSWITCH pool behind a dialplan with a primary and a backup router: calls alternate
-    // between the two, and socket_resume hands a caller to the other if its router dies.
-    dialplan: () => {
-      const [a, b] = order++ % 2 ? [ports[1]!, ports[0]!] : [ports[0]!, ports[1]!];
-      return [
-        { app: 'set', data: 'socket_resume=true' },
-        ...hotlineDialplan(`127.0.0.1:${a}`, `127.0.0.1:${b}`),
-      ];
-    },
+    dialplan: alternatingRouters(ports),
     fileDurationMs: () => 150,
   });
   await emulator.start();

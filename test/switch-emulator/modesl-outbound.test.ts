@@ -276,4 +276,37 @@ describe('modesl outbound server (the router) against the emulator', () => {
       emu = undefined;
     }
   });
+  // mod_event_socket.c (1.10.12) ends a socket session with socket_resume true by setting the channel to CS_RESET;
+  // switch_channel_ready is false in CS_RESET, so the playback the router left running (hold music) returns at
+  // once and the dialplan's next action (the backup router's socket) gets the caller. On the real server:
+  // test/real/failover.test.ts, callers queued on a router that dies reach the backup router. Without
+  // socket_resume the playback plays on until it ends; a bridge goes on either way (a conversation outlives it).
+  it('a router dying while its hold music plays: with socket_resume the music stops and the dialplan goes on', async () => {
+    for (const resume of [true, false]) {
+      router = await startRouter((conn) => {
+        void exec(conn, 'answer').then(() => {
+          void exec(conn, 'playback', 'hold-3s.wav');
+          setTimeout(() => conn.socket?.destroy(), 300);
+        });
+      });
+      const port = router.port;
+      emu = await startEmulator({
+        fileDurationMs: (f) => (f === 'hold-3s.wav' ? 3000 : 100),
+        dialplan: () => [
+          ...(resume ? [{ app: 'set', data: 'socket_resume=true' }] : []),
+          { app: 'socket', data: `127.0.0.1:${port} async full` },
+          { app: 'hangup', data: 'USER_BUSY' },
+        ],
+      });
+      const s = await emu.placeCall({ destination: '12345', callerIdNumber: '13800000009' }).ended;
+      expect(s.hangupCause).toBe('USER_BUSY');
+      // Resumed: reset at the socket's end (~0.3 s). Not resumed: the 3 s playback ran out first.
+      if (resume) expect(s.durationMs).toBeLessThan(1500);
+      else expect(s.durationMs).toBeGreaterThanOrEqual(2900);
+      await router.close();
+      await emu.stop();
+      router = undefined;
+      emu = undefined;
+    }
+  });
 });

@@ -289,6 +289,18 @@ export class Session {
     if (BREAKABLE.has(top.name)) top.interrupt.stop('break');
   }
 
+  /**
+   * The socket session ended with socket_resume true: mod_event_socket sets the channel to CS_RESET, which
+   * switch_channel_ready reports as not ready, so the media loops on the stack (hold music, prompts) return at
+   * once, and the session reset drops the private events still queued. A bridge goes on (its loop does not stop
+   * for it: on the real 1.10.12 a conversation outlived its router), and the dialplan continues after it.
+   */
+  resetAfterSocketLoss(): void {
+    if (this.stack.some((f) => f.name === 'bridge')) return;
+    this.queue.length = 0;
+    for (const f of this.stack) if (BREAKABLE.has(f.name)) f.interrupt.stop('break');
+  }
+
   /** Interrupt every running application because the channel hung up. */
   onHangup(): void {
     this.hangupInterrupt.stop('hangup');

@@ -1,7 +1,8 @@
 // mod_event_socket's `socket` application: connect out to the controlling server, wait for `connect`, park while
 // the client drives the call. When the socket session ends (the client exits or goes away) with the channel still
 // up, the application returns and the dialplan goes on with its next action, socket_resume or not (async mode:
-// socket_function parks, runs what is still queued, returns; nothing in mod_event_socket hangs the channel up).
+// socket_function parks, runs what is still queued, returns; nothing in mod_event_socket hangs the channel up);
+// with socket_resume the channel is reset first, which stops a playing application (mod_event_socket.c, CS_RESET).
 import type { AppFn } from '../session.ts';
 import { splitArgs } from './playback.ts';
 
@@ -24,7 +25,13 @@ const socket: AppFn = async (ctx, data) => {
   session.link = link;
   const connected = await Promise.race([link.connected, session.hangupInterrupt.wait(-1).then(() => false)]);
   if (!connected || !ch.up) return;
-  // An application running when the socket goes (a bridge) goes on: the park loop returns after it.
+  // socket_resume: CS_RESET stops the hold music or prompt the client left playing (see resetAfterSocketLoss), so
+  // the dialplan's next action (the backup router's socket) gets the caller at once; without it, an application
+  // running when the socket goes goes on, and the park loop returns after it.
+  void link.finished.then(() => {
+    if (ch.up && /^(true|yes|on|1)$/i.test(ch.vars.get('socket_resume') ?? ''))
+      session.resetAfterSocketLoss();
+  });
   await session.park(link.finished);
   // switch_ivr_parse_all_events: what the client queued before it went still runs.
   await session.drainQueue();
