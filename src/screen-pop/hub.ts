@@ -45,6 +45,15 @@ export interface HubOptions {
   replayMax: number;
   /** Wrap-up length used for `wrapup_started` when the ACD does not say (agent field wrapupUntil). */
   wrapupS: number;
+  /** Desktops one agent may have open on this instance; a newer one closes the oldest. */
+  maxDesktopsPerAgent: number;
+  /** Logins one agent may make per 10 s on this instance; more are refused (close code 4429). */
+  loginsPerAgentPer10s: number;
+  /**
+   * Sockets being set up at once (token checks under way, sockets not logged in yet); more are refused with 503.
+   * A login flood then costs a bounded amount of work, and /health and the calls stay fast.
+   */
+  maxPendingSockets: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -56,6 +65,9 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   replayTtlS: 600,
   replayMax: 1000,
   wrapupS: 5,
+  maxDesktopsPerAgent: 3,
+  loginsPerAgentPer10s: 10,
+  maxPendingSockets: 200,
 };
 
 export interface TransferRequest {
@@ -82,6 +94,8 @@ interface Conn {
   maxSeq: number;
   loggedOut: boolean;
   loginTimer: NodeJS.Timeout | null;
+  /** Tells the hub this socket is no longer being set up (logged in, or gone). */
+  setUp: () => void;
 }
 
 type Envelope =
@@ -146,7 +160,11 @@ export class ScreenPopHub {
   private onMessage: ((channel: string, text: string) => void) | null = null;
   opts: HubOptions = { ...DEFAULT_HUB_OPTIONS };
   /** Counters for /health and the benchmark. */
-  readonly stats = { delivered: 0, replayed: 0, malformed: 0, desktopsLost: 0, refused: 0 };
+  readonly stats = { delivered: 0, replayed: 0, malformed: 0, desktopsLost: 0, refused: 0, floodRefused: 0 };
+  /** Sockets being set up (see HubOptions.maxPendingSockets). */
+  private pendingSockets = 0;
+  /** Recent login times per agent (see HubOptions.loginsPerAgentPer10s). */
+  private readonly logins = new Map<string, number[]>();
 
   constructor(
     private readonly pub: Redis,
@@ -371,6 +389,35 @@ export class ScreenPopHub {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (this.pendingSockets >= this.opts.maxPendingSockets) {
+      this.stats.refused++;
+      this.stats.floodRefused++;
+      socket.write(
+        'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nRetry-After: 2\r\nConnection: close\r\n\r\ntoo many desktop connections being set up; try again\n',
+      );
+      socket.destroy();
+      return;
+    }
+    this.pendingSockets++;
+    let released = false;
+    const release = () => {
+      if (!released) this.pendingSockets--;
+      released = true;
+    };
+    try {
+      await this.upgradeChecked(req, socket, head, release);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  private async upgradeChecked(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    release: () => void,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const token = url.searchParams.get('token') ?? bearer(req.headers.authorization);
     let claims: TokenClaims | null = null;
@@ -383,6 +430,7 @@ export class ScreenPopHub {
           `HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${check.reason}\n`,
         );
         socket.destroy();
+        release();
         return;
       }
       claims = check.claims;
@@ -390,7 +438,12 @@ export class ScreenPopHub {
     const lastSeqParam = url.searchParams.get('lastSeq');
     const lastSeq =
       lastSeqParam !== null && /^\d{1,15}$/.test(lastSeqParam) ? Number(lastSeqParam) : undefined;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, claims, lastSeq));
+    // A socket with a token is set up now; one without stays pending until it logs in or goes.
+    socket.once('close', release);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (claims) release();
+      this.onConnection(ws, claims, lastSeq, release);
+    });
   }
 
   private async checkToken(
@@ -402,7 +455,12 @@ export class ScreenPopHub {
     return check;
   }
 
-  private onConnection(ws: WebSocket, claims: TokenClaims | null, lastSeq: number | undefined): void {
+  private onConnection(
+    ws: WebSocket,
+    claims: TokenClaims | null,
+    lastSeq: number | undefined,
+    setUp: () => void = () => undefined,
+  ): void {
     const conn: Conn = {
       id: randomUUID().slice(0, 8),
       ws,
@@ -414,6 +472,7 @@ export class ScreenPopHub {
       maxSeq: 0,
       loggedOut: false,
       loginTimer: null,
+      setUp,
     };
     if (this.closing) {
       ws.terminate();
@@ -428,8 +487,7 @@ export class ScreenPopHub {
     ws.on('close', () => this.onClose(conn));
     ws.on('error', () => ws.terminate());
     if (claims) {
-      this.authenticate(conn, claims);
-      void this.startSession(conn, lastSeq);
+      if (this.authenticate(conn, claims)) void this.startSession(conn, lastSeq);
     } else {
       conn.loginTimer = setTimeout(() => {
         if (!conn.agentId) {
@@ -444,13 +502,48 @@ export class ScreenPopHub {
     }
   }
 
-  private authenticate(conn: Conn, claims: TokenClaims): void {
+  /** Refuses a login over the agent's rate (close code 4429); true when the login may go on. */
+  private loginAllowed(conn: Conn, agentId: string): boolean {
+    const now = Date.now();
+    const recent = (this.logins.get(agentId) ?? []).filter((t) => t > now - 10_000);
+    if (recent.length >= this.opts.loginsPerAgentPer10s) {
+      this.logins.set(agentId, recent);
+      this.stats.refused++;
+      this.stats.floodRefused++;
+      this.log.warn({ agentId }, 'agent desktop login refused: too many logins');
+      this.sendConn(conn, {
+        type: 'error',
+        code: 'unauthorized',
+        error: 'too many logins; wait a few seconds',
+      });
+      conn.ws.close(4429, 'too many logins');
+      return false;
+    }
+    recent.push(now);
+    this.logins.set(agentId, recent);
+    return true;
+  }
+
+  private authenticate(conn: Conn, claims: TokenClaims): boolean {
     const agentId = claims.agentId;
+    if (!this.loginAllowed(conn, agentId)) return false;
     conn.agentId = agentId;
     conn.claims = claims;
+    conn.setUp();
     if (conn.loginTimer) clearTimeout(conn.loginTimer);
     let set = this.local.get(agentId);
     if (!set) this.local.set(agentId, (set = new Set()));
+    // One agent, a few desktops at most: the newest wins (an agent reopening a crashed page gets in).
+    while (set.size >= this.opts.maxDesktopsPerAgent) {
+      const oldest = set.values().next().value as Conn;
+      set.delete(oldest);
+      this.sendConn(oldest, {
+        type: 'error',
+        code: 'unauthorized',
+        error: '已在其他窗口登录 (replaced by a newer desktop)',
+      });
+      oldest.ws.close(4409, 'replaced by a newer desktop');
+    }
     set.add(conn);
     const t = this.lostTimers.get(agentId);
     if (t) {
@@ -459,6 +552,7 @@ export class ScreenPopHub {
     }
     void this.touchPresence([conn]);
     this.log.info({ agentId, conn: conn.id }, 'agent desktop connected');
+    return true;
   }
 
   /** hello, then what the desktop missed since lastSeq, then live messages, each exactly once in order. */
@@ -533,6 +627,7 @@ export class ScreenPopHub {
 
   private onClose(conn: Conn): void {
     this.conns.delete(conn);
+    conn.setUp();
     if (conn.loginTimer) clearTimeout(conn.loginTimer);
     const agentId = conn.agentId;
     if (!agentId) return;
@@ -669,7 +764,7 @@ export class ScreenPopHub {
         conn.ws.close(4401, check.reason);
         return;
       }
-      this.authenticate(conn, check.claims);
+      if (!this.authenticate(conn, check.claims)) return;
     } else if (msg.token) {
       const check = await this.checkToken(msg.token);
       if (!check.ok || check.claims.agentId !== conn.agentId) {

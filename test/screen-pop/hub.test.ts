@@ -309,3 +309,54 @@ describe('agent commands and notices', () => {
     await waitFor(async () => !(await stack.router.parts.hub.hasLiveDesktop('a1')), 3000, 'presence gone');
   });
 });
+
+describe('floods (issue 11)', () => {
+  it('a fourth desktop of one agent closes the oldest (4409); the newer ones stay', async () => {
+    const tok = await token('a6');
+    const ds: TestDesktop[] = [];
+    for (let i = 0; i < 4; i++) {
+      const d = await TestDesktop.open(`${wsBase}?token=${encodeURIComponent(tok)}`);
+      await d.next('hello');
+      ds.push(d);
+    }
+    expect((await ds[0]!.closed).code).toBe(4409);
+    for (const d of ds.slice(1)) expect(d.ws.readyState).toBe(d.ws.OPEN);
+    for (const d of ds) d.close();
+  });
+
+  it("logins over the agent's rate are refused (4429), other agents unaffected", async () => {
+    const hub = stack.router.parts.hub;
+    hub.configure({ loginsPerAgentPer10s: 3 });
+    try {
+      const tok = await token('a7');
+      const ds: TestDesktop[] = [];
+      for (let i = 0; i < 4; i++)
+        ds.push(await TestDesktop.open(`${wsBase}?token=${encodeURIComponent(tok)}`));
+      expect((await ds[3]!.closed).code).toBe(4429);
+      const other = await login('a5');
+      expect((await other.next('hello')).type).toBe('hello');
+      for (const d of [...ds, other]) d.close();
+    } finally {
+      hub.configure({ loginsPerAgentPer10s: 10 });
+    }
+  });
+
+  it('sockets being set up beyond the cap are refused with 503; /health answers; freed slots are reused', async () => {
+    const hub = stack.router.parts.hub;
+    hub.configure({ maxPendingSockets: 5 });
+    try {
+      // Sockets without a token stay pending until they log in.
+      const pending: TestDesktop[] = [];
+      for (let i = 0; i < 5; i++) pending.push(await TestDesktop.open(wsBase));
+      await expect(TestDesktop.open(wsBase)).rejects.toThrow('HTTP 503');
+      expect((await fetch(`${stack.http}/health`)).status).toBe(200);
+      // One logs in: no longer pending, so another socket may be set up.
+      pending[0]!.send({ type: 'login', v: 2, token: await token('a4') });
+      await pending[0]!.next('hello');
+      const next = await TestDesktop.open(wsBase);
+      for (const d of [...pending, next]) d.close();
+    } finally {
+      hub.configure({ maxPendingSockets: 200 });
+    }
+  });
+});
