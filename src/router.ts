@@ -7,6 +7,7 @@ import { AcdReplica } from './acd/replica.ts';
 import { Dispatcher } from './acd/dispatcher.ts';
 import { CallbackPlacer } from './calls/callback-placer.ts';
 import { OrphanReaper } from './calls/orphan-reaper.ts';
+import { channelUp } from './esl/channel-exists.ts';
 import { SwitchReconciler } from './calls/switch-reconciler.ts';
 import { AcdStore } from './acd/store.ts';
 import { CallSession } from './calls/call-session.ts';
@@ -58,6 +59,13 @@ export interface RouterParts {
  */
 const OWNER_GRACE_AFTER_REDIS_MS = 6000;
 
+/**
+ * How often dead routers' calls whose hangup no router heard are looked for (OrphanReaper.sweep): waiting calls
+ * from the replica every time (one `uuid_exists` each), agents on calls every 6th time (a read of every agent).
+ */
+const ORPHAN_SWEEP_MS = 5000;
+const ORPHAN_AGENTS_EVERY = 6;
+
 const INBOUND_EVENT_FILTERS: Array<[string, string]> = [
   ['variable_hotline_ingress', 'carrier'],
   ['variable_hotline_callback_leg', 'true'],
@@ -77,6 +85,10 @@ export class HotlineRouter {
   private http: FastifyInstance | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
   private heartbeating = false;
+  private orphanTimer: NodeJS.Timeout | null = null;
+  private sweepingOrphans = false;
+  private orphanSweeps = 0;
+  readonly reaper: OrphanReaper;
   private lastAdmission: Promise<void> = Promise.resolve();
   private onSoftphoneEvent: ((text: string) => Promise<void>) | null = null;
   private eslPort = 0;
@@ -224,6 +236,7 @@ export class HotlineRouter {
       reaper.holdFor(OWNER_GRACE_AFTER_REDIS_MS);
       this.dispatcher.afterRedisOutage();
     });
+    this.reaper = reaper;
     this.parts.fsLink.on('event', (e) => {
       void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
       this.reconciler.onEvent(e);
@@ -326,6 +339,8 @@ export class HotlineRouter {
     await parts.redis.ping();
     await this.heartbeat();
     this.aliveTimer = setInterval(() => void this.heartbeat(), 1500);
+    this.orphanTimer = setInterval(() => void this.sweepOrphans(), ORPHAN_SWEEP_MS);
+    this.orphanTimer.unref();
     await parts.numberPlan.seedDefaults();
     const lines = await parts.numberPlan.lines();
     await parts.ivr.menus.seed(defaultMenus(lines));
@@ -364,6 +379,36 @@ export class HotlineRouter {
     return this.eslPort;
   }
 
+  /** See OrphanReaper.sweep: dead routers' calls whose hangup nobody heard. Returns how many were closed. */
+  async sweepOrphans(withAgents = this.orphanSweeps++ % ORPHAN_AGENTS_EVERY === 0): Promise<number> {
+    if (this.sweepingOrphans) return 0;
+    this.sweepingOrphans = true;
+    const replica = this.dispatcher.replica;
+    try {
+      return await this.reaper.sweep({
+        waiting: () =>
+          replica.state
+            .queueLists()
+            .flatMap((q) => q.items.slice(q.start).filter((c) => !!c && replica.ownerGone(c))) as Array<{
+            id: string;
+            owner: string;
+          }>,
+        busyAgents: async () =>
+          !withAgents
+            ? []
+            : (await this.parts.acd.listAgents()).filter(
+                (a) => a.state === 'talking' || a.state === 'reserved' || a.state === 'ringing',
+              ),
+        channelUp: (uuid) => channelUp(this.parts.fsLink, uuid),
+      });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'orphan sweep failed');
+      return 0;
+    } finally {
+      this.sweepingOrphans = false;
+    }
+  }
+
   private async heartbeat(): Promise<void> {
     // During a Redis outage a heartbeat waits for Redis; one waiting is enough.
     if (this.heartbeating) return;
@@ -385,6 +430,7 @@ export class HotlineRouter {
   async stop(): Promise<void> {
     await this.tidal.stop(); // tidal seats
     if (this.aliveTimer) clearInterval(this.aliveTimer);
+    if (this.orphanTimer) clearInterval(this.orphanTimer);
     this.dispatcher.stop();
     this.reconciler.stop();
     this.shedder.stop();

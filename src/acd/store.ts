@@ -408,6 +408,12 @@ export class AcdStore {
   }
 
   /** Takes over a call whose router is gone; `force` when its channel reached this instance (the old socket is over). */
+  /** The router instance's heartbeat key lives ('*', a callback kept in line, has no router and counts as alive). */
+  async ownerAlive(owner: string): Promise<boolean> {
+    if (!owner || owner === '*') return true;
+    return (await this.redis.exists(this.keys.instanceAlive(owner))) === 1;
+  }
+
   async adopt(
     callId: string,
     owner: string,

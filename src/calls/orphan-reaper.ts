@@ -3,7 +3,7 @@
 // atomically) closes the call in Redis and writes its record.
 import type { Event } from 'modesl';
 import type { AcdConfigStore } from '../acd/config-store.ts';
-import type { AcdStore } from '../acd/store.ts';
+import type { AcdStore, StoredCall } from '../acd/store.ts';
 import type { Config } from '../config/env.ts';
 import type { Logger } from '../logging/logger.ts';
 import { type CallRecordStore, type Outcome, recordBase } from '../records/call-records.ts';
@@ -46,7 +46,7 @@ export class OrphanReaper {
     }
     const uuid = e.getHeader('Unique-ID');
     if (!uuid) return;
-    const { acd, config, records, log } = this.deps;
+    const { acd, config } = this.deps;
     const callId = await acd.callIdByUuid(uuid);
     if (!callId || this.deps.isLocal(callId)) return;
     const call = await acd.getCall(callId);
@@ -64,18 +64,73 @@ export class OrphanReaper {
       return;
     }
     const bridged = !!(e.getHeader('variable_bridge_uuid') || e.getHeader('variable_last_bridge_to'));
-    const outcome: Outcome = call.state === 'talking' || bridged ? 'answered' : 'abandoned';
+    await this.close(callId, call, {
+      uuid,
+      outcome: call.state === 'talking' || bridged ? 'answered' : 'abandoned',
+      hangupCause: e.getHeader('Hangup-Cause') ?? 'NORMAL_CLEARING',
+    });
+  }
+
+  /**
+   * Calls of dead routers whose hangup no router heard (the event socket was down when it came, or every router
+   * was): a caller waiting in a dead router's queue, or an agent shown talking on a dead router's call. Each
+   * whose channel is gone on the switch is closed and recorded, and its agent freed; a channel still up is left
+   * to the dialplan (the next router's socket, or the fallback group) and to its hangup.
+   */
+  async sweep(deps: {
+    waiting: () => Iterable<{ id: string; owner: string }>;
+    busyAgents: () => Promise<Array<{ callId?: string }>>;
+    channelUp: (uuid: string) => Promise<boolean>;
+  }): Promise<number> {
+    if (Date.now() < this.holdUntil) return 0;
+    const { acd, config } = this.deps;
+    const ids = new Set<string>();
+    for (const c of deps.waiting()) ids.add(c.id);
+    for (const a of await deps.busyAgents()) if (a.callId) ids.add(a.callId);
+    let closed = 0;
+    for (const callId of ids) {
+      if (this.deps.isLocal(callId)) continue;
+      const call = await acd.getCall(callId);
+      if (!call || call.state === 'ended' || call.state === 'lost' || call.mode === 'callback') continue;
+      if (!call.uuid || call.owner === config.instanceId || call.owner === '*') continue;
+      if (await acd.ownerAlive(call.owner)) continue;
+      let up: boolean;
+      try {
+        up = await deps.channelUp(call.uuid);
+      } catch {
+        continue; // the switch cannot be asked now: the next sweep will
+      }
+      if (up) continue;
+      const adopted = await acd.adopt(callId, config.instanceId);
+      if (!adopted.ok) continue;
+      await this.close(callId, call, {
+        uuid: call.uuid,
+        outcome: call.state === 'talking' ? 'answered' : 'abandoned',
+        hangupCause: 'UNKNOWN',
+      });
+      closed++;
+    }
+    return closed;
+  }
+
+  private async close(
+    callId: string,
+    call: StoredCall,
+    how: { uuid: string; outcome: Outcome; hangupCause: string },
+  ): Promise<void> {
+    const { acd, config, records, log } = this.deps;
+    const { outcome } = how;
     const { queues } = await this.deps.acdConfig.load();
     await acd.finish(callId, 0);
     await records.write(
       {
         ...recordBase(call),
-        uuid,
+        uuid: how.uuid,
         answeredAt: call.answeredAt,
         endedAt: Date.now(),
         agent: call.agent || undefined,
         outcome,
-        hangupCause: e.getHeader('Hangup-Cause') ?? 'NORMAL_CLEARING',
+        hangupCause: how.hangupCause,
         instance: `${config.instanceId} (for ${call.owner}, which died)`,
       },
       queues.get(call.skill)?.serviceLevelS,

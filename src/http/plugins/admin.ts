@@ -9,6 +9,7 @@ import { issueAgentToken } from '../../screen-pop/agent-token.ts';
 import { TidalStore } from '../../tidal/store.ts';
 import { adminAuth } from './admin-auth.ts';
 import { ForcedStates } from '../../acd/forced-state.ts';
+import { channelUp } from '../../esl/channel-exists.ts';
 import { DateStr } from '../schemas.ts';
 
 const Line = Type.Object({
@@ -90,11 +91,9 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.addHook('onRequest', adminAuth(parts.config.adminToken));
   const security = [{ bearer: [] }];
   const tidal = new TidalStore(parts.redis, parts.config.redis.prefix);
-  const forced = new ForcedStates(parts.redis, parts.acd.keys, parts.acd, async (uuid) => {
-    // From Redis, but checked like any outside value before it reaches an api command.
-    if (!/^[0-9a-f-]{8,64}$/i.test(uuid)) return false;
-    return (await parts.fsLink.api(`uuid_exists ${uuid}`, 3000)).trim() === 'true';
-  });
+  const forced = new ForcedStates(parts.redis, parts.acd.keys, parts.acd, (uuid) =>
+    channelUp(parts.fsLink, uuid),
+  );
 
   /** Skills no queue serves and no tidal roster names: a typo that would leave the agent idle. */
   async function unknownSkills(skills: Record<string, number>): Promise<string[]> {
