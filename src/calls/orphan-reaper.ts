@@ -11,10 +11,18 @@ import { type CallRecordStore, type Outcome, recordBase } from '../records/call-
 /** How long an instance's heartbeat key lives (router.ts renews it every 1.5 s). */
 const OWNER_HEARTBEAT_TTL_MS = 5000;
 
+/**
+ * A dead router's call whose channel is gone is closed by the sweep only if it is still open this long after the
+ * sweep first saw it so: longer than onEvent's last look (two heartbeat lifetimes after the hangup).
+ */
+const SWEEP_GRACE_MS = 2 * (OWNER_HEARTBEAT_TTL_MS + 1000) + 1000;
+
 export class OrphanReaper {
   reaped = 0;
   /** Until then, no router is judged dead: see holdFor. */
   private holdUntil = 0;
+  /** When a sweep first found a dead router's call with its channel gone. */
+  private readonly goneSince = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -88,6 +96,8 @@ export class OrphanReaper {
     for (const c of deps.waiting()) ids.add(c.id);
     for (const a of await deps.busyAgents()) if (a.callId) ids.add(a.callId);
     let closed = 0;
+    // Forget what no sweep has closed in a long while (closed by another router, or by its hangup).
+    for (const [id, t] of this.goneSince) if (Date.now() - t > 10 * 60_000) this.goneSince.delete(id);
     for (const callId of ids) {
       if (this.deps.isLocal(callId)) continue;
       const call = await acd.getCall(callId);
@@ -100,7 +110,16 @@ export class OrphanReaper {
       } catch {
         continue; // the switch cannot be asked now: the next sweep will
       }
-      if (up) continue;
+      if (up) {
+        this.goneSince.delete(callId);
+        continue;
+      }
+      // The hangup event path (onEvent, which knows whether the caller was bridged) gets the first chance; it
+      // looks again until the dead router's heartbeat has expired. Only what it never heard of is closed here.
+      const since = this.goneSince.get(callId);
+      if (since === undefined) this.goneSince.set(callId, Date.now());
+      if (since === undefined || Date.now() - since < SWEEP_GRACE_MS) continue;
+      this.goneSince.delete(callId);
       const adopted = await acd.adopt(callId, config.instanceId);
       if (!adopted.ok) continue;
       await this.close(callId, call, {

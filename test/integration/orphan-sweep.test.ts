@@ -62,10 +62,11 @@ describe("a dead router's calls nobody heard end", () => {
     await waitFor(
       async () => {
         await s.router.sweepOrphans(true);
+        await new Promise((r) => setTimeout(r, 500));
         const [w, t] = await Promise.all([acd.getCall(waiting.id), acd.getCall(talking.id)]);
         return w?.state === 'ended' && t?.state === 'ended';
       },
-      10_000,
+      30_000,
       'both dead calls closed',
     );
     const recs = (await s.admin('/admin/records')).body.records as CallRecord[];
@@ -79,5 +80,5 @@ describe("a dead router's calls nobody heard end", () => {
     expect((await acd.getCall(up.id))!.state).toBe('queued');
     expect(byId.has(up.uuid)).toBe(false);
     live.hangup();
-  });
+  }, 40_000);
 });
