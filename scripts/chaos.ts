@@ -2,7 +2,14 @@
 // own, all on 127.0.0.1), each printed as a row. Options: --faults=kill-router,redis-restart,... --rate=4
 import { DEFAULT_CHAOS, type FaultName, runChaos, type ChaosFigures } from '../src/chaos/run.ts';
 
-const ALL: FaultName[] = ['none', 'kill-router', 'redis-restart', 'esl-drop', 'silent-peers'];
+const ALL: FaultName[] = [
+  'none',
+  'kill-router',
+  'redis-restart',
+  'esl-drop',
+  'silent-peers',
+  'drachtio-restart',
+];
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const faults = (arg('faults')?.split(',') as FaultName[] | undefined) ?? ALL;
 const rate = Number(arg('rate') ?? DEFAULT_CHAOS.rate);
@@ -39,7 +46,7 @@ console.log(
   '* lost: calls neither answered nor recorded, or recorded with another outcome than the switch saw',
 );
 console.log(
-  '* takeover: kill-router, until the survivor held every caller waiting on the dead router; otherwise until the next answer after the fault',
+  '* takeover: kill-router, until the survivor held every caller waiting on the dead router; drachtio-restart, until both SIP edges were connected again; otherwise until the next answer after the fault',
 );
 const bad = rows.filter((r) => r.lost || r.doubleOffers || r.agentsStuck || r.outOfOrder || r.leftovers);
 process.exitCode = bad.length ? 1 : 0;

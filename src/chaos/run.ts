@@ -12,10 +12,13 @@ import {
   hotlineDialplan,
   SwitchEmulator,
 } from '../switch-emulator/index.ts';
+import { DrachtioServerEmulator } from '../switch-emulator/drachtio/server.ts';
+import { FreeSwitchSipEndpoint } from '../switch-emulator/drachtio/freeswitch-sip.ts';
 import { type OwnRedis, startOwnRedis } from './redis-server.ts';
 import { type RouterProcess, startRouterProcess } from './router-process.ts';
 
-export type FaultName = 'kill-router' | 'redis-restart' | 'esl-drop' | 'silent-peers' | 'none';
+export type FaultName =
+  'kill-router' | 'redis-restart' | 'esl-drop' | 'silent-peers' | 'drachtio-restart' | 'none';
 
 export interface ChaosOptions {
   fault: FaultName;
@@ -52,7 +55,10 @@ export interface ChaosFigures {
   agentsStuck: number;
   /** Answered pairs of one skill and class where the later caller was answered more than 1 s before the earlier. */
   outOfOrder: number;
-  /** Kill: until every caller waiting on the dead router was held by the survivor; otherwise until the next answer. */
+  /**
+   * Kill: until every caller waiting on the dead router was held by the survivor; drachtio-restart: until both SIP
+   * edges were connected again; otherwise until the next answer after the fault.
+   */
   takeoverMs: number | null;
   /** What the fault met: calls queued and talking on the killed router, silent sockets closed, and so on. */
   detail: string;
@@ -60,6 +66,8 @@ export interface ChaosFigures {
   killedHeld?: { queued: number; talking: number };
   /** silent-peers: sockets the routers closed (of 20). */
   silentClosed?: number;
+  /** drachtio-restart: until both routers' SIP edges were connected again. */
+  edgeBackMs?: number;
   redisKeysBefore: number;
   redisKeysAfter: number;
   /** Waiting-queue entries and reservations left once every call had ended (should be 0). */
@@ -101,7 +109,26 @@ export async function runChaos(
     fileDurationMs: () => 150,
   });
   await emu.start();
+  // drachtio-restart: both routers run their SIP edge against a drachtio-server (the emulator) and one
+  // FreeSWITCH SIP endpoint, which the fault restarts under them.
+  let drachtio: DrachtioServerEmulator | null = null;
+  let fsSip: FreeSwitchSipEndpoint | null = null;
+  const edgeEnv: Record<string, string> = {};
+  if (fault === 'drachtio-restart') {
+    drachtio = new DrachtioServerEmulator({ secret: 'chaos-drachtio-secret' });
+    await drachtio.start();
+    fsSip = new FreeSwitchSipEndpoint(emu);
+    await fsSip.start();
+    Object.assign(edgeEnv, {
+      HOTLINE_DRACHTIO_HOST: '127.0.0.1',
+      HOTLINE_DRACHTIO_PORT: String(drachtio.controlPort),
+      HOTLINE_DRACHTIO_SECRET: 'chaos-drachtio-secret',
+      HOTLINE_SIP_FS_POOL: fsSip.address,
+      HOTLINE_SIP_AGENT_REGISTRAR: 'freeswitch',
+    });
+  }
   const env = {
+    ...edgeEnv,
     HOTLINE_FS_PORT: String(emu.eslPort),
     HOTLINE_REDIS_URL: redis.url,
     HOTLINE_REDIS_PREFIX: prefix,
@@ -164,6 +191,7 @@ export async function runChaos(
     let takeoverMs: number | null = null;
     let killedHeld: ChaosFigures['killedHeld'];
     let silentClosed: number | undefined;
+    let edgeBackMs: number | undefined;
     let firstAnswerAfterFault = 0;
     emu.on('agent:answered', () => {
       if (faultAt && !firstAnswerAfterFault) firstAnswerAfterFault = Date.now();
@@ -215,6 +243,27 @@ export async function runChaos(
       } else if (fault === 'esl-drop') {
         emu.dropInboundConnections();
         detail = "the switch dropped both routers' inbound event sockets";
+      } else if (fault === 'drachtio-restart') {
+        const t0 = Date.now();
+        drachtio!.dropClients();
+        // Both edges see the loss, drop what was up on them, and reconnect on their own.
+        await new Promise((res) => setTimeout(res, 100));
+        for (;;) {
+          const states = await Promise.all(
+            [a, b].map(async (rt) => {
+              const h = (await (await fetch(`http://127.0.0.1:${rt.httpPort}/health`)).json()) as {
+                sipEdge?: { state: string };
+              };
+              return h.sipEdge?.state;
+            }),
+          );
+          if (states.every((x) => x === 'connected') && drachtio!.connectedClients === 2) break;
+          if (Date.now() - t0 > 30_000) break;
+          await new Promise((res) => setTimeout(res, 50));
+        }
+        edgeBackMs = Date.now() - t0;
+        takeoverMs = edgeBackMs;
+        detail = `drachtio-server dropped both routers' SIP edges; both were connected again after ${edgeBackMs} ms`;
       } else if (fault === 'silent-peers') {
         const t0 = Date.now();
         const closedAt: number[] = [];
@@ -296,7 +345,7 @@ export async function runChaos(
     let leftovers = 0;
     for (const k of await r.keys(`${prefix}queue:*`)) leftovers += await r.zcard(k);
     leftovers += (await r.keys(`${prefix}resv:*`)).length;
-    if (fault !== 'kill-router' && fault !== 'none' && firstAnswerAfterFault)
+    if (fault !== 'kill-router' && fault !== 'drachtio-restart' && fault !== 'none' && firstAnswerAfterFault)
       takeoverMs = Math.max(0, firstAnswerAfterFault - faultAt);
     return {
       fault,
@@ -311,6 +360,7 @@ export async function runChaos(
       detail,
       ...(killedHeld ? { killedHeld } : {}),
       ...(silentClosed !== undefined ? { silentClosed } : {}),
+      ...(edgeBackMs !== undefined ? { edgeBackMs } : {}),
       redisKeysBefore: keysBefore,
       redisKeysAfter: await r.dbsize(),
       leftovers,
@@ -318,6 +368,8 @@ export async function runChaos(
   } finally {
     await Promise.all(routers.map((x) => x.kill('SIGKILL')));
     await emu.stop();
+    await fsSip?.stop();
+    await drachtio?.stop();
     r.disconnect();
     await redis.stop();
   }

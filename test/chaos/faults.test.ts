@@ -50,4 +50,10 @@ describe('faults under steady calls (two routers, one Redis)', () => {
     expectNothingLost(f);
     expect(f.silentClosed).toBe(20);
   });
+
+  it('a drachtio-server restart under both routers’ SIP edges: they reconnect within 2 s, calls go on', async () => {
+    const f = await run('drachtio-restart');
+    expectNothingLost(f);
+    expect(f.edgeBackMs).toBeLessThan(2000);
+  });
 });
