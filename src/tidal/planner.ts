@@ -15,6 +15,8 @@
 import {
   DEFAULT_PLAN_OPTIONS,
   type PlanCore,
+  type PlanLimit,
+  type PlanLimitKind,
   type PlanOptions,
   type TidalAgent,
   type TidalMove,
@@ -179,6 +181,14 @@ export function planTidal(input: PlanInput): PlanCore {
 
   const active: Array<{ c: Candidate; start: number }> = [];
   const moves: TidalMove[] = [];
+  // Per interval and limit, the seats it held back or kept (see PlanLimit).
+  const bound = new Map<PlanLimitKind, number[]>();
+  const mark = (kind: PlanLimitKind, i: number, seats: number) => {
+    if (!(seats > 0)) return;
+    let a = bound.get(kind);
+    if (!a) bound.set(kind, (a = new Array<number>(n).fill(0)));
+    a[i] = Math.max(a[i]!, seats);
+  };
   const moved = new Array<number>(n).fill(0);
   const uncovered = new Array<number>(n).fill(0);
   const close = (k: number, endIdx: number) => {
@@ -200,7 +210,13 @@ export function planTidal(input: PlanInput): PlanCore {
   for (let i = 0; i < n; i++) {
     const minute = i * intervalMin;
     // Shifts that end take their agents home.
-    for (let k = active.length - 1; k >= 0; k--) if (active[k]!.c.endMin < minute + intervalMin) close(k, i);
+    let ended = 0;
+    for (let k = active.length - 1; k >= 0; k--)
+      if (active[k]!.c.endMin < minute + intervalMin) {
+        close(k, i);
+        ended++;
+      }
+    if (ended && gap(i) > active.length) mark('shift-end', i, Math.min(ended, gap(i) - active.length));
     // Returns, with hysteresis: while the front line is short anywhere in the hold window, keep what
     // it needs there plus a margin; once it is short nowhere in the window, the need has passed.
     let keep = 0;
@@ -212,8 +228,17 @@ export function planTidal(input: PlanInput): PlanCore {
       if (i - active[k]!.start >= blockN) close(k, i);
       else k++;
     }
+    const needNow = Math.max(0, gap(i));
+    if (active.length > Math.max(keep, needNow))
+      mark('min-block', i, active.length - Math.max(keep, needNow));
+    if (Math.min(active.length, keep) > needNow)
+      mark('hysteresis', i, Math.min(active.length, keep) - needNow);
     // Moves.
-    const target = Math.min(capSeats, Math.max(0, ahead(i)));
+    const wanted = Math.max(0, ahead(i));
+    const target = Math.min(capSeats, wanted);
+    if (wanted > capSeats && wanted > active.length)
+      mark('cap', i, wanted - Math.max(capSeats, active.length));
+    if (active.length < target && i < earliest) mark('notice', i, target - active.length);
     if (active.length < target && i >= earliest) {
       const at = dayStart + i * stepMs;
       // A seat moved ahead must still be on shift when the need it is moved for arrives.
@@ -236,6 +261,18 @@ export function planTidal(input: PlanInput): PlanCore {
         if (active.length >= target) break;
         active.push({ c, start: i });
         lastMoved.set(c.agent.id, at);
+        if (c.fit < options.minFit) mark('skill-fit', i, 1);
+      }
+      // Still short: say which backups could not come, and why.
+      const missing = target - active.length;
+      if (missing > 0) {
+        const idle = backups.filter((c) => !active.some((x) => x.c === c));
+        const onShift = idle.filter(
+          (c) => c.startMin <= minute && c.endMin >= Math.max(minute + blockN * intervalMin, needEnd),
+        );
+        if (!idle.length) mark('no-backups', i, missing);
+        else if (onShift.length) mark('rest', i, Math.min(missing, onShift.length));
+        if (idle.length > onShift.length) mark('shift', i, Math.min(missing, idle.length - onShift.length));
       }
     }
     moved[i] = active.length;
@@ -256,7 +293,60 @@ export function planTidal(input: PlanInput): PlanCore {
     moved,
     uncovered,
     moves,
+    limits: describeLimits(bound, { dayStart, stepMs, capSeats, totalSeats, options }),
   };
+}
+
+const hhmm = (min: number) =>
+  `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
+
+/** The per-interval marks as windows, each with its explanation. */
+function describeLimits(
+  bound: Map<PlanLimitKind, number[]>,
+  ctx: { dayStart: number; stepMs: number; capSeats: number; totalSeats: number; options: PlanOptions },
+): PlanLimit[] {
+  const { options: o } = ctx;
+  const stepMin = ctx.stepMs / MINUTE_MS;
+  const text: Record<PlanLimitKind, (seats: number) => string> = {
+    cap: (k) =>
+      `上限 ${ctx.capSeats} 席（${Math.round(o.capShare * 100)}% × ${ctx.totalSeats}${o.capSeats !== undefined ? '，按席数' : ''}）少调 ${k} 席 / the cap of ${ctx.capSeats} seats held back ${k}; raise --cap or --cap-seats`,
+    'no-backups': (k) => `没有备岗坐席 / no backup seats on the roster; ${k} short`,
+    shift: (k) =>
+      `${k} 名备岗不在班或下班太早（最短 ${o.minBlockMin} 分钟）/ ${k} backups off shift, or ending before a ${o.minBlockMin}-min block`,
+    rest: (k) =>
+      `${k} 名备岗刚返回，休息 ${o.restMin} 分钟 / ${k} backups resting ${o.restMin} min after a return`,
+    notice: (k) =>
+      `来不及提前 ${o.noticeMin} 分钟通知，少调 ${k} 席 / too late to give ${o.noticeMin} min notice: ${k} not moved`,
+    'min-block': (k) =>
+      `最短 ${o.minBlockMin} 分钟，多留 ${k} 席 / ${k} kept for the ${o.minBlockMin}-min minimum block`,
+    hysteresis: (k) =>
+      `回落余量多留 ${k} 席（${o.hysteresisSeats} 席，${o.holdMin} 分钟）/ ${k} kept as the hysteresis margin`,
+    'skill-fit': (k) =>
+      `${k} 名技能匹配低于 ${o.minFit} 的备岗被调用 / ${k} moved with a skill fit under ${o.minFit}`,
+    'shift-end': (k) =>
+      `${k} 名调入坐席下班，仍缺 / ${k} moved seats went home at their shift's end while still needed`,
+  };
+  const out: PlanLimit[] = [];
+  for (const [kind, a] of bound) {
+    for (let i = 0; i < a.length;) {
+      if (!(a[i]! > 0)) {
+        i++;
+        continue;
+      }
+      let j = i;
+      let worst = 0;
+      while (j < a.length && a[j]! > 0) worst = Math.max(worst, a[j++]!);
+      out.push({
+        kind,
+        from: ctx.dayStart + i * ctx.stepMs,
+        to: ctx.dayStart + j * ctx.stepMs,
+        seats: worst,
+        text: `${hhmm(i * stepMin)}–${hhmm(j * stepMin)} ${text[kind](worst)}`,
+      });
+      i = j;
+    }
+  }
+  return out.sort((x, y) => x.from - y.from || x.kind.localeCompare(y.kind));
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

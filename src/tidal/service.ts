@@ -10,8 +10,17 @@ import type { ForecastModel } from '../forecast/model.ts';
 import { modelByName, STANDARD_MODELS } from '../forecast/models/index.ts';
 import { OverrideStore } from '../forecast/override-store.ts';
 import { HistoryStore } from '../history/history-store.ts';
-import { parseDate } from '../history/local-time.ts';
-import { dayCount, dayIndexOf, historyBefore, type IntervalSeries, sliceDays } from '../history/series.ts';
+import { formatDate, parseDate } from '../history/local-time.ts';
+import {
+  dayCount,
+  dayIndexOf,
+  dayStart,
+  dayValues,
+  historyBefore,
+  type IntervalSeries,
+  sliceDays,
+  weekdayOfDay,
+} from '../history/series.ts';
 import { DEFAULT_TARGETS, type StaffingTargets, validateTargets } from '../staffing/targets.ts';
 import { seatsNeeded } from './need.ts';
 import {
@@ -79,6 +88,36 @@ export const DEFAULT_LINE = '12345';
 export const DEFAULT_QUANTILE = 0.8;
 /** Days of history the model choice and forecast look at (bounds the time a plan takes). */
 const HISTORY_DAYS = 7 * 16;
+
+/** A plan is made from recent history only: the newest known day at most this many days before the date. */
+const MAX_HISTORY_AGE_DAYS = 14;
+/** ... and every weekday known at least once in this many days before the date (the weekly pattern). */
+const WEEKDAY_WINDOW_DAYS = 28;
+
+/**
+ * Refuses a date the history cannot speak for: past its end by more than two weeks, or without each weekday
+ * seen in the four weeks before it. A forecast from such history is about 0 calls, and a plan from it is a
+ * plan for an empty day.
+ */
+function checkCoverage(series: IntervalSeries, day: number, line: string, date: string): void {
+  const known = (d: number) => d >= 0 && d < dayCount(series) && dayValues(series, d).some(Number.isFinite);
+  let last = Math.min(day, dayCount(series)) - 1;
+  while (last >= 0 && !known(last)) last--;
+  if (last < 0) throw new TidalError(`line ${line} has no history before ${date}`);
+  if (day - last > MAX_HISTORY_AGE_DAYS)
+    throw new TidalError(
+      `line ${line}: its history ends ${formatDate(dayStart(series, last))}; a plan for ${date} needs history from the ${MAX_HISTORY_AGE_DAYS} days before it ("hotline history import" a newer file, or plan an earlier date)`,
+      400,
+    );
+  const weekdays = new Set<number>();
+  for (let d = Math.max(0, day - WEEKDAY_WINDOW_DAYS); d < day; d++)
+    if (known(d)) weekdays.add(weekdayOfDay(series, d));
+  if (weekdays.size < 7)
+    throw new TidalError(
+      `line ${line}: the ${WEEKDAY_WINDOW_DAYS} days before ${date} cover ${weekdays.size} of 7 weekdays; the weekly pattern cannot be forecast from them`,
+      400,
+    );
+}
 
 export class TidalService {
   readonly store: TidalStore;
@@ -163,6 +202,17 @@ export class TidalService {
       now: req.now >= dayStart + DAY_MS ? dayStart - DAY_MS : req.now,
       ...(req.skillMix ? { skillMix: req.skillMix } : {}),
     });
+    if (
+      core.capSeats === 0 &&
+      core.uncovered.some((u) => u > 0) &&
+      roster.some((a) => a.homePool === 'back')
+    ) {
+      const least = Math.ceil((100 * 1) / Math.max(1, core.totalSeats));
+      throw new TidalError(
+        `上限为 0 席 the cap allows no seat: ${Math.round(options.capShare * 100)} % of ${core.totalSeats} seats rounds down to 0 while the front line is short; give a cap of at least ${least} % or cap seats ≥ 1`,
+        400,
+      );
+    }
     const plan: TidalPlan = {
       ...core,
       status: 'draft',
@@ -207,6 +257,7 @@ export class TidalService {
     if (!series.values.length) throw new TidalError(`line ${line} has no history before ${date}`);
     const day = dayIndexOf(series, target);
     if (day < 1) throw new TidalError(`line ${line} has no history before ${date}`);
+    checkCoverage(series, day, line, date);
     // History up to the day before; days missing since are unknown, not zero.
     if (day > dayCount(series)) {
       const n = 1440 / series.intervalMin;

@@ -94,6 +94,27 @@ export interface PlanCore {
   /** Seats short after the moves (cap, nobody free, or too late for the lead time). */
   uncovered: number[];
   moves: TidalMove[];
+  /** Every limit that shaped the plan, where and by how much (see PlanLimit); absent in plans made before. */
+  limits?: PlanLimit[];
+}
+
+/**
+ * Why the plan is what it is, one window at a time: the cap held moves back, no backup was free (none on shift
+ * long enough, or resting after a return), too late to announce, seats kept for their minimum block or for the
+ * hysteresis margin, moves of agents under the skill fit, shifts that ended while the need went on.
+ */
+export type PlanLimitKind =
+  'cap' | 'no-backups' | 'shift' | 'rest' | 'notice' | 'min-block' | 'hysteresis' | 'skill-fit' | 'shift-end';
+
+export interface PlanLimit {
+  kind: PlanLimitKind;
+  /** Epoch ms of the window (from inclusive, to exclusive). */
+  from: number;
+  to: number;
+  /** Seats the limit held back or kept, at most, within the window. */
+  seats: number;
+  /** What happened and what would change it, in Chinese then English. */
+  text: string;
 }
 
 export interface ForecastInfo {

@@ -102,6 +102,13 @@ describe('tidal admin API and CLI', () => {
       expect(m.returnAt - m.effectiveAt).toBeGreaterThanOrEqual(60 * MINUTE_MS);
     }
     expect(Math.max(...plan.moved)).toBeLessThanOrEqual(3);
+    // The cap of 3 held moves back at the peaks: the plan says where, by how much, and what would change it.
+    const capped = (plan.limits as Array<{ kind: string; text: string; seats: number }>).filter(
+      (l) => l.kind === 'cap',
+    );
+    expect(capped.length).toBeGreaterThan(0);
+    expect(capped[0]!.seats).toBeGreaterThan(0);
+    expect(capped[0]!.text).toMatch(/^\d\d:\d\d–\d\d:\d\d 上限 3 席.*raise --cap/);
 
     const shown = await stack.admin(`/admin/tidal/plan?date=${date}`);
     expect(shown.body.moves.every((m: { state: string }) => m.state === 'planned')).toBe(true);
@@ -256,5 +263,21 @@ describe('tidal admin API and CLI', () => {
       expect(actions).toContain(a);
     const fromCli = await cli(['plan', 'audit', '--json', '--limit', '500']);
     expect(JSON.parse(fromCli.out)).toHaveLength(audit.body.length);
+  });
+
+  it('refuses a date the history cannot speak for and a cap that allows no seat, saying why', async () => {
+    const far = localDate(parseDate(date)! + 30 * DAY_MS);
+    const late = await stack.admin('/admin/tidal/plan', {
+      method: 'POST',
+      body: { date: far, by: '值班长' },
+    });
+    expect(late.status).toBe(400);
+    expect(late.body.message).toMatch(/history ends .* needs history from the 14 days before it/);
+    const zero = await stack.admin('/admin/tidal/plan', {
+      method: 'POST',
+      body: { date, options: { capShare: 0.01 }, by: '值班长' },
+    });
+    expect(zero.status).toBe(400);
+    expect(zero.body.message).toMatch(/cap allows no seat: 1 % of 30 seats rounds down to 0.*at least 4 %/);
   });
 });

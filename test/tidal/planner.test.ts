@@ -329,3 +329,32 @@ describe('tidal planner: emergency moves and rule checks', () => {
     expect(problems).toMatch(/over the cap of 5/);
   });
 });
+
+describe('the plan explains its limits', () => {
+  const kinds = (p: PlanCore) => new Map(p.limits!.map((l) => [l.kind, l]));
+
+  it('names the cap, the missing backups, shift ends and the minimum block, with windows and seats', () => {
+    // 4 extra seats needed 10:00-11:00; a cap of 2 holds 2 back.
+    const capped = kinds(
+      plan(needWith(10, ['10:00', '11:00', 4]), [...front(10), ...back(6)], { options: { capSeats: 2 } }),
+    );
+    expect(capped.get('cap')).toMatchObject({ seats: 2 });
+    expect(capped.get('cap')!.text).toMatch(/上限 2 席/);
+    // No backups at all.
+    const none = kinds(plan(needWith(10, ['10:00', '11:00', 2]), front(10), { options: { capSeats: 5 } }));
+    expect(none.get('no-backups')).toMatchObject({ seats: 2, from: at('08:00') });
+    // Backups whose shift ends at 10:30 cannot cover a 10:00-12:00 need.
+    const early = kinds(plan(needWith(10, ['10:00', '12:00', 2]), [...front(10), ...back(2, '06:00-10:30')]));
+    expect(early.has('shift')).toBe(true);
+    // A 30-minute need kept for the 60-minute minimum block.
+    const block = kinds(
+      plan(needWith(10, ['10:00', '10:30', 1]), [...front(10), ...back(2)], {
+        options: { minBlockMin: 60, hysteresisSeats: 0, holdMin: 30, leadMin: 0 },
+      }),
+    );
+    expect(block.get('min-block')).toMatchObject({ seats: 1, from: at('10:30'), to: at('11:00') });
+    // A shortfall to the day's end is a window ending 24:00, not 00:00.
+    const late = plan(needWith(0, ['22:00', '24:00', 3]), front(0), { options: { capSeats: 5 } });
+    expect(late.limits!.find((l) => l.kind === 'no-backups')!.text).toMatch(/–24:00/);
+  });
+});

@@ -108,14 +108,19 @@ function describePlan(plan: TidalPlan, moves: MoveStatus[]): string {
     let j = i;
     let worst = 0;
     while (j < plan.uncovered.length && plan.uncovered[j]! > 0) worst = Math.max(worst, plan.uncovered[j++]!);
-    short.push(`${localHhmm(plan.dayStart + i * step)}–${localHhmm(plan.dayStart + j * step)} −${worst}`);
+    // A window to the day's end ends at 24:00, not at the next day's 00:00 (which read as an empty window).
+    const end = j >= plan.uncovered.length ? '24:00' : localHhmm(plan.dayStart + j * step);
+    short.push(`${localHhmm(plan.dayStart + i * step)}–${end} −${worst}`);
     i = j;
   }
   return (
     head +
     '\n' +
     (rows.length ? table(rows, Object.keys(rows[0]!)) : '无潮汐调度 no moves\n') +
-    (short.length ? `\n调度后仍缺 still short after moves: ${short.join(', ')}\n` : '')
+    (short.length ? `\n调度后仍缺 still short after moves: ${short.join(', ')}\n` : '') +
+    (plan.limits?.length
+      ? `\n限制 limits:\n${plan.limits.map((l) => `  [${l.kind}] ${l.text}\n`).join('')}`
+      : '')
   );
 }
 
