@@ -28,7 +28,11 @@ export function startRouterProcess(env: Record<string, string>): Promise<RouterP
   });
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`router did not start:\n${logs.join('')}`)), 20_000);
+    const t = setTimeout(() => {
+      // Not started in time: it must not live on (holding ports, heartbeats and Redis keys) after the caller gave up.
+      child.kill('SIGKILL');
+      reject(new Error(`router did not start:\n${logs.join('')}`));
+    }, 20_000);
     let buf = '';
     const onData = (d: Buffer) => {
       buf += d.toString();

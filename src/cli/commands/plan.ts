@@ -2,6 +2,7 @@
 // forecast, approve, change, cancel, move seats at once in an emergency, keep the roster, read the
 // audit trail, draw the chart, and simulate the day with the plan against the same hours without it.
 // The router's scheduler carries approved plans out; this command only reads and writes Redis.
+import { runPlanEvaluate } from './plan-evaluate.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compareTidal } from '../../simulator/compare.ts';
 import { scenarioFromPlan } from '../../simulator/from-plan.ts';
@@ -213,7 +214,8 @@ export const planCommand: Command = {
     'plan [--date D] [--json] | plan make --date D [--quantile 0.8] [--aht-s S] | plan approve|cancel --date D | ' +
     'plan move ID --date D [--agent A] [--from HH:MM] [--to HH:MM] [--cancel] [--force] | plan add --date D --agent A --from HH:MM --to HH:MM | ' +
     'plan emergency [--count N | --agents a,b] [--duration-min M] | plan roster [set ID ...|import FILE|remove ID] | ' +
-    'plan audit [--date D] | plan status | plan chart --date D [--out F.svg] | plan simulate --date D',
+    'plan audit [--date D] | plan status | plan chart --date D [--out F.svg] | plan simulate --date D | ' +
+    'plan evaluate --history FILE --calls FILE --from D1 --to D2 [--quantile Q] [--model M]',
   options: [
     { name: 'date', description: 'the plan’s day, YYYY-MM-DD (default today, China time)', takesValue: true },
     { name: 'version', description: 'the version you saw (default the current one)', takesValue: true },
@@ -277,8 +279,26 @@ export const planCommand: Command = {
     },
     { name: 'ignore-cap', description: 'emergency: allow beyond the cap' },
     { name: 'note', description: 'emergency/add: why', takesValue: true },
-    { name: 'from', description: 'move/add: when the move begins, HH:MM', takesValue: true },
-    { name: 'to', description: 'move/add: when the agent returns, HH:MM', takesValue: true },
+    {
+      name: 'from',
+      description: 'move/add: when the move begins, HH:MM; evaluate: first day, YYYY-MM-DD',
+      takesValue: true,
+    },
+    {
+      name: 'to',
+      description: 'move/add: when the agent returns, HH:MM; evaluate: last day, YYYY-MM-DD',
+      takesValue: true,
+    },
+    {
+      name: 'history',
+      description: 'evaluate: call volumes CSV (as history import reads)',
+      takesValue: true,
+    },
+    {
+      name: 'calls',
+      description: 'evaluate: per-call records CSV (queue and service times)',
+      takesValue: true,
+    },
     { name: 'cancel', description: 'move: cancel the move (or end it now if it has begun)' },
     { name: 'force', description: 'move/add: allow breaking the lead time, minimum block or cap' },
     { name: 'pool', description: 'roster set: home pool, front or back (default back)', takesValue: true },
@@ -301,6 +321,7 @@ export const planCommand: Command = {
     const now = Date.now();
     const date = str(ctx, 'date') ?? localDate(now);
     const by = str(ctx, 'by') ?? ctx.env.USER ?? 'cli';
+    if (sub === 'evaluate') return runPlanEvaluate(ctx);
     try {
       return await withService(ctx, async (s) => {
         const version = async () => num(ctx, 'version', true) ?? (await s.getPlan(date)).version;
