@@ -10,6 +10,7 @@
 import { PRIORITY_CLASSES } from '../acd/types.ts';
 import { backtest } from '../forecast/backtest.ts';
 import { forecastNextDay } from '../forecast/forecast-day.ts';
+import { reforecastIntraday } from '../forecast/intraday.ts';
 import { STANDARD_MODELS, modelByName } from '../forecast/models/index.ts';
 import type { ForecastModel } from '../forecast/model.ts';
 import { DAY_MS, formatDate, parseDate, parseLocalTime } from '../history/local-time.ts';
@@ -41,6 +42,8 @@ const SHIFTS: Array<[number, number]> = [
 /** Front-line shifts are this long; a peak narrower than twice PEAK_HALF_WIDTH_MIN is left to backup seats. */
 const SHIFT_MIN = 480;
 const PEAK_HALF_WIDTH_MIN = 90;
+/** When the intraday variant re-forecasts and re-plans (minutes after midnight). */
+const REPLAN_MIN = 660;
 /** Backup seats work the back office in day hours. */
 const BACKUP_SHIFT: [number, number] = [420, 1260];
 
@@ -122,6 +125,10 @@ export interface EvaluatedDay {
   shifts: VariantFigures;
   optimum: VariantFigures;
   /** Backup seat-hours the tidal plan left in the back office. */
+  /** The tidal roster with the plan re-made at 11:00 from the morning's calls. */
+  intraday: VariantFigures;
+  /** How the morning ran against the forecast (the re-forecast's factor for the rest of the day). */
+  intradayFactor: number;
   backupKeptHours: number;
   moves: number;
   limits: PlanLimit[];
@@ -190,6 +197,17 @@ function chooseModel(hist: IntervalSeries): ForecastModel | undefined {
   } catch {
     return [...STANDARD_MODELS].reverse().find((m) => m.minHistoryDays <= dayCount(hist));
   }
+}
+
+/** One agent's back-to-back moves as one (a move cut at the re-plan and its continuation). */
+function mergeMoves(moves: SimMove[]): SimMove[] {
+  const out: SimMove[] = [];
+  for (const m of [...moves].sort((a, b) => a.agentId.localeCompare(b.agentId) || a.fromMs - b.fromMs)) {
+    const last = out[out.length - 1];
+    if (last && last.agentId === m.agentId && m.fromMs <= last.toMs) last.toMs = Math.max(last.toMs, m.toMs);
+    else if (m.toMs > m.fromMs) out.push({ ...m });
+  }
+  return out;
 }
 
 function figures(r: SimResult): VariantFigures {
@@ -335,11 +353,46 @@ export function evaluateDay(
 
   const dayCalls = calls.filter((c) => c.queued && c.queuedAt >= midnight && c.queuedAt < midnight + DAY_MS);
   const set = callSet(dayCalls, midnight, patienceS);
+  const actual = new Array<number>(need.length).fill(0);
+  for (const c of dayCalls)
+    actual[Math.min(need.length - 1, Math.floor((c.queuedAt - midnight) / (iv * MIN)))]!++;
+
+  // Intraday: at REPLAN_MIN the rest of the day is re-forecast from the calls so far and re-planned (moves from
+  // then on, after the notice); the day-ahead plan's moves stand until the new ones may take effect.
+  const elapsed = REPLAN_MIN / iv;
+  const re = reforecastIntraday(
+    { ...fc, start: 0, mean: toQueue },
+    actual.map((a, i) => (i < elapsed ? a : NaN)),
+    REPLAN_MIN * MIN,
+  );
+  const needLater = seatsForCalls(forecastQuantile(re.mean, q, fc.errorVariance), iv, {
+    quantile: q,
+    ahtS,
+    patienceS,
+    targets,
+  }).seats.map(atLeastOne);
+  const replan = planTidal({
+    date,
+    dayStart: 0,
+    intervalMin: iv,
+    need: need.map((x, i) => (i < elapsed ? x : needLater[i]!)),
+    roster: [...front, ...back],
+    options: { capSeats: back.length },
+    now: REPLAN_MIN * MIN,
+  });
+  const switchAt = Math.min(...replan.moves.map((m) => m.effectiveAt), Infinity);
+  const intradayMoves = mergeMoves([
+    ...moves.filter((m) => m.fromMs < switchAt).map((m) => ({ ...m, toMs: Math.min(m.toMs, switchAt) })),
+    ...replan.moves
+      .filter((m) => !m.cancelled)
+      .map((m) => ({ agentId: m.agentId, fromMs: m.effectiveAt, toMs: m.returnAt })),
+  ]);
   const seed = o.seed ?? 1;
   const run = (agents: AgentSpec[], extra: { moves?: SimMove[] } = {}) =>
     simulate({ ...shell, date, agents, tidal: { ...shell.tidal, enabled: false } }, { seed, ...extra }, set);
 
   const tidal = run([...frontSpecs, ...backSpecs], { moves });
+  const intraday = run([...frontSpecs, ...backSpecs], { moves: intradayMoves });
   const tidalFront = tidal.frontSeatHours + tidal.movedSeatHours;
   // Fixed: the same front-line seat-hours, flat over the hours the forecast needs anyone.
   const open = need.map((x, i) => (x > 0 ? i : -1)).filter((i) => i >= 0);
@@ -360,21 +413,8 @@ export function evaluateDay(
   });
   const shifts = run(seatAgents(shiftSeats, iv, 'shift'));
   // Hindsight: Erlang-A seats for the calls that came, interval by interval.
-  const actual = new Array<number>(need.length).fill(0);
-  for (const c of dayCalls)
-    actual[Math.min(need.length - 1, Math.floor((c.queuedAt - midnight) / (iv * MIN)))]!++;
   const best = seatsForCalls(actual, iv, { quantile: 0.5, ahtS, patienceS, targets }).seats.map(atLeastOne);
   const optimum = run(seatAgents(best, iv, 'optimum'));
-  console.log({
-    need: need.join(','),
-    best: best.join(','),
-    toQ: toQueue.map(Math.round).join(','),
-    actual: actual.join(','),
-    needH: (need.reduce((a, b) => a + b, 0) * iv) / 60,
-    bestH: (best.reduce((a, b) => a + b, 0) * iv) / 60,
-    front: front.length,
-    back: back.length,
-  });
   const backupHours = (back.length * (BACKUP_SHIFT[1] - BACKUP_SHIFT[0])) / 60;
   return {
     date: formatDate(midnight),
@@ -384,6 +424,8 @@ export function evaluateDay(
     fixed: figures(fixed),
     shifts: figures(shifts),
     optimum: figures(optimum),
+    intraday: figures(intraday),
+    intradayFactor: Math.round(re.factor * 100) / 100,
     backupKeptHours: Math.round((backupHours - tidal.movedSeatHours) * 10) / 10,
     moves: moves.length,
     limits: plan.limits ?? [],

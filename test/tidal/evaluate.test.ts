@@ -34,6 +34,10 @@ describe.skipIf(!have)('tidal evaluation on days the planner never saw', () => {
       expect(day[k].answerRate).toBeGreaterThan(0.5);
       expect(day[k].answerRate).toBeLessThanOrEqual(1);
     }
+    // The morning of Jan 20 ran hot: the 11:00 re-forecast moves more seats for the afternoon, and they help.
+    expect(day.intradayFactor).toBeGreaterThan(1.2);
+    expect(day.intraday.frontSeatHours).toBeGreaterThan(day.tidal.frontSeatHours);
+    expect(day.intraday.within15).toBeGreaterThanOrEqual(day.tidal.within15);
     // Unseen: wiping the day and everything after it from the history changes nothing in its plan.
     const cut = parseDate('1999-01-20')!;
     const from = Math.round((cut - s.start) / (s.intervalMin * 60_000));

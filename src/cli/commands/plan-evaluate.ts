@@ -15,7 +15,7 @@ import {
 import { type CommandContext, table, UsageError } from '../command.ts';
 import { STANDARD_DAY } from '../../simulator/bench.ts';
 
-const VARIANTS = ['tidal', 'fixed', 'shifts', 'optimum'] as const;
+const VARIANTS = ['tidal', 'intraday', 'fixed', 'shifts', 'optimum'] as const;
 /** The issue's bar for a day: answer rate and answered within 15 s. */
 const GOOD_ANSWER = 0.99;
 const GOOD_WITHIN15 = 0.8;
@@ -98,6 +98,7 @@ export async function runPlanEvaluate(ctx: CommandContext): Promise<number> {
         [`${k} 席时`, d[k].frontSeatHours.toFixed(0)],
       ]),
     ),
+    '上午偏差 morning ×': d.intradayFactor.toFixed(2),
     '备岗留后台 kept h': d.backupKeptHours.toFixed(1),
   }));
   const sum = VARIANTS.map((k) => ({
