@@ -7,6 +7,7 @@ import { AcdReplica } from './acd/replica.ts';
 import { Dispatcher } from './acd/dispatcher.ts';
 import { CallbackPlacer } from './calls/callback-placer.ts';
 import { OrphanReaper } from './calls/orphan-reaper.ts';
+import { MissedCallbacks } from './calls/missed-callbacks.ts';
 import { channelUp } from './esl/channel-exists.ts';
 import { SwitchReconciler } from './calls/switch-reconciler.ts';
 import { AcdStore } from './acd/store.ts';
@@ -46,6 +47,8 @@ export interface RouterParts {
   load: () => { shedCalls: number; lagMs: number };
   /** Asks for an ACD decision round (rounds cover every queue and coalesce). */
   requestDispatch: () => void;
+  /** Missed-call callback: its do-not-call list (admin API). */
+  missed: () => MissedCallbacks;
 }
 
 /**
@@ -65,6 +68,9 @@ const OWNER_GRACE_AFTER_REDIS_MS = 6000;
  */
 const ORPHAN_SWEEP_MS = 5000;
 const ORPHAN_AGENTS_EVERY = 6;
+
+/** How often an idle floor is offered a missed caller to call back. */
+const MISSED_CALLBACK_TICK_MS = 2000;
 
 const INBOUND_EVENT_FILTERS: Array<[string, string]> = [
   ['variable_hotline_ingress', 'carrier'],
@@ -89,6 +95,8 @@ export class HotlineRouter {
   private sweepingOrphans = false;
   private orphanSweeps = 0;
   readonly reaper: OrphanReaper;
+  readonly missed: MissedCallbacks;
+  private missedTimer: NodeJS.Timeout | null = null;
   private lastAdmission: Promise<void> = Promise.resolve();
   private onSoftphoneEvent: ((text: string) => Promise<void>) | null = null;
   private eslPort = 0;
@@ -151,6 +159,7 @@ export class HotlineRouter {
       },
       requestDispatch,
       load: () => this.shedder,
+      missed: () => this.missed,
     };
     this.tidal = createTidalScheduler(this.parts, log.child({ component: 'tidal' })); // tidal seats
     this.callbacks = new CallbackPlacer({
@@ -237,6 +246,19 @@ export class HotlineRouter {
       this.dispatcher.afterRedisOutage();
     });
     this.reaper = reaper;
+    // Missed-call callback: callers who never reached a human, called back when agents are idle.
+    this.missed = new MissedCallbacks(
+      redis,
+      keys,
+      acd,
+      config.missedCallback,
+      log.child({ component: 'missed-callback' }),
+      () => {
+        const replica = this.dispatcher.replica;
+        return replica.state.waitingCount === 0 && replica.offerableAgents().length > 0;
+      },
+    );
+    this.parts.records.onWrite = (rec) => this.missed.onRecord(rec);
     this.parts.fsLink.on('event', (e) => {
       void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
       this.reconciler.onEvent(e);
@@ -340,6 +362,17 @@ export class HotlineRouter {
     await this.heartbeat();
     this.aliveTimer = setInterval(() => void this.heartbeat(), 1500);
     this.orphanTimer = setInterval(() => void this.sweepOrphans(), ORPHAN_SWEEP_MS);
+    if (config.missedCallback.enabled) {
+      this.missedTimer = setInterval(
+        () =>
+          void this.missed
+            .tick()
+            .then((id) => id && this.dispatcher.request())
+            .catch((err: Error) => this.log.warn({ err: err.message }, 'missed-call callback failed')),
+        MISSED_CALLBACK_TICK_MS,
+      );
+      this.missedTimer.unref();
+    }
     this.orphanTimer.unref();
     await parts.numberPlan.seedDefaults();
     const lines = await parts.numberPlan.lines();
@@ -431,6 +464,7 @@ export class HotlineRouter {
     await this.tidal.stop(); // tidal seats
     if (this.aliveTimer) clearInterval(this.aliveTimer);
     if (this.orphanTimer) clearInterval(this.orphanTimer);
+    if (this.missedTimer) clearInterval(this.missedTimer);
     this.dispatcher.stop();
     this.reconciler.stop();
     this.shedder.stop();

@@ -55,6 +55,8 @@ export interface StoredCall extends CallInfo {
   state: string;
   mode: string;
   callbackNumber: string;
+  /** 'missed' for a missed-call callback (calls/missed-callbacks.ts); empty for virtual hold. */
+  callbackKind?: string;
   firstQueuedAt: number;
   agent: string;
   queuedAt: number;
@@ -507,6 +509,7 @@ function toCall(h: Record<string, string>): StoredCall {
     state: h.state ?? '',
     mode: h.mode ?? '',
     callbackNumber: h.callbackNumber ?? '',
+    ...(h.callbackKind ? { callbackKind: h.callbackKind } : {}),
     agent: h.agent ?? '',
     queuedAt: Number(h.queuedAt ?? 0),
     firstQueuedAt: Number(h.firstQueuedAt ?? h.queuedAt ?? 0),

@@ -128,6 +128,7 @@ export class CallbackPlacer {
           outcome,
           hangupCause: 'NORMAL_CLEARING',
           callback: true,
+          ...(call.callbackKind === 'missed' ? { missedCallback: true } : {}),
           instance: deps.config.instanceId,
         },
         queues.get(call.skill)?.serviceLevelS,

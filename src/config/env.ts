@@ -24,6 +24,8 @@ export interface Config {
   wrapupS: number;
   defaultAhtS: number;
   callbackDial: string;
+  /** Missed-call callback (calls/missed-callbacks.ts). */
+  missedCallback: { enabled: boolean; fromMin: number; toMin: number; windowS: number; maxAgeS: number };
   usingDefaultSecrets: boolean;
   /** SIP edge (drachtio-srf app); null unless HOTLINE_DRACHTIO_HOST is set. Issue 7. */
   sipEdge: SipEdgeConfig | null;
@@ -131,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     callbackDial: r.str('HOTLINE_CALLBACK_DIAL', 'sofia/gateway/carrier/{number}', (v) =>
       v.includes('{number}') ? null : 'must contain {number}, e.g. sofia/gateway/carrier/{number}',
     ),
+    missedCallback: missedCallbackConfig(env, r.problems),
     usingDefaultSecrets: false,
     sipEdge: loadSipEdgeConfig(env, r.problems), // SIP edge (issue 7): HOTLINE_DRACHTIO_*, HOTLINE_SIP_*
   };
@@ -143,4 +146,32 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (r.problems.length) throw new ConfigError(r.problems);
   return cfg;
+}
+
+/** HOTLINE_MISSED_CALLBACK (on/off, default off), _HOURS (HH:MM-HH:MM, China time), _WINDOW_H, _MAX_AGE_H. */
+function missedCallbackConfig(
+  env: Record<string, string | undefined>,
+  problems: string[],
+): Config['missedCallback'] {
+  const on = (env.HOTLINE_MISSED_CALLBACK ?? 'off').toLowerCase();
+  if (!['on', 'off'].includes(on)) problems.push('HOTLINE_MISSED_CALLBACK must be on or off');
+  const hours = env.HOTLINE_MISSED_CALLBACK_HOURS ?? '08:00-21:00';
+  const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/.exec(hours);
+  const fromMin = m ? Number(m[1]) * 60 + Number(m[2]) : 480;
+  const toMin = m ? Number(m[3]) * 60 + Number(m[4]) : 1260;
+  if (!m || toMin <= fromMin)
+    problems.push('HOTLINE_MISSED_CALLBACK_HOURS must be HH:MM-HH:MM, e.g. 08:00-21:00');
+  const hoursOf = (name: string, def: number) => {
+    const v = Number(env[name] ?? def);
+    if (!(Number.isFinite(v) && v > 0 && v <= 24 * 31))
+      problems.push(`${name} must be hours between 0 and 744`);
+    return Math.round(v * 3600);
+  };
+  return {
+    enabled: on === 'on',
+    fromMin,
+    toMin,
+    windowS: hoursOf('HOTLINE_MISSED_CALLBACK_WINDOW_H', 24),
+    maxAgeS: hoursOf('HOTLINE_MISSED_CALLBACK_MAX_AGE_H', 24),
+  };
 }

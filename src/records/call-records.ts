@@ -43,6 +43,8 @@ export interface CallRecord {
   servedBy?: 'fallback-group' | 'switch';
   /** The caller chose (or was given) a callback that kept their place in line. */
   callback?: boolean;
+  /** A missed-call callback (漏接回拨): the router called back a caller who had hung up before reaching a human. */
+  missedCallback?: boolean;
   instance: string;
 }
 
@@ -59,6 +61,9 @@ export class CallRecordStore {
   }
 
   /** Writes the record and adds it to the day's counters and 15-minute interval measures. */
+  /** Hears every record written (the missed-call callback notes callers who never reached a human). */
+  onWrite: ((rec: CallRecord) => Promise<void>) | null = null;
+
   async write(rec: CallRecord, serviceLevelS = 15): Promise<void> {
     await this.stats.add(rec, serviceLevelS);
     // The caller's history (previous calls shown in the screen-pop) includes calls that never reached
@@ -74,8 +79,16 @@ export class CallRecordStore {
       .hincrby(this.keys.counters(day), `${rec.outcome}:${rec.line}`, 1)
       .hincrby(this.keys.counters(day), 'offered', 1)
       .hincrby(this.keys.counters(day), rec.outcome, 1)
+      // The daily report's missed-call figures: called back, and reached.
+      .hincrby(this.keys.counters(day), 'missedCalledBack', rec.missedCallback ? 1 : 0)
+      .hincrby(
+        this.keys.counters(day),
+        'missedReached',
+        rec.missedCallback && rec.outcome === 'answered' ? 1 : 0,
+      )
       .expire(this.keys.counters(day), RECORD_TTL_S)
       .exec();
+    await this.onWrite?.(rec).catch(() => undefined);
   }
 
   async get(id: string): Promise<CallRecord | null> {

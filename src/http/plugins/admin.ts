@@ -9,6 +9,7 @@ import { issueAgentToken } from '../../screen-pop/agent-token.ts';
 import { TidalStore } from '../../tidal/store.ts';
 import { adminAuth } from './admin-auth.ts';
 import { ForcedStates } from '../../acd/forced-state.ts';
+import { maskPhone } from '../../logging/mask.ts';
 import { channelUp } from '../../esl/channel-exists.ts';
 import { DateStr } from '../schemas.ts';
 
@@ -272,6 +273,45 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       }
     },
   );
+
+  const Number_ = Type.Object({ number: Type.String({ pattern: '^\\+?\\d{3,20}$' }) });
+  app.get(
+    '/admin/do-not-call',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Numbers the missed-call callback never calls (masked)',
+        security,
+        response: { 200: Type.Object({ numbers: Type.Array(Type.String()), pending: Type.Integer() }) },
+      },
+    },
+    async () => ({
+      numbers: (await parts.missed().doNotCallList()).map(maskPhone),
+      pending: await parts.missed().pending(),
+    }),
+  );
+  for (const [method, on] of [
+    ['PUT', true],
+    ['DELETE', false],
+  ] as const) {
+    app.route({
+      method,
+      url: '/admin/do-not-call/:number',
+      schema: {
+        tags: ['admin'],
+        summary: on
+          ? 'Never call this number back after a missed call (and drop it if pending)'
+          : 'Allow missed-call callbacks to this number again',
+        security,
+        params: Number_,
+        response: { 200: Type.Object({ ok: Type.Boolean() }) },
+      },
+      handler: async (req: { params: { number: string } }) => {
+        await parts.missed().doNotCall(req.params.number, on);
+        return { ok: true };
+      },
+    });
+  }
 
   app.get(
     '/admin/agents/state-audit',
