@@ -8,6 +8,7 @@ import { Dispatcher } from './acd/dispatcher.ts';
 import { CallbackPlacer } from './calls/callback-placer.ts';
 import { OrphanReaper } from './calls/orphan-reaper.ts';
 import { MissedCallbacks } from './calls/missed-callbacks.ts';
+import { RouterMetrics } from './metrics/router-metrics.ts';
 import { channelUp } from './esl/channel-exists.ts';
 import { SwitchReconciler } from './calls/switch-reconciler.ts';
 import { AcdStore } from './acd/store.ts';
@@ -49,6 +50,8 @@ export interface RouterParts {
   requestDispatch: () => void;
   /** Missed-call callback: its do-not-call list (admin API). */
   missed: () => MissedCallbacks;
+  /** Prometheus metrics (/metrics). */
+  metrics: () => RouterMetrics;
 }
 
 /**
@@ -96,6 +99,7 @@ export class HotlineRouter {
   private orphanSweeps = 0;
   readonly reaper: OrphanReaper;
   readonly missed: MissedCallbacks;
+  readonly metrics: RouterMetrics;
   private missedTimer: NodeJS.Timeout | null = null;
   private lastAdmission: Promise<void> = Promise.resolve();
   private onSoftphoneEvent: ((text: string) => Promise<void>) | null = null;
@@ -160,6 +164,7 @@ export class HotlineRouter {
       requestDispatch,
       load: () => this.shedder,
       missed: () => this.missed,
+      metrics: () => this.metrics,
     };
     this.tidal = createTidalScheduler(this.parts, log.child({ component: 'tidal' })); // tidal seats
     this.callbacks = new CallbackPlacer({
@@ -246,6 +251,36 @@ export class HotlineRouter {
       this.dispatcher.afterRedisOutage();
     });
     this.reaper = reaper;
+    this.metrics = new RouterMetrics({
+      agentsByState: async () => {
+        const out: Record<string, number> = {};
+        for (const a of await acd.listAgentsCached()) out[a.state] = (out[a.state] ?? 0) + 1;
+        return out;
+      },
+      queueDepth: () => {
+        const m = new Map<string, { skill: string; priority: string; waiting: number }>();
+        for (const q of this.dispatcher.replica.state.queueLists())
+          for (const c of q.items.slice(q.start)) {
+            if (!c) continue;
+            const key = `${c.skill}\u0000${c.priority}`;
+            const e = m.get(key) ?? { skill: c.skill, priority: c.priority, waiting: 0 };
+            e.waiting++;
+            m.set(key, e);
+          }
+        return [...m.values()];
+      },
+      connections: () => [
+        { peer: 'redis', up: redis.status === 'ready' },
+        { peer: 'esl', up: this.parts.fsLink.state === 'connected' },
+        ...(this.sipEdge ? [{ peer: 'drachtio' as const, up: this.sipEdge.state === 'connected' }] : []),
+      ],
+      protocolErrors: () => [
+        { source: 'esl-outbound', count: this.parts.outbound.protocolErrors },
+        { source: 'esl-inbound', count: this.parts.fsLink.protocolErrors },
+        { source: 'prompts', count: this.parts.outbound.promptErrors },
+      ],
+    });
+    this.dispatcher.onRound = (s) => this.metrics.observeRound(s);
     // Missed-call callback: callers who never reached a human, called back when agents are idle.
     this.missed = new MissedCallbacks(
       redis,
@@ -258,7 +293,8 @@ export class HotlineRouter {
         return replica.state.waitingCount === 0 && replica.offerableAgents().length > 0;
       },
     );
-    this.parts.records.onWrite = (rec) => this.missed.onRecord(rec);
+    this.parts.records.onWritten((rec) => this.missed.onRecord(rec));
+    this.parts.records.onWritten((rec) => this.metrics.observeRecord(rec));
     this.parts.fsLink.on('event', (e) => {
       void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
       this.reconciler.onEvent(e);

@@ -42,6 +42,8 @@ export class Dispatcher {
   offersMade = 0;
   private sweeps = 0;
   private sweeping = false;
+  /** Hears each round's duration, s (the metrics). */
+  onRound: ((seconds: number) => void) | null = null;
   /** No rounds before this time (see afterRedisOutage). */
   private holdUntil = 0;
   rounds = 0;
@@ -110,7 +112,9 @@ export class Dispatcher {
           this.again = false;
           const batch = this.waiters.splice(0);
           try {
+            const t0 = performance.now();
             await this.round();
+            this.onRound?.((performance.now() - t0) / 1000);
           } finally {
             for (const w of batch) w();
           }

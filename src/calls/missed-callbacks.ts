@@ -66,6 +66,8 @@ export class MissedCallbacks {
       return; // withheld or not a number that can be dialled
     }
     if (await this.redis.sismember(this.k('dnc'), number)) return;
+    // Called back within the window already: not again (tick checks too, for a callback placed meanwhile).
+    if (await this.redis.exists(this.k(`recent:${number}`))) return;
     const info: MissedInfo = {
       line: rec.line,
       lineName: rec.line,

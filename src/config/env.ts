@@ -24,6 +24,8 @@ export interface Config {
   wrapupS: number;
   defaultAhtS: number;
   callbackDial: string;
+  /** When set, /metrics wants it as a bearer token (scrapers outside the host); empty: open, as is usual. */
+  metricsToken: string;
   /** Missed-call callback (calls/missed-callbacks.ts). */
   missedCallback: { enabled: boolean; fromMin: number; toMin: number; windowS: number; maxAgeS: number };
   usingDefaultSecrets: boolean;
@@ -133,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     callbackDial: r.str('HOTLINE_CALLBACK_DIAL', 'sofia/gateway/carrier/{number}', (v) =>
       v.includes('{number}') ? null : 'must contain {number}, e.g. sofia/gateway/carrier/{number}',
     ),
+    metricsToken: env.HOTLINE_METRICS_TOKEN ?? '',
     missedCallback: missedCallbackConfig(env, r.problems),
     usingDefaultSecrets: false,
     sipEdge: loadSipEdgeConfig(env, r.problems), // SIP edge (issue 7): HOTLINE_DRACHTIO_*, HOTLINE_SIP_*

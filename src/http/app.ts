@@ -10,6 +10,7 @@ import { acdAdminPlugin } from './plugins/acd-admin.ts';
 import { adminPlugin } from './plugins/admin.ts';
 import { agentDesktopPlugin } from './plugins/agent-desktop.ts';
 import { healthPlugin } from './plugins/health.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
 import { ivrAdminPlugin } from './plugins/ivr-admin.ts';
 import { tidalPlugin } from './plugins/tidal.ts';
 
@@ -49,6 +50,7 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
     if (bad) await reply.code(400).send({ error: 'bad_request', message: `${bad} must be a finite number` });
   });
   await app.register(healthPlugin, { parts });
+  await app.register(metricsPlugin, { parts });
   await app.register(adminPlugin, { parts });
   await app.register(ivrAdminPlugin, { parts });
   await app.register(agentDesktopPlugin, { parts });

@@ -61,8 +61,12 @@ export class CallRecordStore {
   }
 
   /** Writes the record and adds it to the day's counters and 15-minute interval measures. */
-  /** Hears every record written (the missed-call callback notes callers who never reached a human). */
-  onWrite: ((rec: CallRecord) => Promise<void>) | null = null;
+  /** Hear every record written (the missed-call callback, the metrics). */
+  private readonly listeners: Array<(rec: CallRecord) => Promise<void> | void> = [];
+
+  onWritten(fn: (rec: CallRecord) => Promise<void> | void): void {
+    this.listeners.push(fn);
+  }
 
   async write(rec: CallRecord, serviceLevelS = 15): Promise<void> {
     await this.stats.add(rec, serviceLevelS);
@@ -88,7 +92,7 @@ export class CallRecordStore {
       )
       .expire(this.keys.counters(day), RECORD_TTL_S)
       .exec();
-    await this.onWrite?.(rec).catch(() => undefined);
+    for (const fn of this.listeners) await Promise.resolve(fn(rec)).catch(() => undefined);
   }
 
   async get(id: string): Promise<CallRecord | null> {

@@ -50,12 +50,25 @@ describe('missed-call callback', () => {
     expect(back).toMatchObject({ caller: '13800001111', outcome: 'answered', agent: 'g1', callback: true });
     expect(back.ivrPath).toEqual(['漏接回拨']);
 
-    // The same number misses again: not called back within the window; the do-not-call number never.
-    await stack.emulator.placeCall({ destination: '12345', callerIdNumber: '13800001111', patienceMs: 0 })
+    // The same number misses again (nobody ready), then an agent is free: not called back within the window;
+    // the do-not-call number never.
+    await waitFor(
+      async () =>
+        (
+          await stack.admin('/admin/agents/g1/state', {
+            method: 'POST',
+            body: { state: 'not_ready', reason: 'break' },
+          })
+        ).status === 200,
+      10_000,
+      'agent g1 on a break',
+    );
+    await stack.emulator.placeCall({ destination: '12345', callerIdNumber: '13800001111', patienceMs: 1500 })
       .ended;
     await stack.admin('/admin/agents/g1/state', { method: 'POST', body: { state: 'ready' } });
     await new Promise((r) => setTimeout(r, 5000));
     const all = await records();
+    expect(all.filter((r) => r.caller === '13800001111' && !r.callback)).toHaveLength(2);
     expect(all.filter((r) => r.missedCallback)).toHaveLength(1);
     expect(all.some((r) => r.callback && r.caller === '13800002222')).toBe(false);
     expect((await stack.admin('/admin/do-not-call')).body.pending).toBe(0);

@@ -1,0 +1,106 @@
+// Prometheus metrics of one router instance (prom-client): what the records say as they are written (calls by
+// line, outcome and class; waits and handle times), decision-round time, and, read at each scrape, agents by
+// state, queue depth, connection states and protocol errors. Labels carry lines, skills, classes and states only:
+// never a number, a name or an id.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallRecord } from '../records/call-records.ts';
+
+export interface ScrapeSources {
+  agentsByState: () => Promise<Record<string, number>>;
+  /** Waiting calls per skill and class (the replica). */
+  queueDepth: () => Array<{ skill: string; priority: string; waiting: number }>;
+  connections: () => Array<{ peer: 'redis' | 'esl' | 'drachtio'; up: boolean }>;
+  protocolErrors: () => Array<{ source: string; count: number }>;
+}
+
+export class RouterMetrics {
+  readonly registry = new Registry();
+  private readonly calls = new Counter({
+    name: 'hotline_calls_total',
+    help: 'Calls recorded by this instance, by line, outcome and priority class',
+    labelNames: ['line', 'outcome', 'priority'] as const,
+    registers: [this.registry],
+  });
+  private readonly wait = new Histogram({
+    name: 'hotline_wait_seconds',
+    help: 'Time from joining the queue to an answer (answered calls) or to hanging up (abandoned)',
+    labelNames: ['line', 'priority', 'outcome'] as const,
+    buckets: [1, 3, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+    registers: [this.registry],
+  });
+  private readonly handle = new Histogram({
+    name: 'hotline_handle_seconds',
+    help: 'Conversation time of answered calls',
+    labelNames: ['line'] as const,
+    buckets: [30, 60, 120, 180, 240, 300, 450, 600, 900, 1200, 1800],
+    registers: [this.registry],
+  });
+  private readonly round = new Histogram({
+    name: 'hotline_acd_round_seconds',
+    help: 'ACD decision rounds, from start to offers made',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  constructor(sources: ScrapeSources) {
+    const r = this.registry;
+    new Gauge({
+      name: 'hotline_agents',
+      help: 'Agents by state',
+      labelNames: ['state'] as const,
+      registers: [r],
+      async collect() {
+        this.reset();
+        for (const [state, n] of Object.entries(await sources.agentsByState())) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'hotline_queue_waiting',
+      help: 'Calls waiting for a human, by skill and priority class',
+      labelNames: ['skill', 'priority'] as const,
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const q of sources.queueDepth()) this.set({ skill: q.skill, priority: q.priority }, q.waiting);
+      },
+    });
+    new Gauge({
+      name: 'hotline_connection_up',
+      help: 'Connections this instance depends on (1 up, 0 down)',
+      labelNames: ['peer'] as const,
+      registers: [r],
+      collect() {
+        for (const c of sources.connections()) this.set({ peer: c.peer }, c.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'hotline_protocol_errors',
+      help: 'Protocol errors counted since start, by source',
+      labelNames: ['source'] as const,
+      registers: [r],
+      collect() {
+        for (const p of sources.protocolErrors()) this.set({ source: p.source }, p.count);
+      },
+    });
+  }
+
+  observeRecord(rec: CallRecord): void {
+    const line = rec.line || 'unknown';
+    const priority = rec.priority || 'normal';
+    this.calls.inc({ line, outcome: rec.outcome, priority });
+    if (rec.queuedAt) {
+      const until = rec.answeredAt ?? (rec.outcome === 'abandoned' ? rec.endedAt : undefined);
+      if (until !== undefined && until >= rec.queuedAt)
+        this.wait.observe(
+          { line, priority, outcome: rec.answeredAt ? 'answered' : 'abandoned' },
+          (until - rec.queuedAt) / 1000,
+        );
+    }
+    if (rec.answeredAt && rec.endedAt >= rec.answeredAt)
+      this.handle.observe({ line }, (rec.endedAt - rec.answeredAt) / 1000);
+  }
+
+  observeRound(seconds: number): void {
+    this.round.observe(seconds);
+  }
+}
