@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import { maskText } from '../logging/mask.ts';
 import type { AcdStore } from './store.ts';
-import type { AgentState } from './types.ts';
+import type { AgentState, AgentView } from './types.ts';
 
 const AUDIT_KEEP = 10_000;
 
@@ -35,9 +35,9 @@ export class ForcedStates {
     private readonly channelUp: (uuid: string) => Promise<boolean>,
   ) {}
 
-  async force(agentId: string, to: AgentState, operator: string, note: string): Promise<ForceResult> {
-    const agent = await this.acd.getAgent(agentId);
-    if (!agent) return { ok: false, code: 404, reason: `no agent ${agentId}` };
+  /** `agent` as the caller just read it (the state written is checked again by the ACD script). */
+  async force(agent: AgentView, to: AgentState, operator: string, note: string): Promise<ForceResult> {
+    const agentId = agent.id;
     let switchCheck: ForcedStateEntry['switchCheck'] = 'no-call';
     const callId = agent.callId;
     if (callId) {

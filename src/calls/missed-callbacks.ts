@@ -11,6 +11,8 @@ import { dialNumber } from '../esl/dial-string.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { CallRecord } from '../records/call-records.ts';
+import { minuteOfDay } from '../history/local-time.ts';
+import { CST_OFFSET_MS } from '../tidal/time.ts';
 
 export interface MissedCallbackOptions {
   enabled: boolean;
@@ -34,8 +36,6 @@ interface MissedInfo {
 }
 
 const MISSED_OUTCOMES = new Set(['abandoned', 'ended-in-ivr']);
-/** China Standard Time: the hours are the hotline's local hours, whatever the server's zone. */
-const CST_OFFSET_MS = 8 * 3600_000;
 export const MISSED_CALLBACK_PATH = '漏接回拨';
 
 export class MissedCallbacks {
@@ -98,7 +98,8 @@ export class MissedCallbacks {
   }
 
   private inHours(now: number): boolean {
-    const min = Math.floor(((now + CST_OFFSET_MS) % 86_400_000) / 60_000);
+    // The hotline's hours are China time, whatever the server's zone (history times are local times kept as UTC).
+    const min = minuteOfDay(now + CST_OFFSET_MS);
     return min >= this.opts.fromMin && min < this.opts.toMin;
   }
 

@@ -7,6 +7,7 @@
 import { type CallSet, generateCalls, type SimMove, type SimResult, simulate } from './engine.ts';
 import type { AgentSpec, ResolvedScenario } from './scenario.ts';
 import { planForScenario } from './tidal-plan.ts';
+import { formatHhmm } from '../tidal/time.ts';
 import type { PlanCore } from '../tidal/types.ts';
 
 const MIN = 60_000;
@@ -40,15 +41,13 @@ export function flatSeats(
   const out: AgentSpec[] = [];
   const make = (k: number, from: number, to: number): AgentSpec => {
     const frontSkills = sets[(k - 1) % sets.length]!;
-    const hhmm = (m: number) =>
-      `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
     return {
       id: `flat-${k}`,
       group: 'flat',
       pool: 'front',
       skills: frontSkills,
       frontSkills,
-      shift: `${hhmm(from)}-${hhmm(to)}`,
+      shift: `${formatHhmm(from)}-${formatHhmm(to)}`,
       startMin: from,
       endMin: to,
       breaks: [],

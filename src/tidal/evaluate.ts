@@ -13,7 +13,7 @@ import { forecastNextDay } from '../forecast/forecast-day.ts';
 import { reforecastIntraday } from '../forecast/intraday.ts';
 import { STANDARD_MODELS, modelByName } from '../forecast/models/index.ts';
 import type { ForecastModel } from '../forecast/model.ts';
-import { DAY_MS, formatDate, parseDate, parseLocalTime } from '../history/local-time.ts';
+import { DAY_MS, formatDate, MINUTE_MS, parseDate, parseLocalTime } from '../history/local-time.ts';
 import {
   aggregate,
   dayCount,
@@ -27,9 +27,9 @@ import type { AgentSpec, ResolvedScenario } from '../simulator/scenario.ts';
 import { DEFAULT_TARGETS } from '../staffing/targets.ts';
 import { forecastQuantile, seatsForCalls } from './need.ts';
 import { planTidal } from './planner.ts';
+import { formatHhmm } from './time.ts';
 import type { PlanLimit, TidalAgent } from './types.ts';
 
-const MIN = 60_000;
 /** Days of history each day's forecast looks at. */
 const HISTORY_DAYS = 56;
 /** ... and at least this many (two weeks: each weekday twice). */
@@ -147,10 +147,6 @@ export type ScenarioShell = ResolvedScenario;
 /** 7×24 human service (GB/T 33358-2016): every roster keeps at least one seat at every hour. */
 const atLeastOne = (seats: number) => Math.max(1, seats);
 
-function hhmm(m: number): string {
-  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-}
-
 /** Agents realising a seat curve: level k works every run of intervals with at least k seats. */
 function seatAgents(seats: readonly number[], intervalMin: number, tag: string): AgentSpec[] {
   const out: AgentSpec[] = [];
@@ -183,7 +179,7 @@ function agentSpec(
     pool,
     skills: pool === 'front' ? { general: 3 } : { workorder: 3 },
     frontSkills: { general: 3 },
-    shift: `${hhmm(startMin)}-${hhmm(endMin)}`,
+    shift: `${formatHhmm(startMin)}-${formatHhmm(endMin)}`,
     startMin,
     endMin,
     breaks: [],
@@ -318,7 +314,7 @@ export function evaluateDay(
         homePool: 'front',
         frontSkills: { general: 3 },
         backSkills: {},
-        shift: `${hhmm(a)}-${hhmm(b)}`,
+        shift: `${formatHhmm(a)}-${formatHhmm(b)}`,
       });
       frontSpecs.push(agentSpec(id, 'front', 'front', a, b));
     }
@@ -335,7 +331,7 @@ export function evaluateDay(
       homePool: 'back',
       frontSkills: { general: 3 },
       backSkills: { workorder: 3 },
-      shift: `${hhmm(BACKUP_SHIFT[0])}-${hhmm(BACKUP_SHIFT[1])}`,
+      shift: `${formatHhmm(BACKUP_SHIFT[0])}-${formatHhmm(BACKUP_SHIFT[1])}`,
     });
     backSpecs.push(agentSpec(id, 'back', 'back', BACKUP_SHIFT[0], BACKUP_SHIFT[1]));
   }
@@ -355,7 +351,7 @@ export function evaluateDay(
   const set = callSet(dayCalls, midnight, patienceS);
   const actual = new Array<number>(need.length).fill(0);
   for (const c of dayCalls)
-    actual[Math.min(need.length - 1, Math.floor((c.queuedAt - midnight) / (iv * MIN)))]!++;
+    actual[Math.min(need.length - 1, Math.floor((c.queuedAt - midnight) / (iv * MINUTE_MS)))]!++;
 
   // Intraday: at REPLAN_MIN the rest of the day is re-forecast from the calls so far and re-planned (moves from
   // then on, after the notice); the day-ahead plan's moves stand until the new ones may take effect.
@@ -363,7 +359,7 @@ export function evaluateDay(
   const re = reforecastIntraday(
     { ...fc, start: 0, mean: toQueue },
     actual.map((a, i) => (i < elapsed ? a : NaN)),
-    REPLAN_MIN * MIN,
+    REPLAN_MIN * MINUTE_MS,
   );
   const needLater = seatsForCalls(forecastQuantile(re.mean, q, fc.errorVariance), iv, {
     quantile: q,
@@ -378,7 +374,7 @@ export function evaluateDay(
     need: need.map((x, i) => (i < elapsed ? x : needLater[i]!)),
     roster: [...front, ...back],
     options: { capSeats: back.length },
-    now: REPLAN_MIN * MIN,
+    now: REPLAN_MIN * MINUTE_MS,
   });
   const switchAt = Math.min(...replan.moves.map((m) => m.effectiveAt), Infinity);
   const intradayMoves = mergeMoves([

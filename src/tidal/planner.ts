@@ -21,7 +21,7 @@ import {
   type TidalAgent,
   type TidalMove,
 } from './types.ts';
-import { CST_OFFSET_MS, DAY_MS, MINUTE_MS, parseShift } from './time.ts';
+import { CST_OFFSET_MS, DAY_MS, formatHhmm, MINUTE_MS, parseShift } from './time.ts';
 
 export interface PlanInput {
   date: string;
@@ -297,9 +297,6 @@ export function planTidal(input: PlanInput): PlanCore {
   };
 }
 
-const hhmm = (min: number) =>
-  `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
-
 /** The per-interval marks as windows, each with its explanation. */
 function describeLimits(
   bound: Map<PlanLimitKind, number[]>,
@@ -341,7 +338,7 @@ function describeLimits(
         from: ctx.dayStart + i * ctx.stepMs,
         to: ctx.dayStart + j * ctx.stepMs,
         seats: worst,
-        text: `${hhmm(i * stepMin)}–${hhmm(j * stepMin)} ${text[kind](worst)}`,
+        text: `${formatHhmm(i * stepMin)}–${formatHhmm(j * stepMin)} ${text[kind](worst)}`,
       });
       i = j;
     }

@@ -23,6 +23,11 @@ export function localHhmm(epochMs: number): string {
   return new Date(epochMs + CST_OFFSET_MS).toISOString().slice(11, 16);
 }
 
+/** `HH:MM` of minutes since midnight (1440 reads 24:00, the end of the day). */
+export function formatHhmm(min: number): string {
+  return `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
+}
+
 /** Minutes since midnight of `HH:MM` (24:00 allowed as the end of the day), or null. */
 export function parseHhmm(text: string): number | null {
   const m = /^(\d{1,2}):(\d{2})$/.exec(text.trim());

@@ -8,6 +8,7 @@ import esl, { type Connection, type Event as EslEvent } from 'modesl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeTcpPort, havePeers, type RealFreeSwitch, startFreeSwitch } from './freeswitch.ts';
 import { startPhones, type Phones } from './sip.ts';
+import { waitFor } from '../helpers/stack.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MULTI_USAGE = '-USAGE: <uuid> <var>=<value>;<var>=<value>...\n';
@@ -124,7 +125,11 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
     expect(Date.now() - t).toBeLessThan(500);
     const ok = await api(`originate {absolute_codec_string=PCMU}user/1001@${fs.domain} &park`);
     expect(ok).toMatch(/^\+OK /);
-    await api(`uuid_kill ${ok.slice(4).trim()}`);
+    // uuid_exists, as channelUp (forced states, the orphan sweep) reads it: "true" while up, "false" once gone.
+    const uuid = ok.slice(4).trim();
+    expect((await api(`uuid_exists ${uuid}`)).trim()).toBe('true');
+    await api(`uuid_kill ${uuid}`);
+    await waitFor(async () => (await api(`uuid_exists ${uuid}`)).trim() === 'false', 5000, 'channel gone');
   });
 
   it('the socket session ends: the dialplan goes on, and a transfer is hunted with what uuid_setvar set', async () => {

@@ -235,9 +235,8 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
             error: 'bad_request',
             message: 'a forced state change needs operator and note (it is audited)',
           });
-        const r = await forced.force(req.params.id, req.body.state, req.body.operator, req.body.note);
-        if (!r.ok)
-          return reply.code(r.code).send({ error: r.code === 404 ? 'not_found' : 'busy', message: r.reason });
+        const r = await forced.force(agent, req.body.state, req.body.operator, req.body.note);
+        if (!r.ok) return reply.code(r.code).send({ error: 'busy', message: r.reason });
         req.log.warn(
           { agentId: r.entry.agentId, from: r.entry.from, to: r.entry.to, operator: r.entry.operator },
           'agent state forced by a supervisor',
