@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.cache/**', 'src/agent-desktop/public/**'] },
+  { ignores: ['node_modules/**', '.cache/**', 'src/agent-desktop/public/**', 'src/console/public/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

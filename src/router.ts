@@ -241,7 +241,10 @@ export class HotlineRouter {
     // A Redis restart: commands issued meanwhile waited and now run (redis/client.ts); what they cannot tell is
     // whose heartbeat expired during the outage, or what an older snapshot undid.
     let redisLost = false;
-    redis.on('close', () => (redisLost = true));
+    redis.on('close', () => {
+      redisLost = true;
+      this.dispatcher.redisLost();
+    });
     redis.on('ready', () => {
       if (!redisLost) return;
       redisLost = false;

@@ -46,6 +46,8 @@ export class Dispatcher {
   onRound: ((seconds: number) => void) | null = null;
   /** No rounds before this time (see afterRedisOutage). */
   private holdUntil = 0;
+  /** Bumped when the Redis connection closes: a round that began before cannot trust what it read. */
+  private outages = 0;
   rounds = 0;
 
   constructor(
@@ -86,6 +88,14 @@ export class Dispatcher {
     this.sweeps = 0;
     this.holdUntil = Date.now() + AFTER_OUTAGE_HOLD_MS;
     setTimeout(() => this.request(), AFTER_OUTAGE_HOLD_MS).unref();
+  }
+
+  /**
+   * The Redis connection closed. A round already past its reads would reserve, once Redis is back, from a replica
+   * that misses the callers other routers queued meanwhile: it gives up instead (see round).
+   */
+  redisLost(): void {
+    this.outages++;
   }
 
   stop(): void {
@@ -139,8 +149,12 @@ export class Dispatcher {
   /** One decision round over every queue. Returns the number of offers made. */
   async round(now = Date.now()): Promise<number> {
     this.rounds++;
+    const outages = this.outages;
     const { queues, settings } = await this.config.load();
     await this.replica.refresh(now);
+    // Redis went away while this round read: its reads were answered after the outage, before the held writes of
+    // other routers landed. The round after the hold decides instead.
+    if (outages !== this.outages || Date.now() < this.holdUntil) return 0;
     const lists = this.replica.state.queueLists();
     if (!lists.length) return 0;
     for (const c of overdueInQueues(lists, now, queues)) {
@@ -179,6 +193,7 @@ export class Dispatcher {
       }
       made++;
       this.offersMade++;
+      this.log.debug({ ...a, owner: r.owner }, 'reserved');
       // '*' marks a call no channel holds (a callback kept in line): whoever reserved it places it.
       await this.send(r.owner === '*' ? this.instanceId : r.owner, {
         type: 'offer',

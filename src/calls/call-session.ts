@@ -487,6 +487,8 @@ export class CallSession {
 
   private async onAnswered(agentId: string): Promise<void> {
     if (this.phase !== 'offering') return;
+    // The record keeps when the agent answered, not when Redis took the write (late during an outage).
+    const answeredAt = Date.now();
     await this.ringing;
     if (!(await this.deps.acd.connect(this.id, agentId))) {
       // The reservation lapsed meanwhile and the agent may hold another call: end this leg; the
@@ -496,7 +498,7 @@ export class CallSession {
       return;
     }
     this.phase = 'talking';
-    this.answeredAt = Date.now();
+    this.answeredAt = answeredAt;
     // Read by the dialplan's failover if this router dies now: a served caller is not queued again.
     void this.channel.setNow('hotline_agent_answered', 'true');
     await this.deps.hub.send(agentId, { type: 'answered', callId: this.id });

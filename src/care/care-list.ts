@@ -8,6 +8,12 @@ import type { Keys } from '../redis/keys.ts';
 
 export type CareKind = 'elderly' | 'disabled' | 'other';
 
+export const CARE_KIND_LABELS: Record<CareKind, string> = {
+  elderly: '老年人',
+  disabled: '残障人士',
+  other: '其他关爱对象',
+};
+
 export interface CareEntry {
   number: string;
   kind: CareKind;
@@ -30,6 +36,11 @@ export class CareList {
 
   async remove(number: string): Promise<boolean> {
     return (await this.redis.hdel(this.keys.careList(), normalizeCaller(number))) > 0;
+  }
+
+  async get(number: string): Promise<CareEntry | null> {
+    const t = await this.redis.hget(this.keys.careList(), normalizeCaller(number));
+    return t ? (JSON.parse(t) as CareEntry) : null;
   }
 
   async has(number: string): Promise<boolean> {

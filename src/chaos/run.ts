@@ -2,7 +2,9 @@
 // restarted) and the switch emulator, steady calls from the emulator's callers to scripted agents, and one fault
 // injected in the middle. Afterwards every call is checked against its record and every agent against its state:
 // the figures `npm run chaos` prints and test/chaos asserts.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { CallRecord } from '../records/call-records.ts';
 import {
@@ -136,6 +138,10 @@ export async function runChaos(
     HOTLINE_RING_TIMEOUT_S: '5',
     HOTLINE_RESERVATION_TTL_S: '5',
     HOTLINE_WRAPUP_S: '0',
+    // A post-mortem may want the decisions too (HOTLINE_CHAOS_LOG_LEVEL=debug, with HOTLINE_CHAOS_DUMP).
+    ...(process.env.HOTLINE_CHAOS_LOG_LEVEL
+      ? { HOTLINE_LOG_LEVEL: process.env.HOTLINE_CHAOS_LOG_LEVEL }
+      : {}),
   };
   const routers: RouterProcess[] = await Promise.all([
     startRouterProcess({ ...env, HOTLINE_INSTANCE_ID: 'chaos-a' }),
@@ -340,8 +346,19 @@ export async function runChaos(
           x.priority === y.priority &&
           (x.queuedAt ?? 0) < (y.queuedAt ?? 0) &&
           x.answeredAt! > y.answeredAt! + 1000
-        )
+        ) {
           outOfOrder++;
+          const at = (r: CallRecord) =>
+            `${r.uuid} arrived ${r.arrivedAt - start} queued ${r.queuedAt! - start} answered ${r.answeredAt! - start} by ${r.instance} agent ${r.agent} missed by [${r.noAnswerAgents.join(',')}]`;
+          log(`out of order: ${at(x)}; ${at(y)} (ms from start; fault at ${faultAt - start})`);
+        }
+    // For a post-mortem: HOTLINE_CHAOS_DUMP=<dir> keeps both routers' logs of a run that went wrong.
+    const dump = process.env.HOTLINE_CHAOS_DUMP;
+    if (dump && (outOfOrder || lost)) {
+      mkdirSync(dump, { recursive: true });
+      for (const rt of routers)
+        writeFileSync(path.join(dump, `${fault}-${rt.instanceId}-${start}.log`), rt.logs.join('\n'));
+    }
     let leftovers = 0;
     for (const k of await r.keys(`${prefix}queue:*`)) leftovers += await r.zcard(k);
     leftovers += (await r.keys(`${prefix}resv:*`)).length;

@@ -10,6 +10,7 @@ import { historyCommand } from './commands/history.ts';
 import { staffCommand } from './commands/staff.ts';
 import { planCommand } from './commands/plan.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { usersCommand } from './commands/users.ts';
 
 export const COMMANDS: Command[] = [
   linesCommand,
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   staffCommand,
   planCommand,
   simulateCommand,
+  usersCommand,
 ];
 
 export async function runCli(argv: string[], env = process.env): Promise<number> {

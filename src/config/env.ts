@@ -1,5 +1,6 @@
 // Router configuration, read from environment variables and validated once at start.
 // Every bad value is reported at once, each with the variable's name, so operators fix them in one pass.
+import { isRole, type Role, ROLES } from '../accounts/roles.ts';
 import os from 'node:os';
 import { loadSipEdgeConfig, type SipEdgeConfig } from '../sip-edge/config.ts'; // SIP edge (issue 7)
 
@@ -10,6 +11,10 @@ export interface Config {
   freeswitch: { host: string; port: number; password: string };
   redis: { url: string; prefix: string };
   adminToken: string;
+  /** What the shared admin token (automation) may do; revocable in Redis (POST /admin/api-tokens/shared/revoke). */
+  adminTokenRoles: Role[];
+  /** How long a console or desktop login lasts. */
+  sessionTtlS: number;
   agentTokenSecret: string;
   agentTokenTtlS: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -110,6 +115,13 @@ export function loadConfig(env: Env = process.env): Config {
       ),
     },
     adminToken,
+    adminTokenRoles: r
+      .str('HOTLINE_ADMIN_TOKEN_ROLES', 'operator,supervisor', (v) =>
+        v.split(',').every(isRole) ? null : `comma-separated roles among ${ROLES.join(', ')}`,
+      )
+      .split(',')
+      .filter(isRole),
+    sessionTtlS: r.int('HOTLINE_SESSION_TTL_S', 12 * 3600, 300, 7 * 24 * 3600),
     agentTokenSecret,
     agentTokenTtlS: r.int('HOTLINE_AGENT_TOKEN_TTL_S', 12 * 3600, 60, 7 * 24 * 3600),
     logLevel: r.str('HOTLINE_LOG_LEVEL', 'info', (v) =>

@@ -6,6 +6,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logging/logger.ts';
 import type { RouterParts } from '../router.ts';
+import { buildAccounts } from './auth/accounts.ts';
+import { Authenticator } from './auth/authenticate.ts';
+import { installAuthGuard } from './auth/guard.ts';
+import { accountsPlugin } from './plugins/accounts.ts';
 import { acdAdminPlugin } from './plugins/acd-admin.ts';
 import { adminPlugin } from './plugins/admin.ts';
 import { agentDesktopPlugin } from './plugins/agent-desktop.ts';
@@ -13,6 +17,9 @@ import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { ivrAdminPlugin } from './plugins/ivr-admin.ts';
 import { tidalPlugin } from './plugins/tidal.ts';
+import { wallboardPlugin } from './plugins/wallboard.ts';
+import { reportsPlugin } from './plugins/reports.ts';
+import { consolePlugin } from './plugins/console.ts';
 
 export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<FastifyInstance> {
   const app = Fastify({
@@ -49,6 +56,17 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
       nonFinite(req.params, 'params') ?? nonFinite(req.query, 'querystring') ?? nonFinite(req.body, 'body');
     if (bad) await reply.code(400).send({ error: 'bad_request', message: `${bad} must be a finite number` });
   });
+  const accounts = buildAccounts(parts.redis, parts.acd.keys, parts.config.sessionTtlS);
+  const auth = new Authenticator({
+    redis: parts.redis,
+    keys: parts.acd.keys,
+    accounts,
+    adminToken: parts.config.adminToken,
+    adminTokenRoles: parts.config.adminTokenRoles,
+    agentTokenSecret: parts.config.agentTokenSecret,
+  });
+  installAuthGuard(app, auth, accounts);
+  await app.register(accountsPlugin, { parts, accounts, auth });
   await app.register(healthPlugin, { parts });
   await app.register(metricsPlugin, { parts });
   await app.register(adminPlugin, { parts });
@@ -56,6 +74,9 @@ export async function buildHttpApp(parts: RouterParts, log: Logger): Promise<Fas
   await app.register(agentDesktopPlugin, { parts });
   await app.register(acdAdminPlugin, { parts });
   await app.register(tidalPlugin, { parts });
+  await app.register(wallboardPlugin, { parts });
+  await app.register(reportsPlugin, { parts });
+  await app.register(consolePlugin);
   app.server.on('upgrade', (req, socket, head) => {
     // The desktop's socket is /agent/ws exactly (with a query string or not); /agent/wsXYZ is not.
     const pathname = (req.url ?? '').split('?')[0];

@@ -58,6 +58,11 @@ export interface IntervalRow {
   answerRate: number | null;
   serviceLevel: number | null;
   careAvgWaitS: number | null;
+  /** The sums behind the averages, so that rows can be added up (reports, the wallboard). */
+  waitMs: number;
+  handleMs: number;
+  careWaitMs: number;
+  careWaited: number;
 }
 
 export function rowsFrom(hash: Record<string, string>): IntervalRow[] {
@@ -90,6 +95,10 @@ export function rowsFrom(hash: Record<string, string>): IntervalRow[] {
         answerRate: ratio(answered, n('offered') - n('shortAbandoned')),
         serviceLevel: ratio(n('answeredInSL'), answered + n('abandoned') - n('shortAbandoned')),
         careAvgWaitS: n('careWaited') ? Math.round(n('careWaitMs') / n('careWaited')) / 1000 : null,
+        waitMs: n('waitMs'),
+        handleMs: n('handleMs'),
+        careWaitMs: n('careWaitMs'),
+        careWaited: n('careWaited'),
       };
     })
     .sort(

@@ -35,4 +35,14 @@ export class Keys {
   instanceChannel = (id: string) => `${this.prefix}inst:${id}`;
   screenPopChannel = () => `${this.prefix}screenpop`;
   dispatchChannel = () => `${this.prefix}dispatch`;
+  /** Accounts (src/accounts): users, their sessions, automation tokens, the change audit. */
+  user = (name: string) => `${this.prefix}user:${name}`;
+  users = () => `${this.prefix}users`;
+  session = (id: string) => `${this.prefix}session:${id}`;
+  userSessions = (name: string) => `${this.prefix}user-sessions:${name}`;
+  apiToken = (id: string) => `${this.prefix}apitoken:${id}`;
+  apiTokens = () => `${this.prefix}apitokens`;
+  loginFailures = (name: string) => `${this.prefix}login-failures:${name}`;
+  sharedTokenRevoked = () => `${this.prefix}shared-token-revoked`;
+  changeAudit = () => `${this.prefix}audit:changes`;
 }

@@ -1,5 +1,6 @@
 // Everything the screen-pop adds to an offer beyond what the call flow knows: the caller's previous
 // calls, policy links for the line, skill and IVR nodes, and the priority class explained in Chinese.
+import { CARE_KIND_LABELS, CareList } from '../care/care-list.ts';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import { emptyHistory, lookupHistory } from './caller-history.ts';
@@ -93,6 +94,14 @@ export async function completeOffer(
     onError(err);
     return [input.skill, emptyHistory()] as const;
   });
+  // A care-list caller: the agent sees what the operators registered (kind, note) before they say a word.
+  const care =
+    input.priorityReason === 'care-list' && input.caller
+      ? await new CareList(redis, keys).get(input.caller).catch((err: Error) => {
+          onError(err);
+          return null;
+        })
+      : null;
   const found =
     input.links ??
     (await links.forCall(input.line, skill, input.ivrPath).catch((err: Error) => {
@@ -105,5 +114,14 @@ export async function completeOffer(
     priorityLabel: input.priorityLabel ?? priorityLabel(input.priority, input.priorityReason),
     history,
     links: found,
+    ...(care
+      ? {
+          care: {
+            kind: care.kind,
+            kindLabel: CARE_KIND_LABELS[care.kind] ?? care.kind,
+            ...(care.note ? { note: care.note } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -110,6 +110,16 @@ const OfferContext = {
   skill: Type.Optional(Type.String()),
   history: CallerHistory,
   links: Type.Array(Link, { description: 'Policy pages configured for this line, skill and IVR nodes' }),
+  care: Type.Optional(
+    Type.Object(
+      {
+        kind: Type.String({ description: 'elderly, disabled or other' }),
+        kindLabel: Type.String({ description: 'The kind in Chinese' }),
+        note: Type.Optional(Type.String({ description: "The care list's note on the caller" })),
+      },
+      { description: 'The caller is on the care list: what the operators registered' },
+    ),
+  ),
 };
 
 function msg<T extends string, P extends Record<string, TSchema>>(type: T, props: P, description: string) {

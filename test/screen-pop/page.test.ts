@@ -14,6 +14,7 @@ import { AcdStore } from '../../src/acd/store.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { CallRecordStore } from '../../src/records/call-records.ts';
 import { Keys } from '../../src/redis/keys.ts';
+import { UserStore } from '../../src/accounts/users.ts';
 import { indexCallRecord } from '../../src/screen-pop/caller-history.ts';
 import { ScreenPopHub } from '../../src/screen-pop/hub.ts';
 import { REDIS_URL } from '../helpers/redis.ts';
@@ -98,6 +99,7 @@ describe.skipIf(!haveChromium)('the agent desktop page in Chromium', () => {
 
     // Log in with the keyboard only.
     await page.goto(`${stack.http()}/agent/`);
+    await page.locator('#tokenBox summary').click();
     await page.locator('#token').focus();
     await page.keyboard.insertText(body.token as string);
     await page.keyboard.press('Enter');
@@ -136,6 +138,7 @@ describe.skipIf(!haveChromium)('the agent desktop page in Chromium', () => {
     // The agent answers on the softphone: the card says so, transfers become possible.
     await page.locator('#callStatus[data-status="talking"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('#transferBox').isDisabled()).toBe(false);
+    expect(await text('#callTimer')).toMatch(/^00:0\d$/);
     await shot('03-talking');
 
     // The caller hangs up: wrap-up with a countdown, ended from the keyboard.
@@ -205,5 +208,60 @@ describe.skipIf(!haveChromium)('the agent desktop page in Chromium', () => {
     await next.ended;
     // The server kept the acknowledgements.
     await waitFor(async () => (await stack.router.parts.hub.lastAck('g1')) > missedSeq, 5000, 'acks');
+  });
+
+  it('signs in with name and password, clears an earlier error, shows a care caller’s note and the talk time', async () => {
+    await stack.admin('/admin/agents/g1/state', {
+      method: 'POST',
+      body: { state: 'logged_out', force: true, operator: '值班长', note: '换班' },
+    });
+    await stack.admin('/admin/agents/g2', {
+      method: 'PUT',
+      body: { name: '王芳', extension: '1002', skills: { general: 1 } },
+    });
+    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 300 });
+    await new UserStore(redis, new Keys(stack.prefix)).create({
+      username: 'wangfang',
+      displayName: '王芳',
+      roles: ['agent'],
+      agentId: 'g2',
+      password: 'Hx5!desk-2026',
+    });
+    await stack.admin('/admin/care-list/13800001111', {
+      method: 'PUT',
+      body: { kind: 'elderly', operator: '运维', note: '听力不好，请大声慢讲' },
+    });
+
+    const p2 = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    await p2.goto(`${stack.http()}/agent/`);
+    await p2.locator('#username').fill('wangfang');
+    await p2.locator('#password').fill('wrong-password-1');
+    await p2.keyboard.press('Enter');
+    await p2.locator('#loginError', { hasText: '用户名或密码错误' }).waitFor({ timeout: 5000 });
+    await p2.locator('#password').fill('Hx5!desk-2026');
+    await p2.keyboard.press('Enter');
+    await p2.locator('#connBadge[data-conn="connected"]').waitFor({ timeout: 10_000 });
+    expect(await p2.locator('#who').innerText()).toContain('王芳');
+    expect(await p2.locator('#loginError').innerText()).toBe('');
+    // Not on duty yet: the idle card says so plainly.
+    expect(await p2.locator('#idleText').innerText()).toContain('未上岗');
+    await p2.keyboard.press('Alt+1');
+    await p2.locator('#stateBadge[data-state="ready"]').waitFor({ timeout: 5000 });
+    expect(await p2.locator('#idleText').innerText()).toContain('暂无来电');
+
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800001111',
+      hangupAfterBridgeMs: 3000,
+    });
+    await p2.locator('#card').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await p2.locator('#fPriority').innerText()).toMatch(/关爱/);
+    expect(await p2.locator('#fCare').innerText()).toBe('老年人：听力不好，请大声慢讲');
+    await p2.locator('#callStatus[data-status="talking"]').waitFor({ timeout: 10_000 });
+    await p2.locator('#callTimer', { hasText: /^00:0[1-9]$/ }).waitFor({ timeout: 5000 });
+    mkdirSync(SHOTS, { recursive: true });
+    await p2.screenshot({ path: join(SHOTS, '07-care-caller-timer.png') });
+    await call.ended;
+    await p2.close();
   });
 });

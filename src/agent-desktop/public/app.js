@@ -190,6 +190,7 @@ function onMessage(msg) {
       return showOffer(msg);
     case 'answered':
       setCallStatus(msg.callId, 'talking', '通话中');
+      startCallTimer(msg.callId, msg.at);
       return setState('talking');
     case 'ended':
       return onEnded(msg);
@@ -268,6 +269,10 @@ function showOffer(m) {
   $('fPriority').className = `prio prio-${m.priority}`;
   $('fWait').textContent = formatDuration(m.waitS);
   $('fIvr').textContent = m.ivrPath.length ? m.ivrPath.join(' → ') : '（未经语音导航）';
+  $('careDt').hidden = $('fCare').hidden = !m.care;
+  $('fCare').textContent = m.care ? `${m.care.kindLabel}${m.care.note ? `：${m.care.note}` : ''}` : '';
+  stopCallTimer();
+  $('callTimer').hidden = true;
   const h = m.history;
   $('repeatFlag').hidden = !h.repeat;
   $('repeatFlag').textContent = h.repeat ? `重复来电：近${h.days}天第 ${h.count + 1} 次` : '';
@@ -313,6 +318,7 @@ function showOffer(m) {
 
 function onEnded(m) {
   if (!ui.call || ui.call.callId !== m.callId) return;
+  stopCallTimer();
   setCallStatus(m.callId, 'ended', OUTCOME_LABELS[m.outcome] || `已结束（${m.outcome}）`);
 }
 
@@ -325,7 +331,30 @@ function setCallStatus(callId, status, label) {
   updateButtons();
 }
 
+// The talk time, from the server's answer instant (the clock offset from hello and pong corrects this machine's).
+let callTimer = null;
+function startCallTimer(callId, answeredAtServer) {
+  stopCallTimer();
+  const startLocal = (answeredAtServer || Date.now() + clockOffset) - clockOffset;
+  const el = $('callTimer');
+  el.hidden = false;
+  const tick = () => {
+    if (!ui.call || ui.call.callId !== callId) return stopCallTimer();
+    const s = Math.max(0, Math.floor((Date.now() - startLocal) / 1000));
+    el.textContent = `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  };
+  tick();
+  callTimer = setInterval(tick, 1000);
+}
+
+function stopCallTimer() {
+  clearInterval(callTimer);
+  callTimer = null;
+}
+
 function clearCall() {
+  stopCallTimer();
+  $('callTimer').hidden = true;
   ui.call = null;
   $('card').hidden = true;
   $('idleCard').hidden = false;
@@ -356,9 +385,18 @@ function tickWrapup() {
 }
 setInterval(tickWrapup, 250);
 
+const IDLE_TEXT = {
+  logged_out: '您当前未上岗（未签入），不会分配来电。点击“就绪”开始接听。',
+  not_ready: '您当前示忙，不会分配来电。点击“就绪”恢复接听。',
+  ready: '暂无来电。来电会在此弹出。',
+  wrapup: '话后整理中，结束整理后恢复接听。',
+};
+
 function setState(state, reason) {
   ui.state = state;
   ui.reason = reason || '';
+  $('idleText').textContent = IDLE_TEXT[state] || '暂无来电。就绪后，来电会在此弹出。';
+  $('idleCard').dataset.state = state;
   const badge = $('stateBadge');
   badge.dataset.state = state;
   const label = STATE_LABELS[state] || state;
@@ -472,10 +510,12 @@ function showLogin(error) {
   $('loginView').hidden = false;
   $('deskView').hidden = true;
   $('loginError').textContent = error || '';
-  $('token').focus();
+  (($('tokenBox').open && $('token')) || $('username')).focus();
 }
 
 function showDesk() {
+  // A good login leaves no error from an earlier attempt behind.
+  $('loginError').textContent = '';
   $('loginView').hidden = true;
   $('deskView').hidden = false;
 }
@@ -492,13 +532,49 @@ function startWith(t) {
 
 $('loginForm').addEventListener('submit', (e) => {
   e.preventDefault();
+  const username = $('username').value.trim();
+  const password = $('password').value;
+  if (username || password) return void signIn(username, password);
   const t = $('token').value;
   if (t.trim().length < 10) {
-    $('loginError').textContent = '请粘贴完整的坐席令牌。';
+    $('loginError').textContent = '请输入用户名和密码，或粘贴完整的坐席令牌。';
     return;
   }
   startWith(t);
 });
+
+/** Name and password: a session for the page, and the desktop token the socket logs in with. */
+async function signIn(username, password) {
+  if (!username || !password) {
+    $('loginError').textContent = '请输入用户名和密码。';
+    return;
+  }
+  $('loginBtn').disabled = true;
+  $('loginError').textContent = '';
+  try {
+    const res = await fetch('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      $('loginError').textContent = body.message || `登录失败（${res.status}）`;
+      return;
+    }
+    if (!body.agentToken) {
+      $('loginError').textContent = '该账号不是坐席账号，请使用管理控制台登录。';
+      return;
+    }
+    $('password').value = '';
+    store.setItem('hotline.session', body.token);
+    startWith(body.agentToken);
+  } catch {
+    $('loginError').textContent = '无法连接服务器，请稍后重试。';
+  } finally {
+    $('loginBtn').disabled = false;
+  }
+}
 $('token').addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey) {
     e.preventDefault();
@@ -512,6 +588,13 @@ $('btnLogout').addEventListener('click', () => {
   command({ type: 'logout' });
   stopped = true;
   store.removeItem('hotline.token');
+  // The session and its desktop tokens end on the server too (a signed-in agent; a pasted token stays valid).
+  const session = store.getItem('hotline.session');
+  store.removeItem('hotline.session');
+  if (session)
+    void fetch('/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${session}` } }).catch(
+      () => undefined,
+    );
   setTimeout(() => showLogin(''), 300);
 });
 $('btnXSub').addEventListener('click', () => transfer({ kind: 'subcenter', line: $('xSub').value }));

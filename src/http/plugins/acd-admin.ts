@@ -1,11 +1,11 @@
 // Admin API for the ACD: queues (skills) with overflow, fallback and wrap-up; class weights, ageing
 // and agent-choice settings; live queue status; 15-minute interval measures.
+import { CONFIGURE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PRIORITY_CLASSES } from '../../acd/types.ts';
 import { dayOf } from '../../records/call-records.ts';
 import type { RouterParts } from '../../router.ts';
-import { adminAuth } from './admin-auth.ts';
 import { DateStr } from '../schemas.ts';
 
 const Err = Type.Object({ error: Type.String(), message: Type.String() });
@@ -45,13 +45,13 @@ const Settings = Type.Object({
 const Day = Type.Object({ date: Type.Optional(DateStr) });
 
 export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
-  app.addHook('onRequest', adminAuth(parts.config.adminToken));
   const security = [{ bearer: [] }];
   const { acdConfig, acd } = parts;
 
   app.get(
     '/admin/queues',
     {
+      config: { roles: READ },
       schema: {
         tags: ['acd'],
         summary: 'Queues (one per skill)',
@@ -65,6 +65,7 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.put(
     '/admin/queues/:skill',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags: ['acd'],
         summary: 'Create or change a queue',
@@ -97,6 +98,7 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.get(
     '/admin/acd/settings',
     {
+      config: { roles: READ },
       schema: {
         tags: ['acd'],
         summary: 'Class weights, ageing rates, agent choice, no-answer limit',
@@ -110,6 +112,7 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.put(
     '/admin/acd/settings',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags: ['acd'],
         summary: 'Change the ACD settings',
@@ -127,7 +130,10 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
 
   app.get(
     '/admin/queues/status',
-    { schema: { tags: ['acd'], summary: 'Calls waiting per queue and class, agents per state', security } },
+    {
+      config: { roles: WATCH },
+      schema: { tags: ['acd'], summary: 'Calls waiting per queue and class, agents per state', security },
+    },
     async () => {
       const { queues } = await acdConfig.load();
       const waiting = await acd.waiting(queues.keys(), 10_000);
@@ -145,6 +151,7 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.post(
     '/admin/agents/:id/end-wrapup',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags: ['acd'],
         summary: 'End an agent’s wrap-up early',
@@ -167,6 +174,7 @@ export const acdAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.get(
     '/admin/stats',
     {
+      config: { roles: WATCH },
       schema: {
         tags: ['acd'],
         summary: '15-minute interval measures by line, class and skill',

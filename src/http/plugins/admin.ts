@@ -1,4 +1,5 @@
 // Admin API (bearer token): the number plan's lines, agents and their states, agent tokens, records.
+import { CONFIGURE, OPERATE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AcdError } from '../../acd/store.ts';
@@ -7,7 +8,6 @@ import { dayOf } from '../../records/call-records.ts';
 import type { RouterParts } from '../../router.ts';
 import { issueAgentToken } from '../../screen-pop/agent-token.ts';
 import { TidalStore } from '../../tidal/store.ts';
-import { adminAuth } from './admin-auth.ts';
 import { ForcedStates } from '../../acd/forced-state.ts';
 import { maskPhone } from '../../logging/mask.ts';
 import { channelUp } from '../../esl/channel-exists.ts';
@@ -89,7 +89,6 @@ const Err = Type.Object({ error: Type.String(), message: Type.String() });
 const AgentId = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }) });
 
 export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
-  app.addHook('onRequest', adminAuth(parts.config.adminToken));
   const security = [{ bearer: [] }];
   const tidal = new TidalStore(parts.redis, parts.config.redis.prefix);
   const forced = new ForcedStates(parts.redis, parts.acd.keys, parts.acd, (uuid) =>
@@ -116,6 +115,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/lines',
     {
+      config: { roles: READ },
       schema: {
         tags: ['admin'],
         summary: 'Service lines of the number plan',
@@ -129,6 +129,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.put(
     '/admin/lines/:number',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags: ['admin'],
         summary: 'Create or change a service line',
@@ -155,6 +156,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/agents',
     {
+      config: { roles: WATCH },
       schema: {
         tags: ['admin'],
         summary: 'Agents and their states',
@@ -171,6 +173,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.put(
     '/admin/agents/:id',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags: ['admin'],
         summary: 'Create or change an agent',
@@ -202,6 +205,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.post(
     '/admin/agents/:id/state',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags: ['admin'],
         summary: "Set an agent's state (supervisor action)",
@@ -277,6 +281,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/do-not-call',
     {
+      config: { roles: READ },
       schema: {
         tags: ['admin'],
         summary: 'Numbers the missed-call callback never calls (masked)',
@@ -296,6 +301,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
     app.route({
       method,
       url: '/admin/do-not-call/:number',
+      config: { roles: OPERATE },
       schema: {
         tags: ['admin'],
         summary: on
@@ -315,6 +321,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/agents/state-audit',
     {
+      config: { roles: READ },
       schema: {
         tags: ['admin'],
         summary: "Supervisors' forced agent states, newest first (notes masked)",
@@ -347,6 +354,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.post(
     '/admin/agents/:id/token',
     {
+      config: { roles: OPERATE },
       schema: {
         tags: ['admin'],
         summary: "Issue a token for the agent's desktop WebSocket",
@@ -370,6 +378,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/records',
     {
+      config: { roles: READ },
       schema: {
         tags: ['admin'],
         summary: 'Call records of one day (China Standard Time), a page at a time',

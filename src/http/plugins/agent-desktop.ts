@@ -1,17 +1,14 @@
 // The agent desktop: the page (src/agent-desktop/public, no build step), the protocol's schema as
 // JSON, the agent's directory for transfers, and the admin routes around desktops: token revocation,
 // live desktops, tidal notices, supervisor messages and the screen-pop's link table.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { serveStaticPage } from '../static-page.ts';
+import { AGENT, CONFIGURE, OPERATE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import type { Logger } from '../../logging/logger.ts';
 import type { RouterParts } from '../../router.ts';
-import { checkAgentToken } from '../../screen-pop/agent-token.ts';
 import { LINK_SCOPE, LinkTable } from '../../screen-pop/context.ts';
 import { Link, protocolDocument } from '../../screen-pop/messages.ts';
-import { adminAuth } from './admin-auth.ts';
 
 const PUBLIC_DIR = new URL('../../agent-desktop/public/', import.meta.url);
 const ASSETS: Record<string, string> = {
@@ -44,30 +41,7 @@ export const agentDesktopPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts 
 
 /** The page, its assets, the schema and the agent's directory (agent token, not admin token). */
 const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
-  const files = new Map<string, Buffer>();
-  for (const name of Object.keys(ASSETS))
-    files.set(name, readFileSync(fileURLToPath(new URL(name, PUBLIC_DIR))));
-  const asset = (reply: FastifyReply, name: string) =>
-    reply
-      .header('content-type', ASSETS[name]!)
-      .header('cache-control', 'no-cache')
-      .header('content-security-policy', CSP)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .send(files.get(name));
-
-  app.get('/agent', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/agent/'));
-  app.get('/agent/', { schema: { hide: true } }, async (_req, reply) => asset(reply, 'index.html'));
-  app.get<{ Params: { file: string } }>(
-    '/agent/:file',
-    { schema: { hide: true, params: Type.Object({ file: Type.String() }) } },
-    async (req, reply) => {
-      if (!Object.hasOwn(ASSETS, req.params.file)) {
-        return reply.code(404).send({ error: 'not_found', message: 'no such file' });
-      }
-      return asset(reply, req.params.file);
-    },
-  );
+  serveStaticPage(app, { base: '/agent', dir: PUBLIC_DIR, assets: ASSETS, csp: CSP });
 
   app.get(
     '/agent/protocol.json',
@@ -91,6 +65,7 @@ const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (ap
   app.get(
     '/agent/api/directory',
     {
+      config: { roles: AGENT },
       schema: {
         tags: ['agent-desktop'],
         summary: 'Transfer targets for the desktop (agent token)',
@@ -105,15 +80,8 @@ const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (ap
         },
       },
     },
-    async (req, reply) => {
-      const h = req.headers.authorization ?? '';
-      const check = await checkAgentToken(
-        parts.redis,
-        parts.acd.keys,
-        parts.config.agentTokenSecret,
-        h.startsWith('Bearer ') ? h.slice(7) : '',
-      );
-      if (!check.ok) return reply.code(401).send({ error: 'unauthorized', message: check.reason });
+    async (req) => {
+      const me = req.principal!.agentId;
       const lines = await parts.numberPlan.lines();
       const skills = new Map<string, string>();
       for (const l of lines) if (!skills.has(l.skill)) skills.set(l.skill, l.name);
@@ -123,7 +91,7 @@ const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (ap
           .map((l) => ({ line: l.number, name: l.name })),
         queues: [...skills].map(([skill, name]) => ({ skill, name })),
         agents: (await parts.acd.listAgents())
-          .filter((a) => a.id !== check.claims.agentId && a.state !== 'logged_out')
+          .filter((a) => a.id !== me && a.state !== 'logged_out')
           .map((a) => ({ id: a.id, name: a.name, state: a.state })),
       };
     },
@@ -131,7 +99,6 @@ const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (ap
 };
 
 const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
-  app.addHook('onRequest', adminAuth(parts.config.adminToken));
   const security = [{ bearer: [] }];
   const links = new LinkTable(parts.redis, parts.acd.keys);
   const tags = ['agent-desktop'];
@@ -139,6 +106,7 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
   app.post(
     '/admin/agents/:id/tokens/revoke',
     {
+      config: { roles: OPERATE },
       schema: {
         tags,
         summary: 'Revoke every desktop token issued to the agent so far and close its desktops',
@@ -158,6 +126,7 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
   app.get(
     '/admin/desktops',
     {
+      config: { roles: WATCH },
       schema: {
         tags,
         summary: "Agents' desktops: connected anywhere, latest sequence number, latest acknowledged",
@@ -192,6 +161,7 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
   app.post(
     '/admin/desktop/tidal',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags,
         summary: 'Tidal staffing notice (潮汐排班) to agents: they move to the front line or back office',
@@ -228,6 +198,7 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
   app.post(
     '/admin/desktop/message',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags,
         summary: "A supervisor's message to agents' desktops",
@@ -265,6 +236,7 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
   app.get(
     '/admin/screenpop/links',
     {
+      config: { roles: READ },
       schema: {
         tags,
         summary: 'Policy links shown in the screen-pop, per line, skill and IVR node',
@@ -277,6 +249,7 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
   app.put(
     '/admin/screenpop/links/:scope',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags,
         summary: 'Set the links of one scope (an empty list removes it)',
@@ -294,6 +267,7 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
   app.delete(
     '/admin/screenpop/links/:scope',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags,
         summary: 'Remove the links of one scope',

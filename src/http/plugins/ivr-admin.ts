@@ -1,5 +1,6 @@
 // Admin API for IVR menus (list, get, validate, publish, roll back, funnel), the care list and
 // incident announcements.
+import { CONFIGURE, OPERATE, READ, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { checkStructure, MenuDocumentSchema, parseMenuText } from '../../ivr/schema.ts';
@@ -7,7 +8,6 @@ import { validateMenu } from '../../ivr/validate.ts';
 import { validationContext } from '../../ivr/validation-context.ts';
 import { dayOf } from '../../records/call-records.ts';
 import type { RouterParts } from '../../router.ts';
-import { adminAuth } from './admin-auth.ts';
 import { DateStr } from '../schemas.ts';
 
 const Err = Type.Object({ error: Type.String(), message: Type.String() });
@@ -26,7 +26,6 @@ const Operator = Type.String({ minLength: 1, maxLength: 40, description: 'who di
 const PromptS = Type.Object({ file: Type.String({ minLength: 1 }), text: Type.String({ minLength: 1 }) });
 
 export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
-  app.addHook('onRequest', adminAuth(parts.config.adminToken));
   const security = [{ bearer: [] }];
   const { menus, care, incidentStore, funnelStore } = parts.ivr;
 
@@ -43,13 +42,17 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
 
   app.get(
     '/admin/ivr/schema',
-    { schema: { tags: ['ivr'], summary: 'JSON Schema of a menu document', security } },
+    {
+      config: { roles: READ },
+      schema: { tags: ['ivr'], summary: 'JSON Schema of a menu document', security },
+    },
     async () => MenuDocumentSchema,
   );
 
   app.get(
     '/admin/ivr',
     {
+      config: { roles: READ },
       schema: {
         tags: ['ivr'],
         summary: "Each line's current menu version",
@@ -72,6 +75,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.get(
     '/admin/ivr/:line',
     {
+      config: { roles: READ },
       schema: {
         tags: ['ivr'],
         summary: "A line's menu: the current version, or ?version=N",
@@ -108,6 +112,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.post(
     '/admin/ivr/validate',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags: ['ivr'],
         summary: 'Validate a menu document without publishing it',
@@ -125,6 +130,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.post(
     '/admin/ivr/:line/publish',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags: ['ivr'],
         summary: 'Publish a new immutable menu version (calls in the IVR keep theirs)',
@@ -171,6 +177,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.post(
     '/admin/ivr/:line/rollback',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags: ['ivr'],
         summary: 'Make an earlier version current again',
@@ -193,13 +200,17 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
 
   app.get(
     '/admin/ivr/audit',
-    { schema: { tags: ['ivr'], summary: 'Who published or rolled back which menu, newest first', security } },
+    {
+      config: { roles: READ },
+      schema: { tags: ['ivr'], summary: 'Who published or rolled back which menu, newest first', security },
+    },
     async () => menus.audit(),
   );
 
   app.get(
     '/admin/ivr/:line/funnel',
     {
+      config: { roles: WATCH },
       schema: {
         tags: ['ivr'],
         summary: 'IVR funnel: per node, callers who entered, pressed 0, gave no input, hung up',
@@ -216,13 +227,17 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
 
   app.get(
     '/admin/care-list',
-    { schema: { tags: ['care'], summary: 'The care list, numbers masked', security } },
+    {
+      config: { roles: READ },
+      schema: { tags: ['care'], summary: 'The care list, numbers masked', security },
+    },
     async () => care.listMasked(),
   );
 
   app.put(
     '/admin/care-list/:number',
     {
+      config: { roles: OPERATE },
       schema: {
         tags: ['care'],
         summary: 'Register an elderly or disabled caller',
@@ -244,6 +259,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.delete(
     '/admin/care-list/:number',
     {
+      config: { roles: OPERATE },
       schema: {
         tags: ['care'],
         summary: 'Remove a number from the care list',
@@ -259,7 +275,10 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
 
   app.get(
     '/admin/incidents',
-    { schema: { tags: ['ivr'], summary: 'Incident announcements and their key-press counts', security } },
+    {
+      config: { roles: WATCH },
+      schema: { tags: ['ivr'], summary: 'Incident announcements and their key-press counts', security },
+    },
     async () => {
       const [list, acks] = await Promise.all([incidentStore.list(), incidentStore.acks()]);
       return list.map((i) => ({
@@ -273,6 +292,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.post(
     '/admin/incidents',
     {
+      config: { roles: OPERATE },
       schema: {
         tags: ['ivr'],
         summary: 'Put an announcement at the top of lines\u2019 menus for a time window',
@@ -318,6 +338,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
   app.delete(
     '/admin/incidents/:id',
     {
+      config: { roles: OPERATE },
       schema: {
         tags: ['ivr'],
         summary: 'Remove an announcement',

@@ -1,6 +1,7 @@
 // Admin API for tidal staffing (潮汐排班): make, see, approve, change and cancel a day's plan, move
 // seats at once in an emergency, keep the roster of home pools and skills, read the audit trail and
 // the scheduler's status, and the plan as an SVG chart for the operations dashboard.
+import { CONFIGURE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouterParts } from '../../router.ts';
@@ -10,7 +11,6 @@ import { schedulerFor } from '../../tidal/scheduler.ts';
 import { TidalError, TidalService } from '../../tidal/service.ts';
 import { localDate, MINUTE_MS, parseHhmm } from '../../tidal/time.ts';
 import type { TidalPlan } from '../../tidal/types.ts';
-import { adminAuth } from './admin-auth.ts';
 import { DateStr } from '../schemas.ts';
 
 const Err = Type.Object({
@@ -62,7 +62,6 @@ const RosterAgent = Type.Object({
 });
 
 export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
-  app.addHook('onRequest', adminAuth(parts.config.adminToken));
   const security = [{ bearer: [] }];
   const tags = ['tidal'];
   const service = new TidalService(parts.redis, parts.config.redis.prefix, {
@@ -87,6 +86,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/tidal/plan',
     {
+      config: { roles: READ },
       schema: {
         tags,
         summary: 'The tidal plan of a day, with what has become of each move',
@@ -103,6 +103,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.post(
     '/admin/tidal/plan',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags,
         summary: 'Make (or remake) a day’s draft plan from the line’s forecast',
@@ -132,6 +133,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.post(
     '/admin/tidal/plan/:date/approve',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags,
         summary: 'Approve a draft plan: the scheduler carries it out',
@@ -149,6 +151,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.post(
     '/admin/tidal/plan/:date/cancel',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags,
         summary: 'Cancel a plan: moves not begun are dropped, agents on the front line return now',
@@ -166,6 +169,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.patch(
     '/admin/tidal/plan/:date/moves/:id',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags,
         summary: 'Change a move (agent, times), cancel it, or end it now',
@@ -206,6 +210,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.post(
     '/admin/tidal/plan/:date/moves',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags,
         summary: 'Add a move by hand',
@@ -245,6 +250,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.post(
     '/admin/tidal/emergency',
     {
+      config: { roles: SUPERVISE },
       schema: {
         tags,
         summary: 'Move backup seats to the front line now (no lead time)',
@@ -270,6 +276,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/tidal/roster',
     {
+      config: { roles: READ },
       schema: {
         tags,
         summary: 'Agents’ home pools and skills in each pool',
@@ -283,6 +290,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.put(
     '/admin/tidal/roster/:id',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags,
         summary: 'Set an agent’s home pool, front-line and back-office skills and shift',
@@ -301,6 +309,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.delete(
     '/admin/tidal/roster/:id',
     {
+      config: { roles: CONFIGURE },
       schema: {
         tags,
         summary: 'Take an agent off the tidal roster',
@@ -318,6 +327,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/tidal/audit',
     {
+      config: { roles: READ },
       schema: {
         tags,
         summary: 'Tidal audit trail, newest first',
@@ -337,7 +347,10 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
 
   app.get(
     '/admin/tidal/status',
-    { schema: { tags, summary: 'The scheduler’s leader and today’s moves', security } },
+    {
+      config: { roles: WATCH },
+      schema: { tags, summary: 'The scheduler’s leader and today’s moves', security },
+    },
     async () => {
       const s = await service.status(now());
       const local = schedulerFor(parts.redis);
@@ -348,6 +361,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
   app.get(
     '/admin/tidal/chart.svg',
     {
+      config: { roles: WATCH },
       schema: {
         tags,
         summary: 'The plan as an SVG chart: forecast and band, actual calls, seats needed and planned, moves',

@@ -1,0 +1,195 @@
+// The operators' and supervisors' console in Debian's Chromium (playwright-core, never a downloaded browser)
+// against a real router, real Redis and the switch emulator: a supervisor signs in and watches the live
+// wallboard (measures, a waiting caller, agents, alarms), forces an agent out with a reason and messages agents;
+// an operator edits the number plan from its page and finds the change in the audit; the day's report prints
+// and downloads as CSV. Screenshots go to the system temp directory, never into the repository.
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserStore } from '../../src/accounts/users.ts';
+import { type CallRecord, CallRecordStore } from '../../src/records/call-records.ts';
+import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+
+const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const SHOTS = process.env.SCREENPOP_SHOTS ?? join(tmpdir(), 'hotline-screenpop-shots');
+
+let stack: Stack;
+let browser: Browser;
+
+async function signIn(username: string, password: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, locale: 'zh-CN' });
+  page.on('pageerror', (err) => console.error('console page error:', err.message));
+  await page.goto(`${stack.http}/console/`);
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.keyboard.press('Enter');
+  await page.locator('#nav').waitFor({ state: 'visible', timeout: 10_000 });
+  return page;
+}
+
+function record(i: number, outcome: CallRecord['outcome'], waitS: number): CallRecord {
+  const t = Date.now() - 3600_000 + i * 1000;
+  return {
+    id: `rec-${i}`,
+    uuid: `u-${i}`,
+    line: '12345',
+    mergeMode: 'hub',
+    skill: 'general',
+    caller: `1390000${String(i % 7).padStart(4, '0')}`,
+    dialled: '12345',
+    priority: 'normal',
+    ivrPath: [],
+    arrivedAt: t,
+    queuedAt: t,
+    ...(outcome === 'answered' ? { answeredAt: t + waitS * 1000, survey: { speed: 5, resolution: 4 } } : {}),
+    endedAt: t + waitS * 1000 + 60_000,
+    outcome,
+    hangupCause: 'NORMAL_CLEARING',
+    noAnswerAgents: [],
+    instance: 'test',
+  };
+}
+
+describe.skipIf(!haveChromium)('the console in Chromium', () => {
+  beforeAll(async () => {
+    stack = await startStack();
+    const users = new UserStore(stack.router.parts.redis, stack.router.parts.acd.keys);
+    await users.create({
+      username: 'zhang',
+      displayName: '张班长',
+      roles: ['supervisor'],
+      password: 'Qy6!floor-2026',
+    });
+    await users.create({
+      username: 'li',
+      displayName: '李运维',
+      roles: ['operator'],
+      password: 'Pn8!config-2026',
+    });
+    // Today so far: 20 calls, 18 answered (two waited 20 s), 2 abandoned after a minute.
+    const records = new CallRecordStore(stack.router.parts.redis, stack.router.parts.acd.keys);
+    for (let i = 0; i < 20; i++)
+      await records.write(record(i, i < 18 ? 'answered' : 'abandoned', i < 2 ? 20 : 5));
+    await stack.addAgent('a1', '1001', { general: 1 }, false);
+    await stack.admin('/admin/agents/a1/state', {
+      method: 'POST',
+      body: { state: 'not_ready', reason: 'meeting' },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('a supervisor watches the live wallboard and acts from it', async () => {
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13900008888',
+      dtmf: [{ afterAnswerMs: 50, digits: '0' }],
+      patienceMs: 60_000,
+      hangupAfterBridgeMs: 500,
+    });
+    const page = await signIn('zhang', 'Qy6!floor-2026');
+    expect(await page.locator('#who').innerText()).toContain('张班长');
+    await page.locator('#live[data-live="on"]').waitFor({ timeout: 10_000 });
+    // The caller waits in the general queue; nobody can take the call: the alarm says so.
+    await page
+      .locator('#queueRows tr[data-skill="general"] td:nth-child(6)', { hasText: /^1$/ })
+      .waitFor({ timeout: 10_000 });
+    await page.locator('#alarms li[data-code="no-one-answering"]').waitFor({ timeout: 10_000 });
+    const kpis = await page.locator('#kpiRows').innerText();
+    expect(kpis).toContain('接通率');
+    expect(kpis).toContain('90.0%');
+    expect(await page.locator('#agentRows tr[data-agent="a1"]').innerText()).toContain('示忙');
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'console-01-wallboard.png'), fullPage: true });
+
+    // Force the agent out, with a reason; the board then says nobody is on duty.
+    page.once('dialog', (d) => void d.accept('交班'));
+    await page.locator('#agentRows tr[data-agent="a1"] button[data-act="logged_out"]').click();
+    await page.locator('#actionResult', { hasText: '已将' }).waitFor({ timeout: 5000 });
+    expect((await stack.router.parts.acd.getAgent('a1'))?.state).toBe('logged_out');
+    const audit = await stack.admin('/admin/agents/state-audit');
+    expect(JSON.stringify(audit.body)).toContain('张班长');
+    await page.locator('#alarms li[data-code="no-one-on-duty"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#onDuty').innerText()).toBe('当前无人在岗');
+
+    // A message to the picked agents.
+    await page.locator('#agentRows tr[data-agent="a1"] input[type="checkbox"]').check();
+    await page.locator('#msgText').fill('请尽快签入');
+    await page.locator('#msgForm button[type="submit"]').click();
+    await page.locator('#actionResult', { hasText: '消息已发送给 1 位坐席' }).waitFor({ timeout: 5000 });
+
+    // Someone signs in: the caller is served and the queue empties.
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 100 });
+    await stack.admin('/admin/agents/a1/state', { method: 'POST', body: { state: 'ready' } });
+    await page
+      .locator('#queueRows tr[data-skill="general"] td:nth-child(6)', { hasText: /^0$/ })
+      .waitFor({ timeout: 10_000 });
+    await call.ended;
+    await page.close();
+  });
+
+  it('an operator edits the number plan from its page and finds the change in the audit; reports print', async () => {
+    const page = await signIn('li', 'Pn8!config-2026');
+    await page.locator('#nav a[data-view="config"]').click();
+    await page.locator('details[data-res="lines"] summary').click();
+    const row = page.locator('details[data-res="lines"] tr[data-key="12315"]');
+    await row.waitFor({ timeout: 5000 });
+    await row.locator('button', { hasText: '编辑' }).click();
+    const editor = page.locator('details[data-res="lines"] textarea');
+    const doc = JSON.parse(await editor.inputValue()) as { name: string };
+    await editor.fill(JSON.stringify({ ...doc, name: '市场监管投诉举报热线' }));
+    await page.locator('details[data-res="lines"] button[data-save="lines"]').click();
+    await page
+      .locator('details[data-res="lines"] .status-line', { hasText: '已保存' })
+      .waitFor({ timeout: 5000 });
+    const lines = (await stack.admin('/admin/lines')).body as Array<{ number: string; name: string }>;
+    expect(lines.find((l) => l.number === '12315')?.name).toBe('市场监管投诉举报热线');
+    await page.screenshot({ path: join(SHOTS, 'console-02-config.png'), fullPage: true });
+
+    // A supervisor may not: the server's reason shows.
+    await page.locator('#nav a[data-view="audit"]').click();
+    await page
+      .locator('#auditRows tr', { hasText: 'PUT /admin/lines/:number' })
+      .first()
+      .waitFor({ timeout: 5000 });
+    const entry = await page
+      .locator('#auditRows tr', { hasText: 'PUT /admin/lines/:number' })
+      .first()
+      .innerText();
+    expect(entry).toContain('li');
+    expect(entry).toContain('市场监管投诉举报热线');
+
+    await page.locator('#nav a[data-view="reports"]').click();
+    await page.locator('#report tr[data-line="合计"]').waitFor({ timeout: 10_000 });
+    const total = await page.locator('#report tr[data-line="合计"]').innerText();
+    // The 20 records written above and the call of the first test; the page shows what the API reports.
+    const api = (await stack.admin('/admin/reports/daily')).body as {
+      lines: Array<{ line: string; offered: number; answered: number; answerRate: number }>;
+    };
+    const all = api.lines.find((l) => l.line === '合计')!;
+    expect(all.offered).toBeGreaterThanOrEqual(20);
+    expect(total.split('\t').slice(1, 4)).toEqual([
+      String(all.offered),
+      String(all.answered),
+      `${(all.answerRate * 100).toFixed(1)}%`,
+    ]);
+    await waitFor(
+      async () =>
+        (await page.locator('#reportCsv').getAttribute('href'))?.startsWith('data:text/csv') ?? false,
+      5000,
+      'csv link',
+    );
+    await page.screenshot({ path: join(SHOTS, 'console-03-report.png'), fullPage: true });
+    await page.close();
+  });
+});
