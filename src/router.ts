@@ -293,7 +293,7 @@ export class HotlineRouter {
       log.child({ component: 'missed-callback' }),
       () => {
         const replica = this.dispatcher.replica;
-        return replica.state.waitingCount === 0 && replica.offerableAgents().length > 0;
+        return replica.state.waitingCount === 0 && replica.hasOfferable();
       },
     );
     this.parts.records.onWritten((rec) => this.missed.onRecord(rec));

@@ -108,7 +108,7 @@ export async function benchAcd(
           const s = performance.now();
           const pick = assignQueues(
             replica.state.queueLists(),
-            replica.offerableAgents(),
+            [], // the index gives the policy its agents, as in Dispatcher.round
             Date.now(),
             queues,
             DEFAULT_SETTINGS,

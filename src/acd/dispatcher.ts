@@ -8,9 +8,12 @@ import type { AcdConfigStore } from './config-store.ts';
 import { assignQueues, overdueInQueues } from './policy.ts';
 import type { AcdReplica } from './replica.ts';
 import type { AcdStore } from './store.ts';
+import type { AgentView } from './types.ts';
 
 /** After a Redis outage, how long rounds wait for every router's held writes (see afterRedisOutage). */
 const AFTER_OUTAGE_HOLD_MS = 1000;
+
+const NO_AGENTS: readonly AgentView[] = [];
 
 /** Every this many sweeps (2 s apart), the sweep reads every agent instead of the replica's pending ones. */
 const FULL_SWEEP_EVERY = 15;
@@ -171,14 +174,18 @@ export class Dispatcher {
           await this.send(call.owner, { type: 'fallback', callId: c.id, kind: fb.kind });
       }
     }
-    const agents = this.replica.offerableAgents(now);
-    if (!agents.length) return 0;
-    const pairs = assignQueues(this.replica.state.queueLists(), agents, now, queues, settings, {
+    if (!this.replica.hasOfferable(now)) return 0;
+    // The index gives the policy its agents: no list of every ready agent is built per round (each reservation
+    // changes the ready set, and with thousands of agents that list cost more than the decision).
+    const pairs = assignQueues(this.replica.state.queueLists(), NO_AGENTS, now, queues, settings, {
       skip: (c) => this.replica.ownerGone(c),
       index: this.replica.index(settings.strategy, now),
     });
     if (!pairs.length) return 0;
-    const extensions = new Map(agents.map((x) => [x.id, x.extension]));
+    // Read before reserving: a reservation's reply takes the agent out of the replica's ready set.
+    const extensions = new Map(
+      pairs.map((p) => [p.agentId, this.replica.state.readyAgent(p.agentId)?.extension]),
+    );
     // All of the round's reservations go out together (one write); each is checked on its own by RESERVE.
     const results = await Promise.all(
       pairs.map((a) => this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS)),

@@ -347,6 +347,17 @@ export class ReplicaState {
     return (this.agentList ??= [...this.agents.values()]);
   }
 
+  /** A ready agent by id (no list is built: every reservation changes the ready set). */
+  readyAgent(id: string): AgentView | undefined {
+    return this.agents.get(id);
+  }
+
+  /** Ready agents, each given to `fn` until it returns true; whether one did. */
+  someReady(fn: (a: AgentView) => boolean): boolean {
+    for (const a of this.agents.values()) if (fn(a)) return true;
+    return false;
+  }
+
   /** Owners of waiting calls (router instances), for the liveness check. */
   owners(): Set<string> {
     const out = new Set<string>();

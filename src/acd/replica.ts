@@ -124,6 +124,12 @@ export class AcdReplica extends EventEmitter {
     return all.filter((a) => (this.registered.get(a.extension) ?? 0) > now);
   }
 
+  /** Whether any ready agent may be offered a call now (stops at the first). */
+  hasOfferable(now = Date.now()): boolean {
+    if (!this.acd.registrationKey) return this.state.readyCount > 0;
+    return this.state.someReady((a) => (this.registered.get(a.extension) ?? 0) > now);
+  }
+
   /** The ready agents per skill for the policy (policy.ReadyIndex), offerable ones only. */
   index(strategy: AgentStrategy, now = Date.now()): ReadyIndex {
     if (!this.acd.registrationKey) return this.state.index(strategy);

@@ -66,8 +66,37 @@ export interface Wallboard {
     list: AgentNow[];
   };
   incidents: number;
+  /** Today's IVR funnel per line: callers into the menus, and how they left them. */
+  ivr: IvrFunnelLine[];
   alarms: Alarm[];
   targets: Targets;
+}
+
+export interface IvrFunnelLine {
+  line: string;
+  entered: number;
+  /** Pressed 0 for a human (from any level). */
+  zero: number;
+  noInput: number;
+  invalid: number;
+  /** Hung up inside the menus. */
+  hungUp: number;
+}
+
+/** One line's funnel from its per-node counters (IvrFunnel.read): the busiest node's entries are the callers in. */
+export function funnelOf(
+  line: string,
+  nodes: ReadonlyArray<{ node: string; counts: Record<string, number> }>,
+): IvrFunnelLine {
+  const sum = (e: string) => nodes.reduce((n, x) => n + (x.counts[e] ?? 0), 0);
+  return {
+    line,
+    entered: Math.max(0, ...nodes.map((x) => x.counts.enter ?? 0)),
+    zero: sum('zero'),
+    noInput: sum('no-input'),
+    invalid: sum('invalid'),
+    hungUp: sum('hangup'),
+  };
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
@@ -79,6 +108,7 @@ export function wallboard(input: {
   queues: QueueNow[];
   agents: AgentNow[];
   incidents: number;
+  ivr?: IvrFunnelLine[];
   targets?: Targets;
 }): Wallboard {
   const t = input.targets ?? DEFAULT_TARGETS;
@@ -191,6 +221,7 @@ export function wallboard(input: {
     queues,
     agents: { onDuty, byState, byPool, list: input.agents },
     incidents: input.incidents,
+    ivr: (input.ivr ?? []).filter((f) => f.entered > 0),
     alarms,
     targets: t,
   };

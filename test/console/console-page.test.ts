@@ -10,6 +10,9 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserStore } from '../../src/accounts/users.ts';
 import { type CallRecord, CallRecordStore } from '../../src/records/call-records.ts';
+import { HistoryStore } from '../../src/history/history-store.ts';
+import { parseDate } from '../../src/history/local-time.ts';
+import { localDate } from '../../src/tidal/time.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
 const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium';
@@ -73,6 +76,42 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
     const records = new CallRecordStore(stack.router.parts.redis, stack.router.parts.acd.keys);
     for (let i = 0; i < 20; i++)
       await records.write(record(i, i < 18 ? 'answered' : 'abandoned', i < 2 ? 20 : 5));
+    // Five weeks of history before today, with the two daily peaks, a roster with backup seats, and today's plan.
+    const DAY = 86_400_000;
+    const today = localDate(Date.now());
+    const start = parseDate(today)! - 35 * DAY;
+    const values = new Float64Array(35 * 96);
+    for (let i = 0; i < values.length; i++) {
+      const h = (i % 96) / 4;
+      values[i] = Math.round(
+        2 + 40 * Math.exp(-(((h - 10) / 1.2) ** 2)) + 35 * Math.exp(-(((h - 15) / 1.2) ** 2)),
+      );
+    }
+    await new HistoryStore(stack.router.parts.redis, stack.prefix, '12345').save({
+      start,
+      intervalMin: 15,
+      values,
+    });
+    for (let i = 1; i <= 6; i++)
+      await stack.admin(`/admin/tidal/roster/f${i}`, {
+        method: 'PUT',
+        body: { homePool: 'front', frontSkills: { general: 3 }, backSkills: {}, shift: '00:00-24:00' },
+      });
+    for (let i = 1; i <= 3; i++)
+      await stack.admin(`/admin/tidal/roster/b${i}`, {
+        method: 'PUT',
+        body: {
+          homePool: 'back',
+          frontSkills: { general: 3 },
+          backSkills: { workorder: 3 },
+          shift: '00:00-24:00',
+        },
+      });
+    const plan = await stack.admin('/admin/tidal/plan', {
+      method: 'POST',
+      body: { date: today, options: { capSeats: 3 }, by: '李运维' },
+    });
+    expect(plan.status, JSON.stringify(plan.body)).toBe(201);
     await stack.addAgent('a1', '1001', { general: 1 }, false);
     await stack.admin('/admin/agents/a1/state', {
       method: 'POST',
@@ -127,6 +166,15 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
     await page.locator('#msgText').fill('请尽快签入');
     await page.locator('#msgForm button[type="submit"]').click();
     await page.locator('#actionResult', { hasText: '消息已发送给 1 位坐席' }).waitFor({ timeout: 5000 });
+
+    // Today's tidal plan: forecast against actual on the chart, approved from the board.
+    await page.locator('#tidalStatus', { hasText: '待批准' }).waitFor({ timeout: 5000 });
+    expect(await page.locator('#tidalChart svg').count()).toBe(1);
+    await page.locator('#btnTidalApprove').click();
+    await page.locator('#tidalStatus', { hasText: '已批准' }).waitFor({ timeout: 5000 });
+    expect((await stack.admin(`/admin/tidal/plan?date=${localDate(Date.now())}`)).body.status).toBe(
+      'approved',
+    );
 
     // Someone signs in: the caller is served and the queue empties.
     stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 100 });

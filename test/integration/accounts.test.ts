@@ -197,12 +197,34 @@ describe('accounts and roles', () => {
     expect((await call('/auth/logout', { method: 'POST', token: a.token })).status).toBe(200);
     expect((await call('/auth/me', { token: a.token })).status).toBe(401);
     expect((await call('/auth/me', { token: b.token })).status).toBe(200);
+    // A user changes their own password: the other sessions end, the audit never holds either password.
+    const c = await login('sup', PW.sup);
+    const wrong = await call('/auth/password', {
+      method: 'POST',
+      token: b.token,
+      body: { currentPassword: 'nope-nope-1', newPassword: 'Zx4!other-2026' },
+    });
+    expect(wrong.status).toBe(403);
+    const changed = await call('/auth/password', {
+      method: 'POST',
+      token: b.token,
+      body: { currentPassword: PW.sup, newPassword: 'Zx4!other-2026' },
+    });
+    expect(changed.body.ok).toBe(true);
+    expect(changed.body.sessionsEnded).toBeGreaterThanOrEqual(1);
+    expect((await call('/auth/me', { token: c.token })).status).toBe(401);
+    expect((await login('sup', 'Zx4!other-2026')).status).toBe(200);
+    const trail = JSON.stringify((await call('/admin/audit?limit=50', { token: ops.token })).body);
+    expect(trail).not.toContain('Zx4!other-2026');
+    expect(trail).not.toContain(PW.sup);
+    await call('/admin/users/sup/password', { method: 'POST', token: ops.token, body: { password: PW.sup } });
+    const b2 = await login('sup', PW.sup);
     // Disabling a user ends their sessions and refuses their sign-in.
     expect(
       (await call('/admin/users/sup', { method: 'PATCH', token: ops.token, body: { disabled: true } }))
         .status,
     ).toBe(200);
-    expect((await call('/auth/me', { token: b.token })).status).toBe(401);
+    expect((await call('/auth/me', { token: b2.token })).status).toBe(401);
     expect((await login('sup', PW.sup)).status).toBe(403);
     await call('/admin/users/sup', { method: 'PATCH', token: ops.token, body: { disabled: false } });
     // An agent's sign-out also ends their desktop token.

@@ -158,6 +158,9 @@ async function startStream() {
   const ctl = new AbortController();
   streamAbort = ctl;
   void loadTidal();
+  // The plan's moves change on their own schedule: read them again every 30 s while the board is shown.
+  const tidalTimer = setInterval(() => void loadTidal(), 30_000);
+  ctl.signal.addEventListener('abort', () => clearInterval(tidalTimer));
   for (let attempt = 0; !ctl.signal.aborted; attempt++) {
     try {
       const res = await fetch('/admin/wallboard/stream', {
@@ -240,6 +243,20 @@ function renderWallboard(w) {
       ),
     ),
   );
+  $('incidents').textContent = w.incidents ? `生效中的突发事件公告 ${w.incidents} 条` : '';
+  $('ivrRows').replaceChildren(
+    ...(w.ivr.length
+      ? w.ivr.map((f) =>
+          el(
+            'tr',
+            { 'data-line': f.line },
+            ...[f.line, f.entered, f.zero, f.noInput, f.invalid, f.hungUp].map((v) =>
+              el('td', {}, String(v)),
+            ),
+          ),
+        )
+      : [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, '今日尚无来电进入语音导航'))]),
+  );
   $('onDuty').textContent = w.agents.onDuty ? `在岗 ${w.agents.onDuty} 人` : '当前无人在岗';
   $('onDuty').classList.toggle('late', !w.agents.onDuty);
   $('pools').replaceChildren(
@@ -272,7 +289,12 @@ function agentRow(a) {
     el('td', {}, box),
     el('td', {}, a.id),
     el('td', {}, a.name),
-    el('td', {}, POOL_LABELS[a.pool || 'front'] || a.pool),
+    el(
+      'td',
+      {},
+      POOL_LABELS[a.pool || 'front'] || a.pool,
+      onFront.has(a.id) ? el('span', { class: 'tidal' }, ' 潮汐调入') : null,
+    ),
     el('td', { class: `st st-${a.state}` }, state),
     el(
       'td',
@@ -368,6 +390,8 @@ $('msgForm').addEventListener('submit', async (e) => {
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
 let tidalVersion;
+/** Backup seats the tidal plan has moved to the front line now (marked on the board). */
+let onFront = new Set();
 
 async function loadTidal() {
   try {
@@ -383,6 +407,7 @@ async function loadTidal() {
     $('btnTidalApprove').disabled = status.plan?.status !== 'draft';
     $('btnTidalCancel').disabled = !status.plan || status.plan.status === 'cancelled';
     tidalVersion = status.plan?.version;
+    onFront = new Set(status.onFront || []);
     const holder = $('tidalChart');
     holder.replaceChildren();
     if (svg) {

@@ -154,11 +154,11 @@ export const accountsPlugin: FastifyPluginAsyncTypebox<{
       schema: {
         tags,
         summary: 'Change one’s own password (other sessions end)',
-        body: Type.Object({ current: Password, next: Password }),
+        body: Type.Object({ currentPassword: Password, newPassword: Password }),
         response: {
           200: Type.Object({ ok: Type.Boolean(), sessionsEnded: Type.Integer() }),
           400: Err,
-          401: Err,
+          403: Err,
         },
       },
     },
@@ -168,9 +168,10 @@ export const accountsPlugin: FastifyPluginAsyncTypebox<{
         return reply
           .code(400)
           .send({ error: 'bad_request', message: 'only a signed-in user has a password' });
-      const r = await users.authenticate(p.name, req.body.current);
-      if (!r.ok) return reply.code(401).send({ error: 'unauthorized', message: '当前密码错误' });
-      await users.setPassword(p.name, req.body.next);
+      const r = await users.authenticate(p.name, req.body.currentPassword);
+      // Not 401: the session is good, only the password given is wrong.
+      if (!r.ok) return reply.code(403).send({ error: 'forbidden', message: '当前密码错误' });
+      await users.setPassword(p.name, req.body.newPassword);
       return { ok: true, sessionsEnded: await sessions.revokeAll(p.name, p.id) };
     },
   );

@@ -9,7 +9,7 @@ import { IncidentStore } from '../../ivr/incidents.ts';
 import { maskDeep } from '../../logging/mask.ts';
 import { dayOf } from '../../records/call-records.ts';
 import type { RouterParts } from '../../router.ts';
-import { type QueueNow, wallboard, type Wallboard } from '../../wallboard/figures.ts';
+import { funnelOf, type QueueNow, wallboard, type Wallboard } from '../../wallboard/figures.ts';
 
 const PUSH_EVERY_MS = 2000;
 /** Streams open at once per router: each costs a snapshot every 2 s. */
@@ -58,7 +58,10 @@ export async function wallboardSnapshot(parts: RouterParts, now = Date.now()): P
     parts.records.stats.rows(dayOf(now)),
     parts.records.stats.rows(dayOf(now - 86_400_000)),
   ]);
-  return wallboard({ now, today, yesterday, queues: queueNow, agents, incidents });
+  const ivr = await Promise.all(
+    lines.map(async (l) => funnelOf(l.number, await parts.ivr.funnelStore.read(l.number, dayOf(now)))),
+  );
+  return wallboard({ now, today, yesterday, queues: queueNow, agents, incidents, ivr });
 }
 
 export const wallboardPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
