@@ -176,6 +176,21 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
       'approved',
     );
 
+    // An emergency: a backup seat to the front line now, listed as a move, then ended from the board.
+    await page.locator('#btnEmergency').click();
+    await page.locator('#actionResult', { hasText: '已应急调入 1 席' }).waitFor({ timeout: 5000 });
+    const moved = page.locator('#moveRows tr', { hasText: '（应急）' }).first();
+    await moved.locator('button').waitFor({ timeout: 5000 });
+    const moveId = await moved.getAttribute('data-move');
+    await moved.locator('button').click();
+    await page.locator('#actionResult', { hasText: `调岗 ${moveId}` }).waitFor({ timeout: 5000 });
+    // Ended now (or cancelled, had it not begun): the plan says so; the scheduler brings the seat back.
+    const after = (await stack.admin(`/admin/tidal/plan?date=${localDate(Date.now())}`)).body as {
+      moves: Array<{ id: string; cancelled?: boolean; returnAt: number }>;
+    };
+    const m = after.moves.find((x) => x.id === moveId)!;
+    expect(m.cancelled === true || m.returnAt <= Date.now()).toBe(true);
+
     // Someone signs in: the caller is served and the queue empties.
     stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 100 });
     await stack.admin('/admin/agents/a1/state', { method: 'POST', body: { state: 'ready' } });
@@ -193,15 +208,33 @@ describe.skipIf(!haveChromium)('the console in Chromium', () => {
     const row = page.locator('details[data-res="lines"] tr[data-key="12315"]');
     await row.waitFor({ timeout: 5000 });
     await row.locator('button', { hasText: '编辑' }).click();
-    const editor = page.locator('details[data-res="lines"] textarea');
-    const doc = JSON.parse(await editor.inputValue()) as { name: string };
-    await editor.fill(JSON.stringify({ ...doc, name: '市场监管投诉举报热线' }));
+    // The form comes from the route's own schema: the key is read-only, the name a text field.
+    const form = page.locator('details[data-res="lines"] .schema-form');
+    await form.waitFor({ timeout: 5000 });
+    expect(await form.locator('input[name="number"]').getAttribute('readonly')).not.toBeNull();
+    expect(await form.locator('select[name="mergeMode"] option').count()).toBe(4);
+    await form.locator('input[name="name"]').fill('市场监管投诉举报热线');
     await page.locator('details[data-res="lines"] button[data-save="lines"]').click();
     await page
       .locator('details[data-res="lines"] .status-line', { hasText: '已保存' })
       .waitFor({ timeout: 5000 });
     const lines = (await stack.admin('/admin/lines')).body as Array<{ number: string; name: string }>;
     expect(lines.find((l) => l.number === '12315')?.name).toBe('市场监管投诉举报热线');
+    // A new agent through its form; a bad extension is refused with the reason, nothing is written.
+    await page.locator('details[data-res="agents"] summary').click();
+    await page.locator('details[data-res="agents"] button[data-new="agents"]').click();
+    const agentForm = page.locator('details[data-res="agents"] .schema-form');
+    await agentForm.locator('input[name="id"]').fill('a9');
+    await agentForm.locator('input[name="name"]').fill('赵敏');
+    await agentForm.locator('input[name="extension"]').fill('12a');
+    await page.locator('details[data-res="agents"] button[data-save="agents"]').click();
+    await page.locator('details[data-res="agents"] .status-line.err').waitFor({ timeout: 5000 });
+    expect(await page.locator('details[data-res="agents"] .status-line').innerText()).toContain('分机');
+    expect(await stack.router.parts.acd.getAgent('a9')).toBeNull();
+    await agentForm.locator('input[name="extension"]').fill('1009');
+    await page.locator('details[data-res="agents"] button[data-save="agents"]').click();
+    await page.locator('details[data-res="agents"] tr[data-key="a9"]').waitFor({ timeout: 5000 });
+    expect((await stack.router.parts.acd.getAgent('a9'))?.extension).toBe('1009');
     await page.screenshot({ path: join(SHOTS, 'console-02-config.png'), fullPage: true });
 
     // A supervisor may not: the server's reason shows.

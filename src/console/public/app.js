@@ -135,6 +135,8 @@ function show(view) {
   if (!['wallboard', 'config', 'reports', 'audit'].includes(view)) view = 'wallboard';
   for (const v of ['wallboard', 'config', 'reports', 'audit']) $(`${v}View`).hidden = v !== view;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('on', a.dataset.view === view);
+  // The live badge belongs to the wallboard's stream, which runs only while the board is shown.
+  $('live').hidden = view !== 'wallboard';
   if (view === 'wallboard') startStream();
   else streamAbort?.abort();
   if (view === 'audit') void loadAudit();
@@ -390,6 +392,60 @@ $('msgForm').addEventListener('submit', async (e) => {
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
 let tidalVersion;
+
+const MOVE_STATES = {
+  planned: '待执行',
+  announced: '已通知',
+  'on-front': '在一线',
+  returned: '已返回',
+  skipped: '已跳过',
+  cancelled: '已取消',
+};
+const HHMM = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+
+function moveRow(m) {
+  const open = m.state === 'planned' || m.state === 'announced' || m.state === 'on-front';
+  return el(
+    'tr',
+    { 'data-move': m.id, 'data-state': m.state },
+    el('td', {}, m.kind === 'emergency' ? `${m.id}（应急）` : m.id),
+    el('td', {}, m.agentId),
+    el('td', {}, HHMM.format(new Date(m.announceAt))),
+    el('td', {}, HHMM.format(new Date(m.effectiveAt))),
+    el('td', {}, HHMM.format(new Date(m.returnAt))),
+    el('td', {}, MOVE_STATES[m.state] || m.state),
+    el(
+      'td',
+      {},
+      open
+        ? el(
+            'button',
+            { type: 'button', class: 'secondary', onclick: () => changeMove(m, m.state === 'on-front') },
+            m.state === 'on-front' ? '立即结束' : '取消',
+          )
+        : null,
+    ),
+  );
+}
+
+/** Cancels a move that has not begun, or ends one now (the agent goes back to the back office). */
+async function changeMove(m, started) {
+  try {
+    await api(`/admin/tidal/plan/${today()}/moves/${m.id}`, {
+      method: 'PATCH',
+      body: { version: tidalVersion, cancel: true, by: me.displayName || me.name },
+    });
+    say(`调岗 ${m.id}（${m.agentId}）已${started ? '结束' : '取消'}`);
+  } catch (err) {
+    say(`调岗操作失败：${err.message}`, true);
+  }
+  void loadTidal();
+}
 /** Backup seats the tidal plan has moved to the front line now (marked on the board). */
 let onFront = new Set();
 
@@ -407,6 +463,7 @@ async function loadTidal() {
     $('btnTidalApprove').disabled = status.plan?.status !== 'draft';
     $('btnTidalCancel').disabled = !status.plan || status.plan.status === 'cancelled';
     tidalVersion = status.plan?.version;
+    $('moveRows').replaceChildren(...moves.map(moveRow));
     onFront = new Set(status.onFront || []);
     const holder = $('tidalChart');
     holder.replaceChildren();
@@ -437,6 +494,21 @@ for (const [id, act, label] of [
     }
   });
 }
+
+$('btnEmergency').addEventListener('click', async () => {
+  const count = Number($('emCount').value);
+  const durationMin = Number($('emMin').value);
+  try {
+    const r = await api('/admin/tidal/emergency', {
+      method: 'POST',
+      body: { count, durationMin, note: '监控大屏应急调入', by: me.displayName || me.name },
+    });
+    say(`已应急调入 ${r.moves.length} 席，${durationMin} 分钟后返回`);
+  } catch (err) {
+    say(`应急调入失败：${err.message}`, true);
+  }
+  void loadTidal();
+});
 
 // ---------- audit ----------
 

@@ -1,10 +1,12 @@
 // Operator pages: every resource operators tune, listed from its GET and edited as JSON through the same admin
 // API (PUT, POST, DELETE). The server validates; its reason is shown as it comes.
 import { api, el } from './app.js';
+import { bodySchema, schemaForm } from './schema-form.js';
 
 const op = (me) => me.displayName || me.name;
 
-// key: the field that names an item in its URL; put/del: how an item is written and removed.
+// Each resource: how it is listed (GET), its columns, and its write route (the form comes from that route's body
+// schema). `key` names an item in its URL; when the body lacks it, the form asks for it (new items only).
 const RESOURCES = [
   {
     id: 'lines',
@@ -17,8 +19,9 @@ const RESOURCES = [
       ['mergeMode', '融合模式'],
       ['skill', '技能组'],
     ],
-    put: (x) => ['PUT', `/admin/lines/${x.number}`, x],
-    template: () => ({ number: '', name: '', nameEn: '', mergeMode: 'merged', skill: 'general' }),
+    route: () => ['/admin/lines/{number}', 'put'],
+    write: (x) => ['PUT', `/admin/lines/${x.number}`, x],
+    template: () => ({ mergeMode: 'merged', skill: 'general', nameEn: '' }),
   },
   {
     id: 'queues',
@@ -32,12 +35,11 @@ const RESOURCES = [
       ['overflowTo', '溢出到'],
       ['serviceLevelS', '服务水平(秒)'],
     ],
-    put: (x) => ['PUT', `/admin/queues/${x.skill}`, x],
+    route: () => ['/admin/queues/{skill}', 'put'],
+    write: (x) => ['PUT', `/admin/queues/${x.skill}`, x],
     template: () => ({
-      skill: '',
-      name: '',
       overflowAfterS: 60,
-      overflowTo: '',
+      overflowTo: 'general',
       maxWaitS: 600,
       fallback: { kind: 'callback' },
       wrapupS: 5,
@@ -56,8 +58,12 @@ const RESOURCES = [
       ['skills', '技能'],
       ['state', '状态'],
     ],
-    put: (x) => ['PUT', `/admin/agents/${x.id}`, { name: x.name, extension: x.extension, skills: x.skills }],
-    template: () => ({ id: '', name: '', extension: '', skills: { general: 1 } }),
+    route: () => ['/admin/agents/{id}', 'put'],
+    write: (x) => {
+      const { id, ...body } = x;
+      return ['PUT', `/admin/agents/${id}`, body];
+    },
+    template: () => ({ skills: { general: 1 } }),
   },
   {
     id: 'care',
@@ -70,15 +76,15 @@ const RESOURCES = [
       ['note', '备注'],
       ['addedBy', '登记人'],
     ],
-    put: (x, me) => [
-      'PUT',
-      `/admin/care-list/${x.number}`,
-      { kind: x.kind, operator: x.operator || op(me), ...(x.note ? { note: x.note } : {}) },
-    ],
-    del: (x) => `/admin/care-list/${x.number}`,
-    // Listed numbers are masked: edits and removals take the full number typed in the editor.
+    route: () => ['/admin/care-list/{number}', 'put'],
+    write: (x) => {
+      const { number, ...body } = x;
+      return ['PUT', `/admin/care-list/${number}`, body];
+    },
+    // Listed numbers are masked: entries are added (or removed) by typing the full number.
     editable: false,
-    template: (me) => ({ number: '', kind: 'elderly', operator: op(me), note: '' }),
+    remove: { label: '按号码删除', url: (number) => `/admin/care-list/${number}` },
+    template: (me) => ({ kind: 'elderly', operator: op(me) }),
   },
   {
     id: 'incidents',
@@ -91,12 +97,14 @@ const RESOURCES = [
       ['active', '生效中'],
       ['acks', '按键确认数'],
     ],
-    put: (x) => ['POST', '/admin/incidents', x],
+    route: () => ['/admin/incidents', 'post'],
+    write: (x) => ['POST', '/admin/incidents', x],
+    keyInBody: true,
     del: (x) => `/admin/incidents/${x.id}`,
     editable: false,
     template: (me) => ({
       lines: ['*'],
-      prompt: { text: '因供水管道抢修，部分区域今日停水，预计18时恢复。', file: 'ivr/incident-water.wav' },
+      prompt: { file: 'ivr/incident.wav', text: '因供水管道抢修，部分区域今日停水，预计18时恢复。' },
       ackDigit: '1',
       startsAt: new Date().toISOString(),
       endsAt: new Date(Date.now() + 6 * 3600_000).toISOString(),
@@ -115,18 +123,16 @@ const RESOURCES = [
       ['shift', '班次'],
       ['frontSkills', '一线技能'],
     ],
-    put: (x) => {
-      const { id, lastMovedAt, ...body } = x;
-      void lastMovedAt;
+    route: () => ['/admin/tidal/roster/{id}', 'put'],
+    write: (x) => {
+      const { id, ...body } = x;
       return ['PUT', `/admin/tidal/roster/${id}`, body];
     },
     del: (x) => `/admin/tidal/roster/${x.id}`,
     template: () => ({
-      id: '',
-      name: '',
       homePool: 'back',
-      frontSkills: { general: 1 },
-      backSkills: { backoffice: 1 },
+      frontSkills: { general: 3 },
+      backSkills: { workorder: 3 },
       shift: '08:00-17:00',
     }),
   },
@@ -142,21 +148,14 @@ const RESOURCES = [
       ['agentId', '坐席工号'],
       ['disabled', '停用'],
     ],
-    put: (x, _me, isNew) =>
-      isNew
-        ? ['POST', '/admin/users', x]
-        : [
-            'PATCH',
-            `/admin/users/${x.username}`,
-            {
-              displayName: x.displayName,
-              roles: x.roles,
-              disabled: x.disabled,
-              ...(x.agentId ? { agentId: x.agentId } : {}),
-            },
-          ],
+    route: (isNew) => (isNew ? ['/admin/users', 'post'] : ['/admin/users/{username}', 'patch']),
+    write: (x, isNew) => {
+      if (isNew) return ['POST', '/admin/users', x];
+      const { username, ...body } = x;
+      return ['PATCH', `/admin/users/${username}`, body];
+    },
     del: (x) => `/admin/users/${x.username}`,
-    template: () => ({ username: '', displayName: '', roles: ['supervisor'], password: '' }),
+    template: () => ({ roles: ['supervisor'] }),
   },
 ];
 
@@ -165,18 +164,53 @@ const show = (v) =>
 
 export async function renderConfig(root, me) {
   root.replaceChildren(
-    el('p', { class: 'muted' }, '各项配置通过同一管理接口保存，服务器校验后生效；所有变更记入审计日志。'),
+    el(
+      'p',
+      { class: 'muted' },
+      '各项配置通过同一管理接口保存，表单按接口的校验规则生成，服务器再次校验；所有变更记入审计日志。',
+    ),
   );
-  for (const r of RESOURCES) root.append(await section(r, me));
+  for (const r of RESOURCES) root.append(section(r, me));
   root.append(await ivrSection(me));
+  root.append(planSection(me));
 }
 
-async function section(r, me) {
+function section(r, me) {
   const body = el('div', { class: 'res-body' });
   const box = el('details', { class: 'res', 'data-res': r.id }, el('summary', {}, r.title), body);
-  const editor = el('textarea', { rows: 10, spellcheck: 'false', 'aria-label': `${r.title} 编辑` });
+  const editorBox = el('div', { class: 'editor' });
   const result = el('p', { class: 'status-line', role: 'status' });
-  let isNew = false;
+  const setResult = (t, bad) => {
+    result.textContent = t;
+    result.classList.toggle('err', !!bad);
+  };
+  let editing = null; // { isNew, read }
+
+  const edit = async (value, isNew) => {
+    const [path, method] = r.route(isNew);
+    const schema = await bodySchema(path, method);
+    const needKey = !r.keyInBody && !(schema.properties || {})[r.key];
+    const extra = needKey ? { [r.key]: { type: 'string', pattern: '^[A-Za-z0-9_+-]{1,32}$' } } : {};
+    const f = schemaForm(schema, value, extra);
+    if (!isNew && f.field(r.key)) f.field(r.key).readOnly = true;
+    editing = { isNew, read: f.read };
+    editorBox.replaceChildren(
+      el('h3', {}, isNew ? `新增：${r.title}` : `编辑：${show(value[r.key])}`),
+      f.form,
+      el(
+        'div',
+        { class: 'row' },
+        el('button', { type: 'button', 'data-save': r.id, onclick: save }, '保存'),
+        el(
+          'button',
+          { type: 'button', class: 'secondary', onclick: () => editorBox.replaceChildren() },
+          '关闭',
+        ),
+      ),
+    );
+    f.form.querySelector('input,select,textarea')?.focus();
+  };
+
   const load = async () => {
     let items;
     try {
@@ -197,23 +231,39 @@ async function section(r, me) {
             ? null
             : el(
                 'button',
-                {
-                  type: 'button',
-                  class: 'secondary',
-                  onclick: () => {
-                    isNew = false;
-                    editor.value = JSON.stringify(x, null, 2);
-                    editor.focus();
-                  },
-                },
+                { type: 'button', class: 'secondary', onclick: () => void edit(x, false) },
                 '编辑',
               ),
-          r.del && r.editable !== false
-            ? el('button', { type: 'button', class: 'secondary', onclick: () => remove(x) }, '删除')
+          r.del
+            ? el(
+                'button',
+                { type: 'button', class: 'secondary', onclick: () => void remove(r.del(x), show(x[r.key])) },
+                '删除',
+              )
             : null,
         ),
       ),
     );
+    const removeBox = r.remove
+      ? el(
+          'div',
+          { class: 'row' },
+          el('input', { 'aria-label': r.remove.label, placeholder: '完整号码', 'data-remove': r.id }),
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              onclick: (e) =>
+                void remove(
+                  r.remove.url(e.target.previousSibling.value.trim()),
+                  e.target.previousSibling.value.trim(),
+                ),
+            },
+            r.remove.label,
+          ),
+        )
+      : null;
     body.replaceChildren(
       el(
         'table',
@@ -230,66 +280,80 @@ async function section(r, me) {
         { class: 'row' },
         el(
           'button',
-          {
-            type: 'button',
-            onclick: () => {
-              isNew = true;
-              editor.value = JSON.stringify(r.template(me), null, 2);
-              editor.focus();
-            },
-          },
+          { type: 'button', 'data-new': r.id, onclick: () => void edit(r.template(me), true) },
           '新增',
         ),
-        r.del && r.editable === false
-          ? el('button', { type: 'button', class: 'secondary', onclick: () => removeTyped() }, '按编辑框删除')
-          : null,
+        removeBox,
       ),
-      editor,
-      el('div', { class: 'row' }, el('button', { type: 'button', 'data-save': r.id, onclick: save }, '保存')),
+      editorBox,
       result,
     );
   };
+
   const save = async () => {
     let x;
     try {
-      x = JSON.parse(editor.value);
-    } catch {
-      result.textContent = 'JSON 格式有误';
-      result.classList.add('err');
-      return;
+      x = editing.read();
+    } catch (err) {
+      return setResult(err.message, true);
     }
-    const [method, url, payload] = r.put(x, me, isNew);
+    const [method, url, payload] = r.write(x, editing.isNew);
     try {
       await api(url, { method, body: payload });
-      result.textContent = '已保存';
-      result.classList.remove('err');
-      isNew = false;
+      editorBox.replaceChildren();
       await load();
-      body.querySelector('.status-line').textContent = '已保存';
+      setResult('已保存');
     } catch (err) {
-      result.textContent = `保存失败：${err.message}`;
-      result.classList.add('err');
+      setResult(`保存失败：${err.message}`, true);
     }
   };
-  const remove = async (x) => {
-    if (!window.confirm(`确定删除 ${show(x[r.key])}？`)) return;
+
+  const remove = async (url, name) => {
+    if (!name || !window.confirm(`确定删除 ${name}？`)) return;
     try {
-      await api(r.del(x), { method: 'DELETE' });
+      await api(url, { method: 'DELETE' });
       await load();
+      setResult('已删除');
     } catch (err) {
-      result.textContent = `删除失败：${err.message}`;
-      result.classList.add('err');
-    }
-  };
-  const removeTyped = async () => {
-    try {
-      await remove(JSON.parse(editor.value));
-    } catch {
-      result.textContent = '请在编辑框中填写要删除的条目（JSON）';
+      setResult(`删除失败：${err.message}`, true);
     }
   };
   box.addEventListener('toggle', () => box.open && void load());
   return box;
+}
+
+/** Today's or another day's tidal plan: made from the forecast and the roster, then approved on the wallboard. */
+function planSection(me) {
+  const date = el('input', { type: 'date', 'aria-label': '计划日期' });
+  date.value = new Date(Date.now() + 8 * 3600_000 + 86_400_000).toISOString().slice(0, 10);
+  const cap = el('input', { type: 'number', min: 0, max: 500, value: 3, 'aria-label': '调入上限（席）' });
+  const result = el('p', { class: 'status-line', role: 'status' });
+  const make = async () => {
+    try {
+      const p = await api('/admin/tidal/plan', {
+        method: 'POST',
+        body: { date: date.value, options: { capSeats: Number(cap.value) }, by: op(me) },
+      });
+      result.textContent = `已生成 ${p.date} 的计划第 ${p.version} 版（${p.moves.length} 次调岗），待班长批准`;
+      result.classList.remove('err');
+    } catch (err) {
+      result.textContent = `生成失败：${err.message}`;
+      result.classList.add('err');
+    }
+  };
+  return el(
+    'details',
+    { class: 'res', 'data-res': 'plan' },
+    el('summary', {}, '潮汐计划（按预测生成）'),
+    el(
+      'div',
+      { class: 'row' },
+      el('label', {}, '日期 ', date),
+      el('label', {}, '调入上限（席） ', cap),
+      el('button', { type: 'button', onclick: () => void make() }, '生成计划'),
+    ),
+    result,
+  );
 }
 
 async function ivrSection(me) {
@@ -314,12 +378,49 @@ async function ivrSection(me) {
     );
     await open();
   };
-  const open = async () => {
+  const versions = el('tbody', {});
+  const TIME = new Intl.DateTimeFormat('zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    dateStyle: 'short',
+    timeStyle: 'short',
+  });
+  const open = async (version) => {
     if (!lineSel.value) return;
-    const m = await api(`/admin/ivr/${lineSel.value}`);
+    const m = await api(`/admin/ivr/${lineSel.value}${version ? `?version=${version}` : ''}`);
     editor.value = JSON.stringify(m.doc ?? m, null, 2);
+    // The line's versions: who published or rolled back what, and when; any version can be opened.
+    const trail = (await api('/admin/ivr/audit')).filter((e) => e.line === lineSel.value);
+    versions.replaceChildren(
+      ...trail.map((e) =>
+        el(
+          'tr',
+          { 'data-version': e.version },
+          el('td', {}, `第 ${e.version} 版`),
+          el('td', {}, e.action === 'publish' ? '发布' : '回滚'),
+          el('td', {}, e.operator),
+          el('td', {}, TIME.format(new Date(e.at))),
+          el(
+            'td',
+            {},
+            el('button', { type: 'button', class: 'secondary', onclick: () => void open(e.version) }, '查看'),
+          ),
+        ),
+      ),
+    );
   };
   lineSel.addEventListener('change', () => void open());
+  body.append(
+    el(
+      'table',
+      { class: 'versions' },
+      el(
+        'thead',
+        {},
+        el('tr', {}, ...['版本', '操作', '操作人', '时间', ''].map((h) => el('th', { scope: 'col' }, h))),
+      ),
+      versions,
+    ),
+  );
   const doc = () => JSON.parse(editor.value);
   body.append(
     el('div', { class: 'row' }, lineSel),

@@ -26,6 +26,7 @@ declare module 'fastify' {
 
 const GUARDED = /^\/(admin|auth|agent\/api)(\/|$)/;
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const RESOURCE_WRITES = new Set(['PUT', 'PATCH', 'DELETE']);
 
 export function installAuthGuard(app: FastifyInstance, auth: Authenticator, accounts: Accounts): void {
   app.decorateRequest('principal', undefined);
@@ -64,8 +65,9 @@ export function installAuthGuard(app: FastifyInstance, auth: Authenticator, acco
   });
 
   // The resource before a change, through the route's own GET of the same path.
+  // A POST makes something new or does something (its answer says what): only writes to a resource read it.
   app.addHook('preHandler', async (req) => {
-    if (!req.principal || req.principal.kind === 'internal' || !CHANGES.has(req.method)) return;
+    if (!req.principal || req.principal.kind === 'internal' || !RESOURCE_WRITES.has(req.method)) return;
     req.auditBefore = await readThroughGet(app, req, accounts);
   });
 
@@ -87,7 +89,9 @@ export function installAuthGuard(app: FastifyInstance, auth: Authenticator, acco
   app.addHook('onResponse', async (req, reply) => {
     const p = req.principal;
     if (!p || p.kind === 'internal' || !CHANGES.has(req.method) || reply.statusCode >= 400) return;
-    const after = (await readThroughGet(app, req, accounts)) ?? parse(req.auditReply);
+    // A resource read back (null once deleted), else the change's own answer.
+    const read = RESOURCE_WRITES.has(req.method) ? await readThroughGet(app, req, accounts) : undefined;
+    const after = read !== undefined ? read : parse(req.auditReply);
     await accounts.audit
       .write({
         at: Date.now(),
