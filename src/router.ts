@@ -24,7 +24,7 @@ import { CallRecordStore } from './records/call-records.ts';
 import { connectRedis } from './redis/client.ts';
 import { Keys } from './redis/keys.ts';
 import { ScreenPopHub } from './screen-pop/hub.ts';
-import { defaultMenus } from './ivr/defaults.ts';
+import { defaultMenus, DESK_OVERFLOW_AFTER_S, SHIPPED_DESKS } from './ivr/defaults.ts';
 import { RedisIvrServices } from './ivr/services.ts';
 import { SipEdge } from './sip-edge/edge.ts'; // SIP edge (issue 7)
 import { createTidalScheduler, type TidalScheduler } from './tidal/scheduler.ts'; // tidal seats
@@ -415,12 +415,17 @@ export class HotlineRouter {
     this.orphanTimer.unref();
     await parts.numberPlan.seedDefaults();
     const lines = await parts.numberPlan.lines();
-    await parts.ivr.menus.seed(defaultMenus(lines));
+    // Queues first: the shipped menus send callers to them (the desks too).
+    const desks = Object.keys(SHIPPED_DESKS) as Array<keyof typeof SHIPPED_DESKS>;
     await parts.acdConfig.seed(
-      lines.map((l) => l.skill),
-      Object.fromEntries(lines.map((l) => [l.skill, l.name])),
+      [...lines.map((l) => l.skill), ...desks],
+      { ...Object.fromEntries(lines.map((l) => [l.skill, l.name])), ...SHIPPED_DESKS },
       config.wrapupS,
+      Object.fromEntries(
+        desks.map((d) => [d, { overflowAfterS: DESK_OVERFLOW_AFTER_S, overflowTo: 'general' }]),
+      ),
     );
+    await parts.ivr.menus.seed(defaultMenus(lines));
     await parts.hub.start();
     if (this.onSoftphoneEvent && this.sipEdge) {
       const channel = this.sipEdge.keys.registrationEvents();

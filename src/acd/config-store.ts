@@ -15,10 +15,15 @@ export class AcdConfigStore {
   ) {}
 
   /** Creates a queue for each skill that has none; operators' settings are kept. */
-  async seed(skills: Iterable<string>, names: Record<string, string> = {}, wrapupS?: number): Promise<void> {
+  async seed(
+    skills: Iterable<string>,
+    names: Record<string, string> = {},
+    wrapupS?: number,
+    overrides: Record<string, Partial<Omit<QueueConfig, 'skill'>>> = {},
+  ): Promise<void> {
     const pipe = this.redis.pipeline();
     for (const s of new Set([...skills, 'general'])) {
-      const q = defaultQueue(s, names[s] ?? s);
+      const q = { ...defaultQueue(s, names[s] ?? s), ...overrides[s] };
       if (wrapupS !== undefined) q.wrapupS = wrapupS;
       pipe.hsetnx(this.keys.queueConfigs(), s, JSON.stringify(q));
     }

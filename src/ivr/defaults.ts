@@ -5,6 +5,14 @@ import type { IvrNode, MenuDocument, Prompt, SurveyNode } from './types.ts';
 
 const p = (line: string, name: string, text: string): Prompt => ({ file: `ivr/${line}/${name}.wav`, text });
 
+/**
+ * Specialist desks 12345 ships with (国办函〔2025〕66号 asks for both): queues of their own, reached by a key
+ * during 12345's greeting, overflowing to the general pool when nobody at the desk is free.
+ */
+export const SHIPPED_DESKS = { enterprise: '涉企服务专席', dialect: '方言专席' } as const;
+/** How long a desk's caller waits for the desk before general agents may take the call too. */
+export const DESK_OVERFLOW_AFTER_S = 30;
+
 export function surveyNode(line: string): SurveyNode {
   return {
     type: 'survey',
@@ -77,8 +85,22 @@ export function defaultMenus(lines: readonly ServiceLine[] = DEFAULT_LINES): Men
           line: n,
           mode: 'direct',
           human: { skill: line.skill, label: '转人工服务' },
-          greeting: p(n, 'greeting', '您好，欢迎致电12345政务服务便民热线，正在为您转接人工服务，请稍候。'),
-          nodes: { survey: surveyNode(n) },
+          // Plain intake stays a greeting and a human; the desks are keys one may press during it, never a wait.
+          greeting: p(n, 'greeting', '您好，12345热线，正在为您转接人工服务。企业咨询请按1，方言服务请按2。'),
+          greetingOptions: [
+            { digit: '1', next: 'desk-enterprise', label: SHIPPED_DESKS.enterprise },
+            { digit: '2', next: 'desk-dialect', label: SHIPPED_DESKS.dialect },
+          ],
+          nodes: {
+            'desk-enterprise': {
+              type: 'queue',
+              label: SHIPPED_DESKS.enterprise,
+              skill: 'enterprise',
+              priority: 'enterprise',
+            },
+            'desk-dialect': { type: 'queue', label: SHIPPED_DESKS.dialect, skill: 'dialect' },
+            survey: surveyNode(n),
+          },
           survey: 'survey',
         });
         break;

@@ -86,7 +86,10 @@ export class IvrRun {
     if (id.startsWith('incident:')) return this.onIncidentInput(input);
     if (id === 'greeting') {
       this.leave(input);
-      return input.kind === 'digit' && input.digit === ZERO ? this.human('zero') : this.human('direct');
+      if (input.kind !== 'digit') return this.human('direct');
+      if (input.digit === ZERO) return this.human('zero');
+      const option = this.doc.greetingOptions?.find((o) => o.digit === input.digit);
+      return option ? this.enterNode(option.next) : this.human('direct');
     }
     const node = this.node(id);
     this.trackNoInput(input);
@@ -153,7 +156,14 @@ export class IvrRun {
       this.current = 'greeting';
       this.enter('greeting', '欢迎语', 'greeting');
       const greeting = this.doc.greeting ?? { file: 'silence_stream://100', text: '' };
-      return { kind: 'collect', nodeId: 'greeting', prompt: greeting, validDigits: ZERO, timeoutMs: 500 };
+      const keys = (this.doc.greetingOptions ?? []).map((o) => o.digit).join('');
+      return {
+        kind: 'collect',
+        nodeId: 'greeting',
+        prompt: greeting,
+        validDigits: `${ZERO}${keys}`,
+        timeoutMs: 500,
+      };
     }
     return this.enterNode(this.doc.root);
   }

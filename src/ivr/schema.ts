@@ -89,6 +89,15 @@ export const MenuDocumentSchema = Type.Object(
       label: Type.Optional(Type.String()),
     }),
     greeting: Type.Optional(PromptS),
+    greetingOptions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { digit: Type.String(), next: Type.String(), label: Type.Optional(Type.String()) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 9 },
+      ),
+    ),
     root: Type.Optional(Type.String()),
     nodes: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }), NodeS)),
     survey: Type.Optional(Type.String()),

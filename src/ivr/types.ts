@@ -94,6 +94,11 @@ export interface MenuDocument {
   /** Where 0 (and every fallback to a human) goes for this line. */
   human: { skill: string; priority?: PriorityClass; label?: string };
   greeting?: Prompt;
+  /**
+   * Direct mode: keys a caller may press during the greeting to reach a specialist desk (涉企服务专席, 方言专席).
+   * A caller who presses nothing is not held back: the greeting ends and a human answers, as without options.
+   */
+  greetingOptions?: MenuOption[];
   root?: string;
   nodes?: Record<string, IvrNode>;
   /** Node id of the post-call survey. */

@@ -71,6 +71,26 @@ export function validateMenu(doc: MenuDocument, ctx: ValidationContext): Validat
     const p = promptProblem(doc.greeting, 'greeting prompt');
     if (p) add('(document)', p);
   }
+  if (doc.greetingOptions !== undefined) {
+    if (doc.mode !== 'direct')
+      add('(document)', 'greetingOptions belong to a direct line (a menu has options)');
+    if (!doc.greeting) add('(document)', 'greetingOptions need a greeting that names them');
+    const seen = new Set<string>();
+    for (const o of Array.isArray(doc.greetingOptions) ? doc.greetingOptions : []) {
+      if (!/^[1-9*#]$/.test(o?.digit ?? ''))
+        add(
+          '(document)',
+          `greeting option digit ${JSON.stringify(o?.digit)} is not a single key other than 0`,
+        );
+      if (seen.has(o.digit)) add('(document)', `greeting option digit ${o.digit} is used twice`);
+      seen.add(o.digit);
+      if (typeof o.next !== 'string' || !nodes[o.next])
+        add(
+          '(document)',
+          `greeting option ${o.digit} leads to node ${JSON.stringify(o.next)}, which does not exist`,
+        );
+    }
+  }
   if (doc.mode === 'menu') {
     if (!doc.root) add('(document)', 'a menu needs a root node');
     else if (!nodes[doc.root]) add('(document)', `root node ${JSON.stringify(doc.root)} does not exist`);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LINES } from '../../src/number-plan/lines.ts';
-import { defaultMenus } from '../../src/ivr/defaults.ts';
+import { defaultMenus, SHIPPED_DESKS } from '../../src/ivr/defaults.ts';
 import { IvrRun, type IvrContext } from '../../src/ivr/engine.ts';
 import type { Instruction, IvrInput } from '../../src/ivr/runtime.ts';
 import type { MenuDocument } from '../../src/ivr/types.ts';
 import { validateMenu, type ValidationContext } from '../../src/ivr/validate.ts';
 
 const vctx: ValidationContext = {
-  queues: new Set(DEFAULT_LINES.map((l) => l.skill)),
+  queues: new Set([...DEFAULT_LINES.map((l) => l.skill), ...Object.keys(SHIPPED_DESKS)]),
   lines: new Map(DEFAULT_LINES.map((l) => [l.number, { subcenter: l.mergeMode === 'subcenter' }])),
 };
 const menus = new Map(defaultMenus().map((d) => [d.line, d]));
@@ -44,8 +44,30 @@ describe('shipped menus', () => {
   });
   it('run 12345 in direct mode: a greeting, then a human', () => {
     const { end, steps } = drive(menus.get('12345')!, [NO]);
-    expect(steps[0]).toMatchObject({ kind: 'collect', validDigits: '0' });
+    expect(steps[0]).toMatchObject({ kind: 'collect', validDigits: '012' });
     expect(end).toMatchObject({ kind: 'queue', skill: 'general', reason: 'direct', priority: 'normal' });
+  });
+  it('send a key pressed during 12345’s greeting to the enterprise or dialect desk; 0 still to a human', () => {
+    const ent = drive(menus.get('12345')!, [digit('1')]);
+    expect(ent.end).toMatchObject({ kind: 'queue', skill: 'enterprise', priority: 'enterprise' });
+    expect(ent.run.describePath()).toEqual(['欢迎语(按1)', '涉企服务专席']);
+    expect(drive(menus.get('12345')!, [digit('2')]).end).toMatchObject({ kind: 'queue', skill: 'dialect' });
+    expect(drive(menus.get('12345')!, [digit('0')]).end).toMatchObject({
+      kind: 'queue',
+      skill: 'general',
+      reason: 'zero',
+    });
+  });
+  it('refuse greeting keys on a menu line, to a missing node, or on 0', () => {
+    const doc = menus.get('12345')!;
+    const bad = (d: MenuDocument) => validateMenu(d, vctx).map((p) => p.message);
+    expect(bad({ ...doc, greetingOptions: [{ digit: '0', next: 'desk-dialect' }] })).toEqual([
+      'greeting option digit "0" is not a single key other than 0',
+    ]);
+    expect(bad({ ...doc, greetingOptions: [{ digit: '3', next: 'nowhere' }] })).toEqual([
+      'greeting option 3 leads to node "nowhere", which does not exist',
+    ]);
+    expect(bad({ ...menus.get('12333')!, greetingOptions: [] })[0]).toMatch(/belong to a direct line/);
   });
   it('run a direct line without a greeting straight to a human, without waiting for a key', () => {
     const { greeting: _g, ...doc } = menus.get('12345')!;

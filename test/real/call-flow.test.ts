@@ -76,6 +76,25 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     expect(rec.ivrPath[0]).toBe('12315主菜单(按1)');
   });
 
+  it('12345: a key during the greeting reaches the enterprise desk (涉企服务专席)', async () => {
+    await s.addAgent('e1', '1002', { enterprise: 1 });
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      steps: [{ wait: 1500 }, { rfc2833: '1' }, { wait: 6000 }, { hangup: true }],
+    });
+    await call.done;
+    const rec = await recordOf(who);
+    expect(rec).toMatchObject({
+      outcome: 'answered',
+      agent: 'e1',
+      skill: 'enterprise',
+      priority: 'enterprise',
+    });
+    expect(rec.ivrPath).toEqual(['欢迎语(按1)', '涉企服务专席']);
+  });
+
   it('a legacy menu takes a SIP INFO key, and 0 from a sub-menu reaches a human', async () => {
     await s.addAgent('h1', '1003', { hrss: 1 });
     const who = caller();
