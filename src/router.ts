@@ -277,6 +277,33 @@ export class HotlineRouter {
         { peer: 'esl', up: this.parts.fsLink.state === 'connected' },
         ...(this.sipEdge ? [{ peer: 'drachtio' as const, up: this.sipEdge.state === 'connected' }] : []),
       ],
+      latencies: async () => {
+        const timed = async (peer: 'redis' | 'esl', fn: () => Promise<unknown>) => {
+          const t0 = performance.now();
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            await Promise.race([
+              fn(),
+              new Promise((_r, reject) => (timer = setTimeout(() => reject(new Error('slow')), 1000))),
+            ]);
+            return [{ peer, seconds: (performance.now() - t0) / 1000 }];
+          } catch {
+            return [];
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        const rtts = (this.sipEdge?.status().pool ?? [])
+          .map((m) => m.lastRttMs)
+          .filter((x): x is number => x !== undefined);
+        return [
+          ...(redis.status === 'ready' ? await timed('redis', () => redis.ping()) : []),
+          ...(this.parts.fsLink.state === 'connected'
+            ? await timed('esl', () => this.parts.fsLink.api('global_getvar hostname', 1000))
+            : []),
+          ...(rtts.length ? [{ peer: 'drachtio' as const, seconds: Math.min(...rtts) / 1000 }] : []),
+        ];
+      },
       protocolErrors: () => [
         { source: 'esl-outbound', count: this.parts.outbound.protocolErrors },
         { source: 'esl-inbound', count: this.parts.fsLink.protocolErrors },

@@ -10,6 +10,8 @@ export interface ScrapeSources {
   /** Waiting calls per skill and class (the replica). */
   queueDepth: () => Array<{ skill: string; priority: string; waiting: number }>;
   connections: () => Array<{ peer: 'redis' | 'esl' | 'drachtio'; up: boolean }>;
+  /** Round trips of the connections that are up, s (a peer that does not answer within a second is left out). */
+  latencies: () => Promise<Array<{ peer: 'redis' | 'esl' | 'drachtio'; seconds: number }>>;
   protocolErrors: () => Array<{ source: string; count: number }>;
 }
 
@@ -71,6 +73,16 @@ export class RouterMetrics {
       registers: [r],
       collect() {
         for (const c of sources.connections()) this.set({ peer: c.peer }, c.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'hotline_connection_latency_seconds',
+      help: 'Round trip to each peer: Redis PING and an ESL api command measured at scrape time; drachtio the last OPTIONS to the FreeSWITCH pool through it',
+      labelNames: ['peer'] as const,
+      registers: [r],
+      async collect() {
+        this.reset();
+        for (const c of await sources.latencies()) this.set({ peer: c.peer }, c.seconds);
       },
     });
     new Gauge({

@@ -15,6 +15,8 @@ export interface MemberState extends PoolMember {
   lastPingAt: number;
   lastOkAt: number;
   lastStatus: number | 'timeout' | 'error' | null;
+  /** The last answered OPTIONS' round trip through drachtio, ms (the metrics' drachtio latency). */
+  lastRttMs?: number;
 }
 
 /** Sends one OPTIONS and resolves with the final status, 'timeout' or 'error'. */
@@ -90,6 +92,7 @@ export class FreeSwitchPool extends EventEmitter<PoolEvents> {
       status = 'error';
     }
     m.lastStatus = status;
+    if (typeof status === 'number') m.lastRttMs = Date.now() - m.lastPingAt;
     // Any SIP answer below 500 means the stack is alive (a 404/405 to OPTIONS included).
     if (typeof status === 'number' && status < 500) this.markUp(m);
     else this.markFailure(m);

@@ -43,6 +43,12 @@ describe('GET /metrics', () => {
     );
     expect(text).toMatch(/hotline_connection_up\{peer="redis"\} 1/);
     expect(text).toMatch(/hotline_connection_up\{peer="esl"\} 1/);
+    // Round trips measured at scrape time: a PING, an api command over the event socket.
+    for (const peer of ['redis', 'esl']) {
+      const m = new RegExp(`hotline_connection_latency_seconds\\{peer="${peer}"\\} ([0-9.e-]+)`).exec(text);
+      expect(Number(m?.[1])).toBeGreaterThan(0);
+      expect(Number(m?.[1])).toBeLessThan(1);
+    }
     expect(text).toMatch(/hotline_acd_round_seconds_count \d+/);
     expect(text).toContain('# TYPE hotline_queue_waiting gauge');
     expect(text).not.toContain('13812340000');
