@@ -7,7 +7,14 @@ import type { AcdStore } from '../acd/store.ts';
 import type { PriorityClass } from '../acd/types.ts';
 import type { Config } from '../config/env.ts';
 import type { ChannelControl } from '../esl/channel-control.ts';
-import { agentUserEndpoint, callerIdForDial, channelVars, sipTarget } from '../esl/dial-string.ts';
+import {
+  agentUserEndpoint,
+  callerIdForDial,
+  channelVars,
+  isDisplayName,
+  popCallInfo,
+  sipTarget,
+} from '../esl/dial-string.ts';
 import type { Logger } from '../logging/logger.ts';
 import { MERGE_MODE_LABELS, type ServiceLine } from '../number-plan/lines.ts';
 import { normalizeCaller } from '../number-plan/normalize.ts';
@@ -319,12 +326,21 @@ export class CallSession {
       // A softphone whose registration lapsed since the decision: a failed bridge, re-offered below.
       result = endpoint
         ? await channel.bridge(
-            channelVars({
-              leg_timeout: ringS,
-              hotline_call_id: this.id,
-              origination_caller_id_number: callerIdForDial(this.caller),
-              ignore_early_media: 'true',
-            }) + endpoint,
+            channelVars(
+              {
+                leg_timeout: ringS,
+                hotline_call_id: this.id,
+                origination_caller_id_number: callerIdForDial(this.caller),
+                ignore_early_media: 'true',
+              },
+              {
+                // The phone shows which line the citizen called, and may open the pop from Call-Info.
+                headers: { 'Call-Info': popCallInfo(deps.config.publicUrl, this.id) },
+                displayName: isDisplayName(`${this.line.number}${this.line.name}`)
+                  ? `${this.line.number}${this.line.name}`
+                  : this.line.number,
+              },
+            ) + endpoint,
           )
         : { bridged: false, disposition: 'USER_NOT_REGISTERED' };
     } finally {

@@ -15,6 +15,8 @@ export interface Config {
   adminTokenRoles: Role[];
   /** How long a console or desktop login lasts. */
   sessionTtlS: number;
+  /** The router's address as agents' desktops and phones reach it (the pop's URL in an agent INVITE's Call-Info). */
+  publicUrl: string;
   agentTokenSecret: string;
   agentTokenTtlS: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -122,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
       .split(',')
       .filter(isRole),
     sessionTtlS: r.int('HOTLINE_SESSION_TTL_S', 12 * 3600, 300, 7 * 24 * 3600),
+    publicUrl: '',
     agentTokenSecret,
     agentTokenTtlS: r.int('HOTLINE_AGENT_TOKEN_TTL_S', 12 * 3600, 60, 7 * 24 * 3600),
     logLevel: r.str('HOTLINE_LOG_LEVEL', 'info', (v) =>
@@ -152,6 +155,12 @@ export function loadConfig(env: Env = process.env): Config {
     usingDefaultSecrets: false,
     sipEdge: loadSipEdgeConfig(env, r.problems), // SIP edge (issue 7): HOTLINE_DRACHTIO_*, HOTLINE_SIP_*
   };
+  const reachable = /^[A-Za-z0-9.-]+$/.test(cfg.http.host) ? cfg.http.host : '127.0.0.1';
+  cfg.publicUrl = r.str('HOTLINE_PUBLIC_URL', `http://${reachable}:${cfg.http.port}`, (v) =>
+    /^https?:\/\/[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(v)
+      ? null
+      : 'must be http(s)://host[:port], no path',
+  );
   cfg.usingDefaultSecrets = adminToken === DEFAULT_ADMIN_TOKEN || agentTokenSecret === DEFAULT_AGENT_SECRET;
   const loopback = (h: string) => h === '127.0.0.1' || h === '::1' || h === 'localhost';
   if (cfg.usingDefaultSecrets && !loopback(cfg.http.host)) {

@@ -41,14 +41,48 @@ export function channelUuid(v: string): string {
   return v;
 }
 
-/** `{name=value,...}` with every name and value checked. */
-export function channelVars(vars: Record<string, string | number | boolean>): string {
+/** `{name=value,...}` with every name and value checked; `sip` adds SIP headers (sip_h_*) and a display name. */
+export function channelVars(
+  vars: Record<string, string | number | boolean>,
+  sip: { headers?: Record<string, string>; displayName?: string } = {},
+): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(vars)) {
     if (!NAME.test(k)) throw new DialStringError('variable name', k);
     parts.push(`${k}=${dialToken(String(v), k)}`);
   }
+  for (const [h, v] of Object.entries(sip.headers ?? {})) {
+    if (!HEADER_NAME.test(h)) throw new DialStringError('SIP header name', h);
+    if (!HEADER_VALUE.test(v)) throw new DialStringError(`SIP header ${h}`, v);
+    parts.push(`sip_h_${h}=${v}`);
+  }
+  if (sip.displayName !== undefined) {
+    if (!DISPLAY_NAME.test(sip.displayName)) throw new DialStringError('display name', sip.displayName);
+    parts.push(`origination_caller_id_name=${sip.displayName}`);
+  }
   return `{${parts.join(',')}}`;
+}
+
+const HEADER_NAME = /^[A-Za-z][A-Za-z0-9-]{0,40}$/;
+/** A header value without what would end the variable (comma, brace, bracket), a quote or white space. */
+const HEADER_VALUE = /^[A-Za-z0-9._:@+/<>;=?&%~-]{1,256}$/;
+/** Letters of any script (Chinese line names), digits and a few marks: no separator, quote or space. */
+const DISPLAY_NAME = /^[\p{L}\p{N}._+-]{1,48}$/u;
+
+/** Whether text may be a display name as it is (else the caller picks something plainer). */
+export function isDisplayName(v: string): boolean {
+  return DISPLAY_NAME.test(v);
+}
+
+/**
+ * `Call-Info: <https://host/agent/?call=ID>;purpose=info` for an agent's INVITE: SIP phones and softphones that
+ * show a URL on ringing open the call's screen-pop. The base URL is the router's public address (config).
+ */
+export function popCallInfo(publicUrl: string, callId: string): string {
+  if (!/^https?:\/\/[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(publicUrl))
+    throw new DialStringError('public URL', publicUrl);
+  if (!UUID.test(callId)) throw new DialStringError('call id', callId);
+  return `<${publicUrl}/agent/?call=${callId}>;purpose=info`;
 }
 
 /** An agent's phone registered on FreeSWITCH's agents profile, in the agents' directory domain. */

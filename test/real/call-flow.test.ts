@@ -55,6 +55,15 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     expect(await desk.next('offer', 15_000)).toMatchObject({ line: '12345' });
     await desk.next('answered', 10_000);
     expect(phones.invites()).toContain('1001');
+    // The phone is told which line the citizen called, and where the pop is (Call-Info, purpose=info).
+    const invite = phones.uas
+      .messages()
+      .split(/\n(?=INVITE sip:1001@)/)
+      .find((m) => m.startsWith('INVITE sip:1001@'))!;
+    expect(invite).toMatch(
+      /^Call-Info: <http:\/\/127\.0\.0\.1:\d+\/agent\/\?call=[0-9a-f-]+>;purpose=info\r?$/m,
+    );
+    expect(invite).toMatch(/^From: "12345政务服务便民热线" <sip:/m);
     expect((await call.done).code).toBe(0);
     const rec = await recordOf(who);
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'a1', line: '12345' });

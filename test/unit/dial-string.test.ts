@@ -8,6 +8,8 @@ import {
   channelVars,
   DialStringError,
   dialNumber,
+  isDisplayName,
+  popCallInfo,
   sipTarget,
 } from '../../src/esl/dial-string.ts';
 
@@ -37,6 +39,32 @@ describe('dial strings from outside values', () => {
     expect(() => channelVars({ origination_caller_id_number: '1,x=y' })).toThrow(DialStringError);
     expect(() => agentUserEndpoint('1001,x', 'hotline.local')).toThrow(DialStringError);
     expect(() => sipTarget('sip:a@b.c;transport=tcp,x')).toThrow(DialStringError);
+  });
+
+  it('an agent INVITE carries the pop URL in Call-Info and the line in the display name, nothing else', () => {
+    const v = channelVars(
+      { hotline_call_id: 'c1' },
+      {
+        headers: {
+          'Call-Info': popCallInfo(
+            'https://hotline.example.gov.cn:8443',
+            '0b1c2d3e-aaaa-bbbb-cccc-123456789abc',
+          ),
+        },
+        displayName: '12345政务服务便民热线',
+      },
+    );
+    expect(v).toBe(
+      '{hotline_call_id=c1,sip_h_Call-Info=<https://hotline.example.gov.cn:8443/agent/?call=0b1c2d3e-aaaa-bbbb-cccc-123456789abc>;purpose=info,origination_caller_id_name=12345政务服务便民热线}',
+    );
+    expect(() => popCallInfo('https://x.example/a,b', 'c1234567')).toThrow(DialStringError);
+    expect(() => popCallInfo('javascript:alert(1)', 'c1234567')).toThrow(DialStringError);
+    expect(() => channelVars({}, { headers: { 'Call-Info': '<x>,sip_h_X=1' } })).toThrow(DialStringError);
+    expect(() => channelVars({}, { headers: { 'X,Y': '1' } })).toThrow(DialStringError);
+    // A line name an operator typed with a space or comma is not used as it is.
+    expect(isDisplayName('12345 热线')).toBe(false);
+    expect(isDisplayName('12345热线,x=1')).toBe(false);
+    expect(() => channelVars({}, { displayName: "a'b" })).toThrow(DialStringError);
   });
 
   it('fuzz: every accepted value leaves no separator in the dial string', () => {
