@@ -416,6 +416,9 @@ export class CallSession {
     } else if (target.kind === 'agent') {
       if (!(await this.deps.acd.getAgent(target.agentId)))
         return { ok: false, message: `没有坐席 ${target.agentId}` };
+    } else if (target.kind === 'emergency') {
+      if (!this.deps.config.emergencyLines[target.service])
+        return { ok: false, message: `未配置 ${target.service} 的转接地址` };
     }
     this.pendingTransfer = target;
     this.log.info({ agentId, target }, 'transfer requested');
@@ -448,7 +451,9 @@ export class CallSession {
         ? `subcenter:${target.line}`
         : target.kind === 'queue'
           ? `queue:${target.skill}`
-          : `agent:${target.agentId}`;
+          : target.kind === 'emergency'
+            ? `emergency:${target.service}`
+            : `agent:${target.agentId}`;
     this.transfers.push({ from, to, at: Date.now() });
     await deps.acd.releaseAfterTransfer(from, this.id, wrapupS);
     await deps.acd.hold(this.id);
@@ -466,6 +471,11 @@ export class CallSession {
       skill = line.skill;
     } else if (target.kind === 'queue') {
       skill = target.skill;
+    } else if (target.kind === 'emergency') {
+      if (await this.transfer(deps.config.emergencyLines[target.service]!)) return this.finish('transferred');
+      if (this.channel.hungUp) return this.finish('answered');
+      // The line did not answer: the caller is not left alone, the next agent of the same desk takes them.
+      this.log.warn({ service: target.service }, 'emergency line did not answer; caller back in the queue');
     }
     this.phase = 'queued';
     this.skill = skill;
@@ -711,7 +721,7 @@ export class CallSession {
   /** A B2BUA leg from FreeSWITCH to a sub-center or any SIP address. */
   private async transfer(uri: string): Promise<boolean> {
     const r = await this.channel.bridge(
-      `${channelVars({ leg_timeout: 20, hotline_call_id: this.id })}sofia/carrier/${sipTarget(uri)}`,
+      `${channelVars({ leg_timeout: 20, hotline_call_id: this.id })}sofia/${this.deps.config.carrierProfile}/${sipTarget(uri)}`,
     );
     if (r.bridged) {
       if (!this.channel.hungUp) this.channel.hangup('NORMAL_CLEARING');

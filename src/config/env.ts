@@ -17,6 +17,10 @@ export interface Config {
   sessionTtlS: number;
   /** The router's address as agents' desktops and phones reach it (the pop's URL in an agent INVITE's Call-Info). */
   publicUrl: string;
+  /** Where one-key transfers to the emergency and police lines go (110, 119, 120, 122): SIP addresses. */
+  emergencyLines: Partial<Record<EmergencyService, string>>;
+  /** The sofia profile calls to the public network leave by (sub-centers, emergency lines): freeswitch-conf's. */
+  carrierProfile: string;
   agentTokenSecret: string;
   agentTokenTtlS: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -125,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
       .filter(isRole),
     sessionTtlS: r.int('HOTLINE_SESSION_TTL_S', 12 * 3600, 300, 7 * 24 * 3600),
     publicUrl: '',
+    emergencyLines: emergencyLinesConfig(env.HOTLINE_EMERGENCY_LINES ?? '', r.problems),
     agentTokenSecret,
     agentTokenTtlS: r.int('HOTLINE_AGENT_TOKEN_TTL_S', 12 * 3600, 60, 7 * 24 * 3600),
     logLevel: r.str('HOTLINE_LOG_LEVEL', 'info', (v) =>
@@ -147,8 +152,13 @@ export function loadConfig(env: Env = process.env): Config {
     reservationTtlS: r.int('HOTLINE_RESERVATION_TTL_S', 30, 5, 600),
     wrapupS: r.int('HOTLINE_WRAPUP_S', 5, 0, 600),
     defaultAhtS: r.int('HOTLINE_DEFAULT_AHT_S', 180, 10, 3600),
-    callbackDial: r.str('HOTLINE_CALLBACK_DIAL', 'sofia/gateway/carrier/{number}', (v) =>
-      v.includes('{number}') ? null : 'must contain {number}, e.g. sofia/gateway/carrier/{number}',
+    // The gateway freeswitch-conf ships (sip_profiles/hotline_carrier/carrier_gateways.xml): a name FreeSWITCH does
+    // not know is INVALID_GATEWAY at once, and no citizen is ever called back.
+    callbackDial: r.str('HOTLINE_CALLBACK_DIAL', 'sofia/gateway/carrier_telecom/{number}', (v) =>
+      v.includes('{number}') ? null : 'must contain {number}, e.g. sofia/gateway/carrier_telecom/{number}',
+    ),
+    carrierProfile: r.str('HOTLINE_CARRIER_PROFILE', 'hotline_carrier', (v) =>
+      /^[A-Za-z0-9_-]{1,40}$/.test(v) ? null : 'a sofia profile name such as hotline_carrier',
     ),
     metricsToken: env.HOTLINE_METRICS_TOKEN ?? '',
     missedCallback: missedCallbackConfig(env, r.problems),
@@ -198,4 +208,26 @@ function missedCallbackConfig(
     windowS: hoursOf('HOTLINE_MISSED_CALLBACK_WINDOW_H', 24),
     maxAgeS: hoursOf('HOTLINE_MISSED_CALLBACK_MAX_AGE_H', 24),
   };
+}
+
+export const EMERGENCY_SERVICES = ['110', '119', '120', '122'] as const;
+export type EmergencyService = (typeof EMERGENCY_SERVICES)[number];
+
+/** HOTLINE_EMERGENCY_LINES: `110=sip:110@gw.example,120=sip:120@gw.example:5060` (user@host[:port] each). */
+function emergencyLinesConfig(raw: string, problems: string[]): Config['emergencyLines'] {
+  const out: Config['emergencyLines'] = {};
+  for (const part of raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const [k, v] = part.split('=', 2) as [string, string | undefined];
+    if (!(EMERGENCY_SERVICES as readonly string[]).includes(k) || !v)
+      problems.push(
+        `HOTLINE_EMERGENCY_LINES: ${JSON.stringify(part)} must be one of ${EMERGENCY_SERVICES.join(', ')}=sip:user@host[:port]`,
+      );
+    else if (!/^sips?:[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(v))
+      problems.push(`HOTLINE_EMERGENCY_LINES: ${k}=${JSON.stringify(v)} is not sip:user@host[:port]`);
+    else out[k as EmergencyService] = v;
+  }
+  return out;
 }

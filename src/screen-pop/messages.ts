@@ -268,6 +268,21 @@ const TransferTarget = Type.Union([
     { kind: Type.Literal('agent'), agentId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }) },
     { additionalProperties: false, description: 'One named agent' },
   ),
+  Type.Object(
+    {
+      kind: Type.Literal('emergency'),
+      service: Type.Union([
+        Type.Literal('110'),
+        Type.Literal('119'),
+        Type.Literal('120'),
+        Type.Literal('122'),
+      ]),
+    },
+    {
+      additionalProperties: false,
+      description: 'One key to the police or an emergency line (国办发〔2022〕12号): a blind transfer',
+    },
+  ),
 ]);
 export type TransferTarget = Static<typeof TransferTarget>;
 

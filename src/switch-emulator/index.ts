@@ -60,6 +60,12 @@ export interface SwitchEmulatorOptions {
    */
   agentsDomain?: string;
   /**
+   * The sofia profiles and gateways this switch has; any other is INVALID_PROFILE / INVALID_GATEWAY at once. Default:
+   * freeswitch-conf's (hotline_carrier with gateway carrier_telecom, hotline_agents) and the stock internal/external.
+   */
+  sofiaProfiles?: string[];
+  sofiaGateways?: string[];
+  /**
    * The global `domain` variable, where user/<ext> without a domain is looked up. Default: the host address, as the
    * stock vars.xml sets it to the machine's IP; so user/1001 does not reach a phone registered in agentsDomain.
    */
@@ -114,6 +120,8 @@ export class SwitchEmulator extends EventEmitter {
       logger,
       dialplan: opts.dialplan ?? (() => hotlineDialplan(`${routerHost}:${routerPort}`)),
       agentsDomain: opts.agentsDomain ?? 'hotline.local',
+      sofiaProfiles: opts.sofiaProfiles ?? ['hotline_carrier', 'hotline_agents', 'internal', 'external'],
+      sofiaGateways: opts.sofiaGateways ?? ['carrier_telecom'],
     });
     this.core.globals.domain = opts.domain ?? this.host;
     for (const set of [basicApps, playbackApps, bridgeApps, socketApps]) {

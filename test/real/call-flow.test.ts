@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/stack.ts';
 import { havePeers } from './freeswitch.ts';
-import { placeCall, startPhones, type Phones } from './sip.ts';
+import { placeCall, startPhones, startUas, type Phones } from './sip.ts';
 import { startRealStack, type RealStack } from './stack.ts';
 
 let n = 0;
@@ -16,14 +16,18 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
   let phones: Phones;
   let silent: Phones;
   let talkers: Phones;
+  let police: Awaited<ReturnType<typeof startUas>>;
   beforeAll(async () => {
-    s = await startRealStack();
+    // The 110 line: a SIP endpoint the carrier profile reaches by address, answering every call.
+    police = await startUas({ behaviour: 'answer', ringMs: 200 });
+    s = await startRealStack({ HOTLINE_EMERGENCY_LINES: `110=sip:110@127.0.0.1:${police.port}` });
     // 1001-1003 answer and wait for FreeSWITCH's BYE; 1004 never answers; 1005 answers and hangs up after 1.5 s.
     phones = await startPhones(s.fs, ['1001', '1002', '1003'], { behaviour: 'answer', ringMs: 200 });
     silent = await startPhones(s.fs, ['1004'], { behaviour: 'noanswer' });
     talkers = await startPhones(s.fs, ['1005'], { behaviour: 'answer', ringMs: 200, talkMs: 1500 });
   });
   afterAll(async () => {
+    police?.stop();
     phones?.stop();
     silent?.stop();
     talkers?.stop();
@@ -211,6 +215,35 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     } finally {
       await setWrapup(0);
     }
+  });
+
+  it('one key sends the caller to 110: the police line is rung, the record shows the transfer', async () => {
+    await s.addAgent('p1', '1001', { general: 1 });
+    const desk = await s.connectDesktop('p1');
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      // The greeting (about 10 s), the agent, then the transfer: the caller stays on with 110 for a while.
+      steps: [{ wait: 25_000 }, { hangup: true }],
+    });
+    const offer = (await desk.next('offer', 15_000)) as { callId: string };
+    await desk.next('answered', 10_000);
+    desk.send(
+      JSON.stringify({
+        type: 'transfer',
+        callId: offer.callId,
+        target: { kind: 'emergency', service: '110' },
+      }),
+    );
+    await waitFor(() => /^INVITE sip:110@/m.test(police.uas.messages()), 10_000, '110 rung');
+    await call.done;
+    const rec = await recordOf(who);
+    expect(rec.outcome).toBe('transferred');
+    expect(rec.transfers.map((t: { from: string; to: string }) => [t.from, t.to])).toEqual([
+      ['p1', 'emergency:110'],
+    ]);
+    desk.close();
   });
 
   it('an agent transfers the caller to another desk', async () => {

@@ -132,6 +132,11 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
     await waitFor(async () => (await api(`uuid_exists ${uuid}`)).trim() === 'false', 5000, 'channel gone');
   });
 
+  it('a sofia profile or gateway freeswitch-conf does not have fails at once, as the emulator says', async () => {
+    expect(await api('originate sofia/carrier/110@127.0.0.1:5099 &park')).toBe('-ERR INVALID_PROFILE\n');
+    expect(await api('originate sofia/gateway/carrier/13800138000 &park')).toBe('-ERR INVALID_GATEWAY\n');
+  });
+
   it('the socket session ends: the dialplan goes on, and a transfer is hunted with what uuid_setvar set', async () => {
     const b = await call('socket', async (conn) => {
       await exec(conn, 'answer');

@@ -260,6 +260,14 @@ ${req(2, `      [authentication username=${ext} password=${password}]\n`)}
   );
 }
 
+/** A SIP endpoint on a port of its own, not registered anywhere (the 110 line a transfer dials). */
+export async function startUas(o: PhoneOptions): Promise<{ port: number; uas: Sipp; stop(): void }> {
+  const uas = await run(uasScenario(o), ['-m', '100', '-t', 'u1'], { timeoutS: 600 });
+  const early = await Promise.race([uas.done, new Promise<null>((r) => setTimeout(() => r(null), 300))]);
+  if (early) throw new Error(`UAS exited (${early.code}): ${early.stderr.slice(-500)}`);
+  return { port: uas.port, uas, stop: () => uas.kill() };
+}
+
 export interface Phones {
   port: number;
   uas: Sipp;

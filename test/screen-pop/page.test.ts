@@ -44,7 +44,11 @@ const text = (sel: string) => page.locator(sel).innerText();
 
 describe.skipIf(!haveChromium)('the agent desktop page in Chromium', () => {
   beforeAll(async () => {
-    stack = await startRestartable({ HOTLINE_WRAPUP_S: '60', HOTLINE_RING_TIMEOUT_S: '10' });
+    stack = await startRestartable({
+      HOTLINE_WRAPUP_S: '60',
+      HOTLINE_RING_TIMEOUT_S: '10',
+      HOTLINE_EMERGENCY_LINES: '110=sip:110@127.0.0.1:5099',
+    });
     redis = new Redis(REDIS_URL);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -139,6 +143,8 @@ describe.skipIf(!haveChromium)('the agent desktop page in Chromium', () => {
     await page.locator('#callStatus[data-status="talking"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('#transferBox').isDisabled()).toBe(false);
     expect(await text('#callTimer')).toMatch(/^00:0\d$/);
+    // The one-key transfer to 110 configured for this hotline (Alt+9).
+    expect(await text('#xEmergency button[data-service="110"]')).toBe('转110 公安报警');
     await shot('03-talking');
 
     // The caller hangs up: wrap-up with a countdown, ended from the keyboard.

@@ -98,6 +98,14 @@ describe('modesl inbound connection against the emulator', () => {
     expect((await api(conn, 'originate', 'sofia/internal/1999@127.0.0.1:5096 &park')).getBody()).toBe(
       '-ERR NORMAL_TEMPORARY_FAILURE\n',
     );
+    // A profile or gateway the switch does not have fails at once (the real server, with freeswitch-conf: the
+    // carrier profile is hotline_carrier, its gateway carrier_telecom).
+    expect((await api(conn, 'originate', 'sofia/carrier/110@127.0.0.1:5099 &park')).getBody()).toBe(
+      '-ERR INVALID_PROFILE\n',
+    );
+    expect((await api(conn, 'originate', 'sofia/gateway/carrier/13800138000 &park')).getBody()).toBe(
+      '-ERR INVALID_GATEWAY\n',
+    );
     const shown = JSON.parse((await api(conn, 'show', 'channels as json')).getBody()) as {
       row_count: number;
     };

@@ -473,6 +473,20 @@ async function loadDirectory() {
       $('xQueue'),
       d.queues.map((q) => [q.skill, `${q.name}（${q.skill}）`]),
     );
+    // One key per emergency line configured for this hotline (110 first: Alt+9 reaches it).
+    const em = $('xEmergency');
+    em.replaceChildren(em.firstElementChild);
+    for (const e of d.emergency || []) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'urgent';
+      b.dataset.service = e.service;
+      b.textContent = `转${e.name}`;
+      if (e.service === '110') b.setAttribute('aria-keyshortcuts', 'Alt+9');
+      b.addEventListener('click', () => transfer({ kind: 'emergency', service: e.service }));
+      em.append(b);
+    }
+    em.hidden = !(d.emergency || []).length;
     const dl = $('xAgents');
     dl.replaceChildren(
       ...d.agents.map((a) => {
@@ -611,6 +625,10 @@ const SHORTCUTS = {
   3: () => $('btnWrapupEnd').click(),
   4: () => {
     if (!$('transferBox').disabled) $('xSub').focus();
+  },
+  9: () => {
+    const b = document.querySelector('#xEmergency button[data-service="110"]');
+    if (b && !$('transferBox').disabled) b.click();
   },
   5: () => {
     if (!$('card').hidden) $('cardTitle').focus();

@@ -20,6 +20,13 @@ const ASSETS: Record<string, string> = {
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
 
+const EMERGENCY_NAMES: Record<string, string> = {
+  '110': '110 公安报警',
+  '119': '119 消防',
+  '120': '120 急救',
+  '122': '122 交通事故',
+};
+
 const Err = Type.Object({ error: Type.String(), message: Type.String() });
 const AgentId = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }) });
 const AgentIds = Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }), {
@@ -75,6 +82,7 @@ const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (ap
             subcenters: Type.Array(Type.Object({ line: Type.String(), name: Type.String() })),
             queues: Type.Array(Type.Object({ skill: Type.String(), name: Type.String() })),
             agents: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), state: Type.String() })),
+            emergency: Type.Array(Type.Object({ service: Type.String(), name: Type.String() })),
           }),
           401: Err,
         },
@@ -90,6 +98,10 @@ const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (ap
           .filter((l) => l.mergeMode === 'subcenter')
           .map((l) => ({ line: l.number, name: l.name })),
         queues: [...skills].map(([skill, name]) => ({ skill, name })),
+        emergency: Object.keys(parts.config.emergencyLines).map((service) => ({
+          service,
+          name: EMERGENCY_NAMES[service] ?? service,
+        })),
         agents: (await parts.acd.listAgents())
           .filter((a) => a.id !== me && a.state !== 'logged_out')
           .map((a) => ({ id: a.id, name: a.name, state: a.state })),

@@ -33,6 +33,9 @@ export interface CoreOptions {
    * 1001@agentsDomain). A dial to user/1001 without a domain looks in the global `domain` variable instead.
    */
   agentsDomain: string;
+  /** Sofia profiles and gateways the switch has (others: INVALID_PROFILE, INVALID_GATEWAY). */
+  sofiaProfiles: string[];
+  sofiaGateways: string[];
 }
 
 type DtmfHandler = (digit: string) => void;

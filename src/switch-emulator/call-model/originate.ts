@@ -156,6 +156,13 @@ export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutc
   const timeoutSec = Number(vars.leg_timeout ?? vars.originate_timeout ?? req.timeoutSec) || req.timeoutSec;
   if (ep.tech === 'error') return { ok: false, cause: ep.user.toUpperCase() || 'NORMAL_CLEARING' };
   if (ep.tech === 'unknown' || !ep.user) return { ok: false, cause: 'CHAN_NOT_IMPLEMENTED' };
+  // sofia_outgoing_channel: a profile or gateway this switch does not have fails at once, before any leg exists
+  // (seen on the real server: a transfer dialled sofia/carrier/... against freeswitch-conf's hotline_carrier).
+  if (ep.tech === 'sofia') {
+    if (ep.profile === 'gateway') {
+      if (!core.opts.sofiaGateways.includes(ep.host)) return { ok: false, cause: 'INVALID_GATEWAY' };
+    } else if (!core.opts.sofiaProfiles.includes(ep.profile)) return { ok: false, cause: 'INVALID_PROFILE' };
+  }
   if (ep.tech === 'null') return originateNull(core, req, ep);
   if (ep.tech === 'loopback') return originateLoopback(core, req, ep);
 
