@@ -2,6 +2,7 @@
 // Every bad value is reported at once, each with the variable's name, so operators fix them in one pass.
 import { isRole, type Role, ROLES } from '../accounts/roles.ts';
 import os from 'node:os';
+import { isSipTarget, PUBLIC_URL } from '../esl/dial-string.ts';
 import { loadSipEdgeConfig, type SipEdgeConfig } from '../sip-edge/config.ts'; // SIP edge (issue 7)
 
 export interface Config {
@@ -167,9 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
   };
   const reachable = /^[A-Za-z0-9.-]+$/.test(cfg.http.host) ? cfg.http.host : '127.0.0.1';
   cfg.publicUrl = r.str('HOTLINE_PUBLIC_URL', `http://${reachable}:${cfg.http.port}`, (v) =>
-    /^https?:\/\/[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(v)
-      ? null
-      : 'must be http(s)://host[:port], no path',
+    PUBLIC_URL.test(v) ? null : 'must be http(s)://host[:port], no path',
   );
   cfg.usingDefaultSecrets = adminToken === DEFAULT_ADMIN_TOKEN || agentTokenSecret === DEFAULT_AGENT_SECRET;
   const loopback = (h: string) => h === '127.0.0.1' || h === '::1' || h === 'localhost';
@@ -225,7 +224,7 @@ function emergencyLinesConfig(raw: string, problems: string[]): Config['emergenc
       problems.push(
         `HOTLINE_EMERGENCY_LINES: ${JSON.stringify(part)} must be one of ${EMERGENCY_SERVICES.join(', ')}=sip:user@host[:port]`,
       );
-    else if (!/^sips?:[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(v))
+    else if (!isSipTarget(v))
       problems.push(`HOTLINE_EMERGENCY_LINES: ${k}=${JSON.stringify(v)} is not sip:user@host[:port]`);
     else out[k as EmergencyService] = v;
   }

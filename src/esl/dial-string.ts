@@ -69,6 +69,9 @@ const HEADER_VALUE = /^[A-Za-z0-9._:@+/<>;=?&%~-]{1,256}$/;
 /** Letters of any script (Chinese line names), digits and a few marks: no separator, quote or space. */
 const DISPLAY_NAME = /^[\p{L}\p{N}._+-]{1,48}$/u;
 
+/** http(s)://host[:port], no path: the router's public address (config, Call-Info). */
+export const PUBLIC_URL = /^https?:\/\/[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/;
+
 /** Whether text may be a display name as it is (else the caller picks something plainer). */
 export function isDisplayName(v: string): boolean {
   return DISPLAY_NAME.test(v);
@@ -79,8 +82,7 @@ export function isDisplayName(v: string): boolean {
  * show a URL on ringing open the call's screen-pop. The base URL is the router's public address (config).
  */
 export function popCallInfo(publicUrl: string, callId: string): string {
-  if (!/^https?:\/\/[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(publicUrl))
-    throw new DialStringError('public URL', publicUrl);
+  if (!PUBLIC_URL.test(publicUrl)) throw new DialStringError('public URL', publicUrl);
   if (!UUID.test(callId)) throw new DialStringError('call id', callId);
   return `<${publicUrl}/agent/?call=${callId}>;purpose=info`;
 }
@@ -90,6 +92,16 @@ export function agentUserEndpoint(extension: string, domain: string): string {
   if (!EXTENSION.test(extension)) throw new DialStringError('extension', extension);
   if (!DOMAIN.test(domain)) throw new DialStringError('domain', domain);
   return `user/${extension}@${domain}`;
+}
+
+/** Whether a SIP URI is one sipTarget takes (config checks it at start, not at the first transfer). */
+export function isSipTarget(uri: string): boolean {
+  try {
+    sipTarget(uri);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A SIP URI (sub-center, transfer target) for sofia/<profile>/<target>: user@host[:port] only. */

@@ -5,7 +5,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { PRIORITY_CLASSES, type PriorityClass } from '../../acd/types.ts';
 import { seesMasked, WATCH } from '../../accounts/roles.ts';
-import { IncidentStore } from '../../ivr/incidents.ts';
 import { maskDeep } from '../../logging/mask.ts';
 import { dayOf } from '../../records/call-records.ts';
 import type { RouterParts } from '../../router.ts';
@@ -51,7 +50,7 @@ export async function wallboardSnapshot(parts: RouterParts, now = Date.now()): P
     ...(a.reason ? { reason: a.reason } : {}),
     ...(a.pool ? { pool: a.pool } : {}),
   }));
-  const incidents = (await new IncidentStore(parts.redis, parts.acd.keys).list()).filter(
+  const incidents = (await parts.ivr.incidentStore.list()).filter(
     (x) => now >= x.startsAt && now < x.endsAt,
   ).length;
   const [today, yesterday] = await Promise.all([
@@ -67,6 +66,17 @@ export async function wallboardSnapshot(parts: RouterParts, now = Date.now()): P
 export const wallboardPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
   const tags = ['wallboard'];
   let streams = 0;
+  // Every open board shows the same figures: one snapshot serves all streams for a second, not one read per board.
+  let shared: { at: number; snap: Promise<Wallboard> } | null = null;
+  const current = (): Promise<Wallboard> => {
+    const now = Date.now();
+    if (!shared || now - shared.at >= 1000) {
+      const snap = wallboardSnapshot(parts, now);
+      snap.catch(() => (shared = null));
+      shared = { at: now, snap };
+    }
+    return shared.snap;
+  };
 
   app.get(
     '/admin/wallboard',
@@ -110,7 +120,7 @@ export const wallboardPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> 
       const push = async () => {
         if (closed) return;
         try {
-          const snap = await wallboardSnapshot(parts);
+          const snap = await current();
           res.write(`event: wallboard\ndata: ${JSON.stringify(masked ? maskDeep(snap) : snap)}\n\n`);
         } catch (err) {
           res.write(`event: error\ndata: ${JSON.stringify({ message: (err as Error).message })}\n\n`);
