@@ -2,7 +2,7 @@
 // decisions through the atomic scripts in scripts.ts.
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
-import { runScript } from '../redis/run-script.ts';
+import { runScript, runScriptInOrder } from '../redis/run-script.ts';
 import {
   ADOPT,
   CONNECT,
@@ -96,7 +96,9 @@ export class AcdStore {
 
   /** The scripts reply {result, seq, changes}: the changes go to onChanges, the result to the caller. */
   private async run(script: string, ...args: (string | number)[]): Promise<unknown> {
-    const reply = await runScript(this.redis, script, 0, this.keys.prefix, ...args.map(String));
+    // Joining a queue must not be overtaken (runScriptInOrder); it runs once per call, off the decision path.
+    const exec = script === ENQUEUE ? runScriptInOrder : runScript;
+    const reply = await exec(this.redis, script, 0, this.keys.prefix, ...args.map(String));
     const [result, n, body] = reply as [unknown, number?, string?];
     if (this.onChanges && n !== undefined && body) this.onChanges(decodeChanges(Number(n), body));
     return result;

@@ -24,3 +24,17 @@ export async function runScript(
     return redis.eval(script, numKeys, ...args);
   }
 }
+
+/**
+ * The script by its text (EVAL): never refused with NOSCRIPT. After a Redis restart the script cache is empty;
+ * EVALSHA's fallback resends a refused command later, and a command issued after it whose script another router
+ * had loaded meanwhile runs first. For a call joining a queue that let a later caller be served first.
+ */
+export function runScriptInOrder(
+  redis: Redis,
+  script: string,
+  numKeys: number,
+  ...args: (string | number)[]
+): Promise<unknown> {
+  return redis.eval(script, numKeys, ...args);
+}
