@@ -28,6 +28,7 @@ import { defaultMenus, DESK_OVERFLOW_AFTER_S, SHIPPED_DESKS } from './ivr/defaul
 import { RedisIvrServices } from './ivr/services.ts';
 import { SipEdge } from './sip-edge/edge.ts'; // SIP edge (issue 7)
 import { createTidalScheduler, type TidalScheduler } from './tidal/scheduler.ts'; // tidal seats
+import { CONFERENCE_LEG_VAR } from './calls/three-way.ts';
 
 export interface RouterParts {
   config: Config;
@@ -78,6 +79,7 @@ const MISSED_CALLBACK_TICK_MS = 2000;
 const INBOUND_EVENT_FILTERS: Array<[string, string]> = [
   ['variable_hotline_ingress', 'carrier'],
   ['variable_hotline_callback_leg', 'true'],
+  [`variable_${CONFERENCE_LEG_VAR}`, 'true'],
   ['Event-Name', 'BACKGROUND_JOB'],
 ];
 
@@ -390,6 +392,7 @@ export class HotlineRouter {
           dispatchNow: () => this.dispatcher.requestAndWait(),
           ivr: this.parts.ivr,
           agentDialString: sipEdge ? (ext) => sipEdge.agentDialString(ext) : undefined,
+          link: this.parts.fsLink,
           log: log.child({ component: 'call' }),
         },
         channel,

@@ -5,7 +5,7 @@ import type { AcdConfigStore } from '../acd/config-store.ts';
 import { expectedWaitS, rank } from '../acd/policy.ts';
 import type { AcdStore } from '../acd/store.ts';
 import type { PriorityClass } from '../acd/types.ts';
-import type { Config } from '../config/env.ts';
+import type { Config, EmergencyService } from '../config/env.ts';
 import type { ChannelControl } from '../esl/channel-control.ts';
 import {
   agentUserEndpoint,
@@ -28,6 +28,8 @@ import type { Instruction } from '../ivr/runtime.ts';
 import type { MenuDocument } from '../ivr/types.ts';
 import type { ActiveIncident } from '../ivr/engine.ts';
 import { runIvr } from './ivr-runner.ts';
+import { ThreeWayLeg } from './three-way.ts';
+import type { FreeSwitchLink } from '../esl/inbound-client.ts';
 import {
   CALLBACK_CONFIRMED,
   LEAVE_MESSAGE,
@@ -51,6 +53,8 @@ export interface SessionDeps {
   ivr: IvrServices;
   /** Where FreeSWITCH rings an agent (the SIP edge's registered contact); default user/<extension>. */
   agentDialString?: (extension: string) => Promise<string | null>;
+  /** The inbound event socket: a three-way call's extra leg is originated and watched through it. */
+  link?: FreeSwitchLink;
   log: Logger;
 }
 
@@ -97,8 +101,10 @@ export class CallSession {
   private ringing: Promise<void> = Promise.resolve();
   /** The agent was let go at the end of the conversation (before the survey). */
   private agentReleased = false;
-  private pendingTransfer: TransferTarget | null = null;
-  private readonly transfers: Array<{ from: string; to: string; at: number }> = [];
+  private pendingTransfer: Exclude<TransferTarget, { kind: 'leave' }> | null = null;
+  private readonly transfers: Array<{ from: string; to: string; at: number; threeWay?: boolean }> = [];
+  /** The emergency line's leg of a three-way call, while there is one. */
+  private threeWay: ThreeWayLeg | null = null;
   onEnded: (s: CallSession) => void = () => {};
   /** The session took over an earlier call's id (adopted from a router that died). */
   onIdChanged: (from: string, to: string) => void = () => {};
@@ -355,6 +361,8 @@ export class CallSession {
     if ((this.phase as Phase) === 'talking') {
       const wrapupS = queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS;
       if (this.pendingTransfer && !channel.hungUp) return this.carryOutTransfer(wrapupS);
+      if (this.threeWay && !this.threeWay.gone && !channel.hungUp)
+        return this.stayWithLine(this.threeWay, wrapupS);
       // The conversation is over: the agent goes to wrap-up now, not after the caller's survey.
       await this.releaseAgent(wrapupS);
       // If the caller is still there, the agent hung up first: ask for ratings.
@@ -406,6 +414,9 @@ export class CallSession {
     if (this.phase !== 'talking' || this.agentId !== agentId || !this.agentLeg) {
       return { ok: false, message: '该来电当前不在您的通话中' };
     }
+    if (target.kind === 'leave') return this.leaveThreeWay(agentId);
+    if (this.threeWay && !this.threeWay.gone) return { ok: false, message: '三方通话中：请先退出三方通话' };
+    if (target.kind === 'emergency' && target.threeWay) return this.startThreeWay(agentId, target.service);
     const plan = await this.deps.plan();
     const { queues } = await this.deps.acdConfig.load();
     if (target.kind === 'subcenter') {
@@ -427,16 +438,89 @@ export class CallSession {
   }
 
   /**
+   * Rings the emergency line and joins it to the conversation (citizen, agent and line all hear each other);
+   * the caller keeps talking with the agent while the line rings. Answered once the line answers or fails.
+   */
+  private async startThreeWay(
+    agentId: string,
+    service: EmergencyService,
+  ): Promise<{ ok: boolean; message: string }> {
+    const uri = this.deps.config.emergencyLines[service];
+    if (!uri) return { ok: false, message: `未配置 ${service} 的转接地址` };
+    if (!this.deps.link) return { ok: false, message: '三方通话暂不可用' };
+    this.log.info({ agentId, service }, 'three-way call requested');
+    const leg = await ThreeWayLeg.dial(this.deps.link, {
+      callId: this.id,
+      citizenUuid: this.channel.uuid,
+      caller: this.caller,
+      uri,
+      carrierProfile: this.deps.config.carrierProfile,
+    });
+    if (!(leg instanceof ThreeWayLeg)) {
+      this.log.warn({ service, reason: leg.failed }, 'emergency line did not answer the three-way call');
+      return { ok: false, message: `${service} 未接通（${leg.failed}），通话保持不变` };
+    }
+    if (this.phase !== 'talking' || this.channel.hungUp || this.agentId !== agentId) {
+      // The conversation ended while the line rang.
+      await leg.hangup();
+      return { ok: false, message: '通话已结束' };
+    }
+    this.threeWay = leg;
+    this.transfers.push({ from: agentId, to: `emergency:${service}`, at: Date.now(), threeWay: true });
+    this.log.info({ agentId, service, leg: leg.uuid }, 'three-way call joined');
+    void leg.ended.then(() => this.onThreeWayLegGone(service));
+    return { ok: true, message: `三方通话已接通：市民、您和${service}` };
+  }
+
+  /** The agent drops out of the three-way call: their leg ends, the citizen stays with the line. */
+  private async leaveThreeWay(agentId: string): Promise<{ ok: boolean; message: string }> {
+    if (!this.threeWay || this.threeWay.gone) return { ok: false, message: '当前没有三方通话' };
+    this.log.info({ agentId }, 'agent leaves the three-way call');
+    await this.channel.killLeg(this.agentLeg);
+    return { ok: true, message: '您已退出三方通话，市民与对方继续通话' };
+  }
+
+  private async onThreeWayLegGone(service: string): Promise<void> {
+    this.log.info({ service, phase: this.phase }, 'emergency line left the three-way call');
+    if (this.phase === 'talking' && this.agentId) {
+      await this.deps.hub
+        .send(this.agentId, {
+          type: 'result',
+          command: 'transfer',
+          ok: false,
+          message: `${service} 已挂断，三方通话结束，您与市民仍在通话`,
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * The agent left a three-way call whose line is still there: the agent goes to wrap-up, and the citizen talks on
+   * with the line until either hangs up; the call ends as transferred.
+   */
+  private async stayWithLine(leg: ThreeWayLeg, wrapupS: number): Promise<void> {
+    await this.releaseAgent(wrapupS, 'transferred');
+    this.phase = 'survey';
+    const silence = this.channel.executeTracked('playback', 'silence_stream://-1');
+    await Promise.race([silence.done, leg.ended]);
+    if (!this.channel.hungUp) this.channel.hangup('NORMAL_CLEARING');
+    return this.finish('transferred');
+  }
+
+  /**
    * The agent's leg ended while the caller stays (survey): the agent goes to wrap-up (or ready) and their desktop
    * is told; the call record keeps the agent.
    */
-  private async releaseAgent(wrapupS: number): Promise<void> {
+  private async releaseAgent(
+    wrapupS: number,
+    outcome: 'answered' | 'transferred' = 'answered',
+  ): Promise<void> {
     const { deps } = this;
     if (!this.agentId || this.agentReleased) return;
     this.agentReleased = true;
     await deps.acd.releaseAfterTransfer(this.agentId, this.id, wrapupS);
     await deps.acd.afterConversation(this.id);
-    await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome: 'answered' });
+    await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
     if (wrapupS > 0) await deps.hub.wrapupStarted(this.agentId, this.id, wrapupS);
     deps.requestDispatch();
   }
@@ -781,6 +865,8 @@ export class CallSession {
     }
     const answered = outcome === 'answered';
     this.phase = 'ended';
+    // The line's leg ends with the citizen's channel (its eavesdrop loses its target); this covers a lost event.
+    if (this.threeWay && !this.threeWay.gone) void this.threeWay.hangup();
     const endedAt = Date.now();
     try {
       await deps.acd.finish(this.id, answered ? wrapupS : 0);

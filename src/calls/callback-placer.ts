@@ -3,7 +3,6 @@
 // inbound event socket (originate, uuid_bridge).
 import { randomUUID } from 'node:crypto';
 import { agentUserEndpoint, callerIdForDial, channelVars, dialNumber } from '../esl/dial-string.ts';
-import type { Event } from 'modesl';
 import type { AcdConfigStore } from '../acd/config-store.ts';
 import type { AcdStore, StoredCall } from '../acd/store.ts';
 import type { Config } from '../config/env.ts';
@@ -98,7 +97,7 @@ export class CallbackPlacer {
         await deps.link.api(`uuid_kill ${agentUuid}`).catch(() => undefined);
         outcome = 'callback-failed';
       } else {
-        const ended = this.waitForHangup([agentUuid, citizenUuid]);
+        const ended = deps.link.whenHungUp([agentUuid, citizenUuid]).gone;
         const bridged = await deps.link
           .api(`uuid_bridge ${agentUuid} ${citizenUuid}`)
           .catch((e: Error) => `-ERR ${e.message}`);
@@ -144,24 +143,5 @@ export class CallbackPlacer {
     } finally {
       this.active--;
     }
-  }
-
-  /** Resolves with the uuid of whichever channel hangs up first (bounded: calls end). */
-  private waitForHangup(uuids: string[], maxMs = 4 * 3600_000): Promise<string> {
-    return new Promise((resolve) => {
-      const done = (u: string) => {
-        clearTimeout(t);
-        this.deps.link.off('event', onEvent);
-        resolve(u);
-      };
-      const onEvent = (e: Event) => {
-        if (e.getHeader('Event-Name') !== 'CHANNEL_HANGUP_COMPLETE') return;
-        const u = e.getHeader('Unique-ID') ?? '';
-        if (uuids.includes(u)) done(u);
-      };
-      const t = setTimeout(() => done(uuids[0]!), maxMs);
-      t.unref();
-      this.deps.link.on('event', onEvent);
-    });
   }
 }

@@ -80,6 +80,33 @@ export class FreeSwitchLink extends EventEmitter {
     });
   }
 
+  /**
+   * Resolves with the uuid of whichever of these channels hangs up first (needs their CHANNEL_HANGUP_COMPLETE to
+   * pass this link's filters); bounded, since a lost event must not hold a call for ever. `cancel` stops listening.
+   */
+  whenHungUp(uuids: readonly string[], maxMs = 4 * 3600_000): { gone: Promise<string>; cancel: () => void } {
+    let cancel: () => void = () => {};
+    const gone = new Promise<string>((resolve) => {
+      const onEvent = (e: Event) => {
+        if (e.getHeader('Event-Name') !== 'CHANNEL_HANGUP_COMPLETE') return;
+        const u = e.getHeader('Unique-ID') ?? '';
+        if (uuids.includes(u)) done(u);
+      };
+      const done = (u: string) => {
+        cancel();
+        resolve(u);
+      };
+      const t = setTimeout(() => done(uuids[0]!), maxMs);
+      t.unref();
+      cancel = () => {
+        clearTimeout(t);
+        this.off('event', onEvent);
+      };
+      this.on('event', onEvent);
+    });
+    return { gone, cancel };
+  }
+
   private connect(): void {
     this.setState('connecting');
     const conn = inboundConnection(this.opts.host, this.opts.port, this.opts.password, (p) => {

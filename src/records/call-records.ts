@@ -38,7 +38,8 @@ export interface CallRecord {
   /** Agents offered the call who did not answer, in order. */
   noAnswerAgents: string[];
   /** Transfers by agents: to another queue, agent or sub-center. */
-  transfers?: Array<{ from: string; to: string; at: number }>;
+  /** threeWay: the agent held a three-way call with the target (from which the agent may have left). */
+  transfers?: Array<{ from: string; to: string; at: number; threeWay?: boolean }>;
   /** Who served a call no router took: the fallback group, or nobody ("switch"); unset for routed calls. */
   servedBy?: 'fallback-group' | 'switch';
   /** The caller chose (or was given) a callback that kept their place in line. */

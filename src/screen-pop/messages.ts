@@ -277,10 +277,24 @@ const TransferTarget = Type.Union([
         Type.Literal('120'),
         Type.Literal('122'),
       ]),
+      threeWay: Type.Optional(
+        Type.Boolean({
+          description:
+            'true: a three-way call of citizen, agent and the line (the agent stays until leaving with kind "leave"); default a blind transfer',
+        }),
+      ),
     },
     {
       additionalProperties: false,
-      description: 'One key to the police or an emergency line (国办发〔2022〕12号): a blind transfer',
+      description: 'One key to the police or an emergency line (国办发〔2022〕12号)',
+    },
+  ),
+  Type.Object(
+    { kind: Type.Literal('leave') },
+    {
+      additionalProperties: false,
+      description:
+        'Leave the three-way call: the agent drops out, the citizen stays with the emergency line (the transfer completes)',
     },
   ),
 ]);

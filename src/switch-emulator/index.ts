@@ -7,6 +7,7 @@ import { basicApps } from './call-model/apps/basic.ts';
 import { bridgeApps } from './call-model/apps/bridge.ts';
 import { playbackApps } from './call-model/apps/playback.ts';
 import { socketApps } from './call-model/apps/socket.ts';
+import { threeWayApps } from './call-model/apps/three-way.ts';
 import { placeCall } from './call-model/inbound-call.ts';
 import { silentLogger, type Logger } from './call-model/logger.ts';
 import { knownSoundsDurationMs } from './call-model/sounds.ts';
@@ -124,7 +125,7 @@ export class SwitchEmulator extends EventEmitter {
       sofiaGateways: opts.sofiaGateways ?? ['carrier_telecom'],
     });
     this.core.globals.domain = opts.domain ?? this.host;
-    for (const set of [basicApps, playbackApps, bridgeApps, socketApps]) {
+    for (const set of [basicApps, playbackApps, bridgeApps, socketApps, threeWayApps]) {
       for (const [name, fn] of Object.entries(set)) this.core.apps.set(name, fn);
     }
     const deps = {

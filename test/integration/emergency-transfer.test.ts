@@ -1,6 +1,7 @@
 // One-key transfer to 110 (国办发〔2022〕12号): the talking agent sends the caller to the police line configured for
-// the hotline; the record shows it; a line that does not answer gives the caller back to the desk's queue. Real
-// Redis, real ESL, the switch emulator as FreeSWITCH (the real server: test/real/call-flow.test.ts).
+// the hotline, blind or as a three-way call the agent then leaves; the record shows it; a line that does not answer
+// gives the caller back to the desk's queue (blind) or leaves the conversation as it was (three-way). Real Redis,
+// real ESL, the switch emulator as FreeSWITCH (the real server: test/real/call-flow.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
@@ -103,4 +104,67 @@ describe('one-key transfer to an emergency line', () => {
     expect(result.ok).toBe(false);
     expect(result.message).toContain('未配置 119');
   });
+
+  it('holds a three-way call with 110; the agent leaves and the citizen stays with 110 until it hangs up', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    // 110 answers and talks 1.5 s after the agent has left, then hangs up.
+    stack.emulator.setAgent('110', { behaviour: 'answer', answerAfterMs: 100, talkMs: 2500 });
+    const desk = await stack.connectDesktop('g1');
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800009111',
+      hangupAfterBridgeMs: 30_000,
+    });
+    const answered = (await desk.next('answered')) as { callId: string };
+    const ask = (target: object) =>
+      desk.send(JSON.stringify({ type: 'transfer', callId: answered.callId, target }));
+    ask({ kind: 'emergency', service: '110', threeWay: true });
+    const joined = (await desk.next('result')) as { ok: boolean; message?: string };
+    expect(joined).toMatchObject({ ok: true });
+    expect(joined.message).toContain('三方通话已接通');
+    // A blind transfer is refused while the three-way call is on.
+    ask({ kind: 'queue', skill: 'general' });
+    expect(((await desk.next('result')) as { ok: boolean; message?: string }).message).toContain(
+      '三方通话中',
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    ask({ kind: 'leave' });
+    expect(await desk.next('result')).toMatchObject({ ok: true });
+    expect(await desk.next('ended')).toMatchObject({ callId: answered.callId, outcome: 'transferred' });
+    const ended = await call.ended;
+    // The citizen was not cut off when the agent left: the call lasted until 110 hung up.
+    expect(ended.hangupBy).not.toBe('caller');
+    const rec = await recordOf(ended.uuid);
+    expect(rec).toMatchObject({ outcome: 'transferred', agent: 'g1' });
+    expect(rec.transfers!.map((t) => [t.from, t.to, t.threeWay])).toEqual([['g1', 'emergency:110', true]]);
+    expect(rec.endedAt - rec.answeredAt!).toBeGreaterThan(2000);
+  }, 30_000);
+
+  it('a three-way call the line does not answer leaves the conversation as it was', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    const desk = await stack.connectDesktop('g1');
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800009121',
+      hangupAfterBridgeMs: 4000,
+    });
+    const answered = (await desk.next('answered')) as { callId: string };
+    desk.send(
+      JSON.stringify({
+        type: 'transfer',
+        callId: answered.callId,
+        target: { kind: 'emergency', service: '120', threeWay: true },
+      }),
+    );
+    const result = (await desk.next('result')) as { ok: boolean; message?: string };
+    expect(result.ok).toBe(false);
+    expect(result.message).toContain('120 未接通');
+    const ended = await call.ended;
+    expect(ended.hangupBy).toBe('caller');
+    const rec = await recordOf(ended.uuid);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'g1' });
+    expect(rec.transfers).toBeUndefined();
+  }, 30_000);
 });

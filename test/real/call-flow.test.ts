@@ -246,6 +246,56 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     desk.close();
   });
 
+  it('a three-way call with 110: all three on the line, the agent leaves, citizen and 110 go on', async () => {
+    await s.addAgent('p3', '1001', { general: 1 });
+    const desk = await s.connectDesktop('p3');
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      // The greeting (about 10 s), the agent, the three-way call, then the agent leaves: the caller stays on.
+      steps: [{ wait: 30_000 }, { hangup: true }],
+    });
+    const offer = (await desk.next('offer', 15_000)) as { callId: string };
+    await desk.next('answered', 10_000);
+    const ask = (target: object) =>
+      desk.send(JSON.stringify({ type: 'transfer', callId: offer.callId, target }));
+    ask({ kind: 'emergency', service: '110', threeWay: true });
+    const joined = (await desk.next('result', 15_000)) as { ok: boolean; message?: string };
+    expect(joined, joined.message).toMatchObject({ ok: true });
+    await waitFor(() => /^INVITE sip:110@/m.test(police.uas.messages()), 5_000, '110 rung');
+    // Citizen, agent and 110 are up; the 110 leg runs three_way on the citizen's channel (no bridge).
+    const channels = async () => (await s.fs.api('show channels')).split('\n');
+    const threeWayLeg = (await channels()).find((l) => l.includes(',three_way,'));
+    expect(threeWayLeg, (await channels()).join('\n')).toBeDefined();
+    const citizenUuid = (await s.fs.api(`show channels like ${who}`))
+      .split('\n')
+      .find((l) => l.includes('inbound'))
+      ?.split(',')[0];
+    expect(threeWayLeg).toContain(`,three_way,${citizenUuid},`);
+    ask({ kind: 'leave' });
+    expect(await desk.next('result', 10_000)).toMatchObject({ ok: true });
+    expect(await desk.next('ended', 10_000)).toMatchObject({ outcome: 'transferred' });
+    // The agent's phone is free; the citizen is still on the line with 110 a few seconds later.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await s.fs.api(`uuid_exists ${citizenUuid}`)).toBe('true');
+    expect((await channels()).filter((l) => l.includes(',three_way,'))).toHaveLength(1);
+    await call.done;
+    const rec = await recordOf(who);
+    expect(rec.outcome).toBe('transferred');
+    expect(rec.agent).toBe('p3');
+    expect(rec.transfers.map((t: { to: string; threeWay?: boolean }) => [t.to, t.threeWay])).toEqual([
+      ['emergency:110', true],
+    ]);
+    // The 110 leg ended with the citizen's channel.
+    await waitFor(
+      async () => !(await channels()).some((l) => l.includes(',three_way,')),
+      5_000,
+      '110 leg gone',
+    );
+    desk.close();
+  }, 60_000);
+
   it('an agent transfers the caller to another desk', async () => {
     await s.addAgent('t1', '1001', { general: 1 });
     const desk = await s.connectDesktop('t1');

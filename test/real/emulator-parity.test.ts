@@ -1,7 +1,7 @@
 // What test/switch-emulator/real-freeswitch.test.ts expects of the switch emulator, checked on the real FreeSWITCH
 // 1.10.12: user/<ext> without a domain, the dialplan going on after a socket session ends (a transfer hunted anew,
 // a bridge that outlives the socket), applications queued while another runs (nested), uuid_setvar_multi and
-// uuid_answer replies, an unknown application, multiset. Calls are loopback channels into a probe context; the socket
+// uuid_answer replies, an unknown application, multiset, three_way. Calls are loopback channels into a probe context; the socket
 // client is a bare modesl server.
 import net from 'node:net';
 import esl, { type Connection, type Event as EslEvent } from 'modesl';
@@ -87,6 +87,12 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
       <action application="multiset" data="^^|hotline_a=1|hotline_b=two words|hotline_c=x=y"/>
       <action application="multiset" data="hotline_d=4 hotline_e=5"/>
       <action application="hangup" data="NORMAL_CLEARING"/>
+    </condition>
+  </extension>
+  <extension name="talk">
+    <condition field="destination_number" expression="^talk$">
+      <action application="answer"/>
+      <action application="park"/>
     </condition>
   </extension>
   <extension name="parked">
@@ -306,5 +312,24 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
       '4',
       '5',
     ]);
+  });
+
+  it('three_way joins a channel without a bridge, stays while it is up, and returns at once without it', async () => {
+    const target = (await api('originate loopback/talk/probe &park')).trim();
+    expect(target).toMatch(/^\+OK /);
+    const joined = (await api(`originate loopback/talk/probe &three_way(${target.slice(4)})`)).trim();
+    expect(joined).toMatch(/^\+OK /);
+    const leg = joined.slice(4);
+    await sleep(500);
+    expect(await api(`uuid_exists ${leg}`)).toBe('true');
+    expect((await api('show channels')).split('\n').find((l) => l.startsWith(`${leg},`))).toContain(
+      `,three_way,${target.slice(4)},`,
+    );
+    await api(`uuid_kill ${target.slice(4)}`);
+    await gone(leg);
+    const lone = (await api('originate loopback/talk/probe &three_way(00000000-0000-4000-8000-000000000000)'))
+      .trim()
+      .slice(4);
+    await gone(lone);
   });
 });

@@ -334,6 +334,36 @@ describe('the emulator does what a real FreeSWITCH 1.10.12 does', () => {
 
   // Real (mod_dptools multiset_function): items split on spaces, or on the character after a leading "^^"; each
   // item is a set. The project's dialplans set their variables with one multiset (one pair of execute events).
+  it('three_way joins a channel without a bridge, stays while it is up, and returns at once without it', async () => {
+    // Real (test/real/emulator-parity.test.ts): `originate loopback/talk/probe &three_way(<T>)`, T an answered,
+    // parked loopback leg, answered +OK and ran three_way (show channels) until T was killed, then hung up; with
+    // a uuid that no channel has, the leg hung up at once (switch_ivr_eavesdrop_session finds no session).
+    emu = await startEmulator({
+      dialplan: () => [
+        { app: 'answer', data: '' },
+        { app: 'park', data: '' },
+      ],
+    });
+    const c = await inboundClient(emu.eslPort);
+    conns.push(c);
+    const events = await watcher(emu);
+    const target = (await api(c, 'originate', 'loopback/talk/probe &park')).getBody()!.trim().slice(4);
+    const joined = (await api(c, 'originate', `loopback/talk/probe &three_way(${target})`)).getBody()!.trim();
+    expect(joined).toMatch(/^\+OK /);
+    const leg = joined.slice(4);
+    await sleep(500);
+    expect((await api(c, 'uuid_exists', leg)).getBody()).toBe('true');
+    await api(c, 'uuid_kill', target);
+    await destroyed(events, leg);
+    const lone = (
+      await api(c, 'originate', 'loopback/talk/probe &three_way(00000000-0000-4000-8000-000000000000)')
+    )
+      .getBody()!
+      .trim()
+      .slice(4);
+    await destroyed(events, lone);
+  });
+
   it('multiset sets each variable, split on spaces or on the ^^ delimiter', async () => {
     emu = await startEmulator({
       dialplan: () => [

@@ -313,7 +313,7 @@ export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutc
   return { ok: true, leg };
 }
 
-/** The agent hangs up talkMs after being bridged (or after answering if never bridged). */
+/** The scripted far end hangs up talkMs after being bridged or joined to a call (three_way). */
 function scheduleAgentHangup(core: Core, leg: Channel, talkMs: number): void {
   const arm = (): void => {
     const t = setTimeout(() => leg.up && core.hangup(leg, 'NORMAL_CLEARING', 'agent', true), talkMs);
@@ -328,13 +328,23 @@ function scheduleAgentHangup(core: Core, leg: Channel, talkMs: number): void {
   const onBridge = (_a: Channel, b: Channel): void => {
     if (b === leg || _a === leg) {
       core.off('channel:bridged', onBridge);
+      core.off('channel:joined', onJoined);
       arm();
     }
   };
   core.on('channel:bridged', onBridge);
+  // A leg that joins a call without a bridge (three_way) talks from then on.
+  const onJoined = (ch: Channel): void => {
+    if (ch === leg) {
+      core.off('channel:joined', onJoined);
+      arm();
+    }
+  };
+  core.on('channel:joined', onJoined);
   const offAfterHangup = (ch: Channel): void => {
     if (ch === leg) {
       core.off('channel:bridged', onBridge);
+      core.off('channel:joined', onJoined);
       core.off('channel:hangup', offAfterHangup);
     }
   };

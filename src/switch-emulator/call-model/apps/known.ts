@@ -18,7 +18,7 @@ export const KNOWN_UNMODELLED_APPS = new Set(
     'set_media_stats set_mute set_name set_profile_var set_user set_zombie_exec sofia_sla ' +
     'sofia_stir_shaken_vs soft_hold sound_test speak start_dtmf start_dtmf_generate stop ' +
     'stop_displace_session stop_dtmf stop_dtmf_generate stop_record_session stop_tone_detect ' +
-    'stop_video_write_overlay strftime system three_way tone_detect transfer_vars unbind_meta_app ' +
+    'stop_video_write_overlay strftime system tone_detect transfer_vars unbind_meta_app ' +
     'unblock_dtmf unhold unloop unshift vad_test verbose_events video_decode video_refresh ' +
     'video_write_overlay wait_for_answer wait_for_silence wait_for_video_ready'
   ).split(' '),
