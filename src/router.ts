@@ -339,6 +339,7 @@ export class HotlineRouter {
           log: log.child({ component: 'sip-edge' }),
           plan: () => numberPlan.plan(),
           careListed: (caller) => this.parts.ivr.careListed(caller),
+          referralTrunks: config.referralTrunks,
         })
       : null;
     // With a SIP edge, agents' softphones register through it: only registered agents are offered

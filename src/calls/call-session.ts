@@ -29,6 +29,7 @@ import type { MenuDocument } from '../ivr/types.ts';
 import type { ActiveIncident } from '../ivr/engine.ts';
 import { runIvr } from './ivr-runner.ts';
 import { ThreeWayLeg } from './three-way.ts';
+import { type Referral, REFERRAL_LABELS, referralOf } from './referral.ts';
 import type { FreeSwitchLink } from '../esl/inbound-client.ts';
 import {
   CALLBACK_CONFIRMED,
@@ -103,6 +104,8 @@ export class CallSession {
   private agentReleased = false;
   private pendingTransfer: Exclude<TransferTarget, { kind: 'leave' }> | null = null;
   private readonly transfers: Array<{ from: string; to: string; at: number; threeWay?: boolean }> = [];
+  /** An emergency line transferred this call in. */
+  private referral: Referral | null = null;
   /** The emergency line's leg of a three-way call, while there is one. */
   private threeWay: ThreeWayLeg | null = null;
   onEnded: (s: CallSession) => void = () => {};
@@ -151,6 +154,13 @@ export class CallSession {
     if (edge.line) this.resolution = { ...this.resolution, raw: edge.dialled ?? channel.info.destination };
     this.line = this.resolution.line;
     this.caller = normalizeCaller(edge.caller ?? channel.info.callerIdNumber);
+    const referral = referralOf(channel.info.variables, deps.config.referralTrunks);
+    this.referral = referral.referral;
+    if (referral.untrusted)
+      this.log.warn(
+        { source: channel.info.variables.sip_network_ip },
+        'X-Referral headers from an address that is no emergency line trunk: ignored',
+      );
     if (!this.resolution.known) {
       this.log.warn(
         { dialled: this.resolution.raw, normalized: this.resolution.normalized, line: this.line.number },
@@ -191,6 +201,19 @@ export class CallSession {
       this.ivrPath = ['分中心未接通，转12345坐席'];
       this.priority = edge.care ? 'care' : 'normal';
       this.priorityReason = 'subcenter-fallback';
+      await this.inTurn();
+      return this.enqueue(edge.skill ?? this.line.skill);
+    }
+
+    if (this.referral) {
+      // Transferred in by an emergency line, whose operator has heard the citizen: no menu, straight to a human.
+      const from = this.referral.from;
+      await this.prepareChannel();
+      await channel.answerNow();
+      this.ivrPath = [`${REFERRAL_LABELS[from]}转入`];
+      this.priority = (await deps.ivr.careListed(this.caller)) || edge.care ? 'care' : 'normal';
+      this.priorityReason = `referral-${from}`;
+      this.log.info({ from, caseId: this.referral.caseId }, 'call transferred in by an emergency line');
       await this.inTurn();
       return this.enqueue(edge.skill ?? this.line.skill);
     }
@@ -304,6 +327,9 @@ export class CallSession {
         priorityReason: this.priorityReason || undefined,
         ringTimeoutS: ringS,
         waitS,
+        ...(this.referral
+          ? { referral: { ...this.referral, fromLabel: REFERRAL_LABELS[this.referral.from] } }
+          : {}),
       }),
     ]).then(
       () => undefined,
@@ -901,6 +927,9 @@ export class CallSession {
           hangupCause: this.channel.hangupCause || 'NORMAL_CLEARING',
           noAnswerAgents: this.noAnswer,
           transfers: this.transfers.length ? this.transfers : undefined,
+          referral: this.referral
+            ? { from: this.referral.from, ...(this.referral.caseId ? { caseId: this.referral.caseId } : {}) }
+            : undefined,
           instance: deps.config.instanceId,
         },
         queues.get(this.skill)?.serviceLevelS,

@@ -1,5 +1,6 @@
 // Router configuration, read from environment variables and validated once at start.
 // Every bad value is reported at once, each with the variable's name, so operators fix them in one pass.
+import { isIP } from 'node:net';
 import { isRole, type Role, ROLES } from '../accounts/roles.ts';
 import os from 'node:os';
 import { isSipTarget, PUBLIC_URL } from '../esl/dial-string.ts';
@@ -20,6 +21,11 @@ export interface Config {
   publicUrl: string;
   /** Where one-key transfers to the emergency and police lines go (110, 119, 120, 122): SIP addresses. */
   emergencyLines: Partial<Record<EmergencyService, string>>;
+  /**
+   * Where the emergency lines' transfers to 12345 come from: the SIP source addresses of each line's trunk. A call
+   * from one of them is taken as transferred in by that line, with its X-Referral-* context (src/calls/referral.ts).
+   */
+  referralTrunks: Partial<Record<EmergencyService, string[]>>;
   /** The sofia profile calls to the public network leave by (sub-centers, emergency lines): freeswitch-conf's. */
   carrierProfile: string;
   agentTokenSecret: string;
@@ -131,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlS: r.int('HOTLINE_SESSION_TTL_S', 12 * 3600, 300, 7 * 24 * 3600),
     publicUrl: '',
     emergencyLines: emergencyLinesConfig(env.HOTLINE_EMERGENCY_LINES ?? '', r.problems),
+    referralTrunks: referralTrunksConfig(env.HOTLINE_REFERRAL_TRUNKS ?? '', r.problems),
     agentTokenSecret,
     agentTokenTtlS: r.int('HOTLINE_AGENT_TOKEN_TTL_S', 12 * 3600, 60, 7 * 24 * 3600),
     logLevel: r.str('HOTLINE_LOG_LEVEL', 'info', (v) =>
@@ -211,6 +218,32 @@ function missedCallbackConfig(
 
 export const EMERGENCY_SERVICES = ['110', '119', '120', '122'] as const;
 export type EmergencyService = (typeof EMERGENCY_SERVICES)[number];
+
+/** HOTLINE_REFERRAL_TRUNKS: `110=10.1.0.5|10.1.0.6,122=10.1.0.9` (the IP addresses each line's calls come from). */
+function referralTrunksConfig(raw: string, problems: string[]): Config['referralTrunks'] {
+  const out: Config['referralTrunks'] = {};
+  const seen = new Set<string>();
+  for (const part of raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const [k, v = ''] = part.split('=', 2) as [string, string | undefined];
+    const addrs = v.split('|').map((a) => a.trim());
+    if (!(EMERGENCY_SERVICES as readonly string[]).includes(k) || !v)
+      problems.push(
+        `HOTLINE_REFERRAL_TRUNKS: ${JSON.stringify(part)} must be one of ${EMERGENCY_SERVICES.join(', ')}=ip[|ip...]`,
+      );
+    else if (addrs.some((a) => isIP(a) === 0))
+      problems.push(`HOTLINE_REFERRAL_TRUNKS: ${k}=${JSON.stringify(v)} must be IP addresses separated by |`);
+    else if (addrs.some((a) => seen.has(a)))
+      problems.push(`HOTLINE_REFERRAL_TRUNKS: an address is given for two lines (${JSON.stringify(v)})`);
+    else {
+      for (const a of addrs) seen.add(a);
+      out[k as EmergencyService] = addrs;
+    }
+  }
+  return out;
+}
 
 /** HOTLINE_EMERGENCY_LINES: `110=sip:110@gw.example,120=sip:120@gw.example:5060` (user@host[:port] each). */
 function emergencyLinesConfig(raw: string, problems: string[]): Config['emergencyLines'] {

@@ -40,6 +40,8 @@ export interface CallRecord {
   /** Transfers by agents: to another queue, agent or sub-center. */
   /** threeWay: the agent held a three-way call with the target (from which the agent may have left). */
   transfers?: Array<{ from: string; to: string; at: number; threeWay?: boolean }>;
+  /** Transferred in by an emergency line: which, and its case number. */
+  referral?: { from: string; caseId?: string };
   /** Who served a call no router took: the fallback group, or nobody ("switch"); unset for routed calls. */
   servedBy?: 'fallback-group' | 'switch';
   /** The caller chose (or was given) a callback that kept their place in line. */

@@ -18,6 +18,11 @@ const REASON_LABELS: Record<string, string> = {
   'no-input': '未按键转人工',
   retries: '按键无效转人工',
   'transfer-failed': '转分中心未接通',
+  'subcenter-fallback': '分中心未接通',
+  'referral-110': '110转入',
+  'referral-119': '119转入',
+  'referral-120': '120转入',
+  'referral-122': '122转入',
   menu: '菜单选择',
 };
 

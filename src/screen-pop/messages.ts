@@ -103,6 +103,17 @@ const OfferExtra = {
     Type.String({ description: 'Why the class: care-list, declared-care, enterprise, zero, ...' }),
   ),
   ringTimeoutS: Type.Optional(Type.Integer({ description: 'How long the phone rings before re-offer' })),
+  referral: Type.Optional(
+    Type.Object(
+      {
+        from: Type.String({ description: 'The line that transferred the call in: 110, 119, 120 or 122' }),
+        fromLabel: Type.String({ description: 'That line in Chinese' }),
+        caseId: Type.Optional(Type.String({ description: "The line's case number" })),
+        note: Type.Optional(Type.String({ description: "What the line's operator wrote for 12345" })),
+      },
+      { description: 'Transferred in by an emergency line (国办发〔2022〕12号), with its context' },
+    ),
+  ),
 };
 
 const OfferContext = {

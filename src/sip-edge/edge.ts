@@ -11,6 +11,8 @@
 //   - INVITEs from a pool FreeSWITCH that carry X-Hotline-Agent-Leg -> the agent's registered softphone contact;
 //   - REGISTER -> registrar.ts (digest, Redis).
 // Unknown numbers and malformed INVITEs get a final response and a log line, never silence.
+import { caseIdOf, noteOf, trunkOf } from '../calls/referral.ts';
+import type { EmergencyService } from '../config/env.ts';
 import dns from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -46,6 +48,8 @@ export interface SipEdgeDeps {
   plan: () => Promise<NumberPlan>;
   /** Whether a caller is on the care list (关爱名单): their calls carry priority class "care". */
   careListed?: (caller: string) => Promise<boolean>;
+  /** The emergency lines' trunks (source addresses): their calls are passed on as transferred in. */
+  referralTrunks?: Partial<Record<EmergencyService, readonly string[]>>;
   now?: () => Date;
 }
 
@@ -393,6 +397,7 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
       const line = intake.dialled.resolution.line;
       const care = (await this.deps.careListed?.(intake.caller.number).catch(() => false)) ?? false;
       const headers = this.lineHeaders(line, intake, care ? 'care' : 'normal');
+      Object.assign(headers, this.referralHeaders(req));
       const log = this.log.child({ edgeCall: headers['X-Hotline-Edge-Call'], line: line.number });
       log.info(
         {
@@ -415,6 +420,22 @@ export class SipEdge extends EventEmitter<SipEdgeEvents> {
       this.log.error({ err: (err as Error).message, callId: req.get('call-id') }, 'INVITE handling failed');
       if (!res.finalResponseSent && !canceled) res.send(500);
     }
+  }
+
+  /**
+   * A call from an emergency line's trunk: FreeSWITCH sees the edge as the source, so the edge says which line it
+   * came from, with that line's context checked (src/calls/referral.ts); headers from other sources are dropped.
+   */
+  private referralHeaders(req: SrfRequest): Record<string, string> {
+    const from = trunkOf(req.source_address, this.deps.referralTrunks ?? {});
+    if (!from) return {};
+    const caseId = caseIdOf(req.get('x-referral-case'));
+    const note = noteOf(req.get('x-referral-note'));
+    return {
+      'X-Hotline-Referral': from,
+      ...(caseId ? { 'X-Hotline-Referral-Case': caseId } : {}),
+      ...(note ? { 'X-Hotline-Referral-Note': encodeURIComponent(note) } : {}),
+    };
   }
 
   private lineHeaders(line: ServiceLine, intake: IntakeResult, priority: string): Record<string, string> {

@@ -10,6 +10,7 @@ let stack: Stack;
 beforeEach(async () => {
   stack = await startStack({
     HOTLINE_EMERGENCY_LINES: '110=sip:110@127.0.0.1:5099,120=sip:120@127.0.0.1:5098',
+    HOTLINE_REFERRAL_TRUNKS: '110=10.110.0.1',
   });
 });
 afterEach(async () => {
@@ -167,4 +168,25 @@ describe('one-key transfer to an emergency line', () => {
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'g1' });
     expect(rec.transfers).toBeUndefined();
   }, 30_000);
+
+  it('a call 110 transfers in goes to a human at once and pops with its case number and note', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    const desk = await stack.connectDesktop('g1');
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800009112',
+      peer: { ip: '10.110.0.1', port: 5060 },
+      sipHeaders: { 'X-Referral-Case': 'JQ9', 'X-Referral-Note': encodeURIComponent('请12345跟进') },
+      hangupAfterBridgeMs: 500,
+    });
+    const offer = await desk.next('offer');
+    expect(offer).toMatchObject({
+      ivrPath: ['110报警服务台转入'],
+      priorityLabel: '普通：110转入',
+      referral: { from: '110', fromLabel: '110报警服务台', caseId: 'JQ9', note: '请12345跟进' },
+    });
+    const rec = await recordOf((await call.ended).uuid);
+    expect(rec).toMatchObject({ outcome: 'answered', referral: { from: '110', caseId: 'JQ9' } });
+  });
 });

@@ -20,7 +20,14 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
   beforeAll(async () => {
     // The 110 line: a SIP endpoint the carrier profile reaches by address, answering every call.
     police = await startUas({ behaviour: 'answer', ringMs: 200 });
-    s = await startRealStack({ HOTLINE_EMERGENCY_LINES: `110=sip:110@127.0.0.1:${police.port}` });
+    // 110's trunk toward 12345 sends from 127.0.0.2 (a carrier address FreeSWITCH admits, as an operator would add it).
+    s = await startRealStack(
+      {
+        HOTLINE_EMERGENCY_LINES: `110=sip:110@127.0.0.1:${police.port}`,
+        HOTLINE_REFERRAL_TRUNKS: '110=127.0.0.2',
+      },
+      { env: { FS_HOTLINE_CARRIER_CIDRS: '127.0.0.1/32,127.0.0.2/32' } },
+    );
     // 1001-1003 answer and wait for FreeSWITCH's BYE; 1004 never answers; 1005 answers and hangs up after 1.5 s.
     phones = await startPhones(s.fs, ['1001', '1002', '1003'], { behaviour: 'answer', ringMs: 200 });
     silent = await startPhones(s.fs, ['1004'], { behaviour: 'noanswer' });
@@ -293,6 +300,46 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
       5_000,
       '110 leg gone',
     );
+    desk.close();
+  }, 60_000);
+
+  it('a call 110 transfers in skips the menu and pops with its case number and note; the same headers from elsewhere are ignored', async () => {
+    await s.addAgent('r1', '1001', { general: 1 });
+    const desk = await s.connectDesktop('r1');
+    const note = '噪音扰民，非警情，请12345跟进';
+    const headers = ['X-Referral-Case: JQ2026120300017', `X-Referral-Note: ${encodeURIComponent(note)}`];
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      ip: '127.0.0.2',
+      headers,
+      steps: [{ wait: 5_000 }, { hangup: true }],
+    });
+    // No greeting (about 10 s on this line): the agent is offered the call at once.
+    const offer = await desk.next('offer', 4_000);
+    expect(offer).toMatchObject({
+      ivrPath: ['110报警服务台转入'],
+      priorityReason: 'referral-110',
+      referral: { from: '110', fromLabel: '110报警服务台', caseId: 'JQ2026120300017', note },
+    });
+    await desk.next('answered', 10_000);
+    await call.done;
+    expect((await recordOf(who)).referral).toEqual({ from: '110', caseId: 'JQ2026120300017' });
+    await desk.next('ended', 10_000);
+    // The same headers from the ordinary carrier address: an ordinary call (greeting first, no referral).
+    const other = caller();
+    const plain = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: other,
+      headers,
+      steps: [{ wait: 15_000 }, { hangup: true }],
+    });
+    const offer2 = (await desk.next('offer', 15_000)) as { referral?: unknown; ivrPath: string[] };
+    expect(offer2.referral).toBeUndefined();
+    expect(offer2.ivrPath.join()).not.toContain('110');
+    await plain.done;
+    expect((await recordOf(other)).referral).toBeUndefined();
     desk.close();
   }, 60_000);
 

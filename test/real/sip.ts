@@ -44,7 +44,7 @@ export interface Sipp {
 function run(
   scenario: string,
   args: string[],
-  opts: { port?: number; timeoutS?: number } = {},
+  opts: { port?: number; timeoutS?: number; ip?: string } = {},
 ): Promise<Sipp> {
   return (async () => {
     const port = opts.port ?? (await freeSipPort());
@@ -55,11 +55,11 @@ function run(
       '-sf',
       sf,
       '-i',
-      '127.0.0.1',
+      opts.ip ?? '127.0.0.1',
       '-p',
       String(port),
       '-mi',
-      '127.0.0.1',
+      opts.ip ?? '127.0.0.1',
       '-nostdin',
       '-trace_msg',
       '-message_file',
@@ -329,6 +329,8 @@ export interface CallerOptions {
   /** Extra SIP headers on the INVITE, e.g. X-Hotline-*. */
   headers?: string[];
   timeoutS?: number;
+  /** The address the caller sends from (another loopback address stands for another trunk); default 127.0.0.1. */
+  ip?: string;
 }
 
 const PCAP: Record<string, string> = { '*': 'star', '#': 'pound' };
@@ -442,6 +444,7 @@ ${(o.headers ?? []).map((h) => `      ${h}\n`).join('')}      Content-Type: appl
 export async function placeCall(fs: { carrierPort: number }, o: CallerOptions): Promise<Sipp> {
   return run(callerScenario(o), ['-m', '1', '-l', '1', `127.0.0.1:${fs.carrierPort}`], {
     timeoutS: o.timeoutS ?? 60,
+    ip: o.ip,
   });
 }
 

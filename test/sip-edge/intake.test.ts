@@ -100,4 +100,33 @@ describe.skipIf(!haveSipp)('carrier calls through the SIP edge', () => {
     const run = await call;
     expect(run.code, run.errors).toBe(0);
   }, 30_000);
+
+  it("a call from 110's trunk is passed on as transferred in, with its case number; the carrier's own headers are not", async () => {
+    await stack.stop();
+    stack = await startEdgeStack({ env: { HOTLINE_REFERRAL_TRUNKS: '110=127.0.0.1' } });
+    await stack.addAgent('g1', '1001', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    const desk = await stack.connectDesktop('g1');
+    const call = runSipp({
+      scenario: 'uac_call.xml',
+      target: stack.sip,
+      service: '12345',
+      durationMs: 1500,
+      keys: { caller: '+8613812340110', digit: '0', extra: 'X-Referral-Case: JQ2026-5' },
+    });
+    const offer = await desk.next('offer', 10_000);
+    expect(offer).toMatchObject({
+      ivrPath: ['110报警服务台转入'],
+      referral: { from: '110', caseId: 'JQ2026-5' },
+    });
+    const ch = stack.emulator.channels().find((c) => c.variables['sip_h_X-Hotline-Line']);
+    expect(ch?.variables).toMatchObject({
+      'sip_h_X-Hotline-Referral': '110',
+      'sip_h_X-Hotline-Referral-Case': 'JQ2026-5',
+    });
+    // drachtio-srf copies none of the carrier's headers to FreeSWITCH: only the edge's own say it.
+    expect(ch?.variables['sip_h_X-Referral-Case']).toBeUndefined();
+    const run = await call;
+    expect(run.code, run.errors).toBe(0);
+  }, 30_000);
 });

@@ -40,6 +40,7 @@ const ui = {
   reason: '',
   agentId: '',
   call: null, // { callId, status }
+  threeWay: null, // { callId, service, joined } while a three-way call is asked for or held
   wrapupEndsAt: 0,
   wrapupTotal: 0,
 };
@@ -211,6 +212,7 @@ function onMessage(msg) {
     case 'supervisor':
       return notice(msg.level === 'urgent' ? 'urgent' : 'supervisor', `班长消息（${msg.from}）`, msg.text);
     case 'result':
+      if (msg.command === 'transfer' && onThreeWayResult(msg)) return;
       if (msg.ok) say(resultText(msg.command) + '：成功');
       else say(`${resultText(msg.command)}未成功：${msg.message || ''}`, true);
       return;
@@ -271,6 +273,14 @@ function showOffer(m) {
   $('fIvr').textContent = m.ivrPath.length ? m.ivrPath.join(' → ') : '（未经语音导航）';
   $('careDt').hidden = $('fCare').hidden = !m.care;
   $('fCare').textContent = m.care ? `${m.care.kindLabel}${m.care.note ? `：${m.care.note}` : ''}` : '';
+  // Transferred in by 110 (or 119, 120, 122): the line, its case number and what its operator wrote.
+  const ref = m.referral;
+  $('refDt').hidden = $('fRef').hidden = !ref;
+  $('fRef').textContent = ref
+    ? [`${ref.fromLabel}转入`, ref.caseId ? `案件编号 ${ref.caseId}` : '', ref.note || '']
+        .filter(Boolean)
+        .join(' · ')
+    : '';
   stopCallTimer();
   $('callTimer').hidden = true;
   const h = m.history;
@@ -319,6 +329,9 @@ function showOffer(m) {
 function onEnded(m) {
   if (!ui.call || ui.call.callId !== m.callId) return;
   stopCallTimer();
+  ui.threeWay = null;
+  const leave = $('btnLeave3');
+  if (leave) leave.hidden = true;
   setCallStatus(m.callId, 'ended', OUTCOME_LABELS[m.outcome] || `已结束（${m.outcome}）`);
 }
 
@@ -484,8 +497,23 @@ async function loadDirectory() {
       b.textContent = `转${e.name}`;
       if (e.service === '110') b.setAttribute('aria-keyshortcuts', 'Alt+9');
       b.addEventListener('click', () => transfer({ kind: 'emergency', service: e.service }));
-      em.append(b);
+      // The same line as a three-way call (citizen, agent, line) the agent leaves when the line has taken over.
+      const t = document.createElement('button');
+      t.type = 'button';
+      t.className = 'urgent three-way';
+      t.dataset.threeWay = e.service;
+      t.textContent = `三方${e.service}`;
+      if (e.service === '110') t.setAttribute('aria-keyshortcuts', 'Alt+8');
+      t.addEventListener('click', () => startThreeWay(e.service));
+      em.append(b, t);
     }
+    const leave = document.createElement('button');
+    leave.type = 'button';
+    leave.id = 'btnLeave3';
+    leave.hidden = true;
+    leave.textContent = '退出三方';
+    leave.addEventListener('click', () => transfer({ kind: 'leave' }));
+    em.append(leave);
     em.hidden = !(d.emergency || []).length;
     const dl = $('xAgents');
     dl.replaceChildren(
@@ -516,6 +544,35 @@ function transfer(target) {
   if (!ui.call) return;
   command({ type: 'transfer', callId: ui.call.callId, target });
   say('转接请求已发送…');
+}
+
+// A three-way call: the line rings while the agent keeps talking; once it answers, "退出三方" leaves it.
+function startThreeWay(service) {
+  if (!ui.call) return;
+  ui.threeWay = { callId: ui.call.callId, service, joined: false };
+  command({
+    type: 'transfer',
+    callId: ui.call.callId,
+    target: { kind: 'emergency', service, threeWay: true },
+  });
+  say(`正在呼叫${service}，接通后三方通话…`);
+}
+
+function onThreeWayResult(m) {
+  const tw = ui.threeWay;
+  if (!tw) return false;
+  if (m.ok && !tw.joined) {
+    tw.joined = true;
+    say(m.message || `三方通话已接通（${tw.service}）`);
+  } else if (!m.ok) {
+    ui.threeWay = null;
+    say(m.message || `${tw.service} 未接通`, true);
+  } else {
+    ui.threeWay = null;
+    say(m.message || '已退出三方通话');
+  }
+  $('btnLeave3').hidden = !ui.threeWay;
+  return true;
 }
 
 // ---------- views ----------
@@ -632,6 +689,10 @@ const SHORTCUTS = {
   },
   5: () => {
     if (!$('card').hidden) $('cardTitle').focus();
+  },
+  8: () => {
+    const b = document.querySelector('#xEmergency button[data-three-way="110"]');
+    if (b && !$('transferBox').disabled) b.click();
   },
 };
 document.addEventListener('keydown', (e) => {
