@@ -49,6 +49,17 @@ export interface Config {
   usingDefaultSecrets: boolean;
   /** SIP edge (drachtio-srf app); null unless HOTLINE_DRACHTIO_HOST is set. Issue 7. */
   sipEdge: SipEdgeConfig | null;
+  /** The desktop page's WebRTC softphone (issue 14); null unless HOTLINE_SOFTPHONE_WS_URL is set. */
+  softphone: SoftphoneConfig | null;
+}
+
+export interface SoftphoneConfig {
+  /** FreeSWITCH's agents profile over SIP WebSocket as browsers reach it: wss://host:7443 (ws:// for tests). */
+  wsUrl: string;
+  /** STUN servers for the browser (none on a LAN, where host candidates meet). */
+  iceServers: string[];
+  /** The agents' SIP password (FreeSWITCH's hotline_agent_password); not enumerable, never printed or logged. */
+  readonly password: string;
 }
 
 export class ConfigError extends Error {
@@ -172,7 +183,9 @@ export function loadConfig(env: Env = process.env): Config {
     missedCallback: missedCallbackConfig(env, r.problems),
     usingDefaultSecrets: false,
     sipEdge: loadSipEdgeConfig(env, r.problems), // SIP edge (issue 7): HOTLINE_DRACHTIO_*, HOTLINE_SIP_*
+    softphone: null,
   };
+  cfg.softphone = softphoneConfig(env, cfg.sipEdge, r.problems);
   const reachable = /^[A-Za-z0-9.-]+$/.test(cfg.http.host) ? cfg.http.host : '127.0.0.1';
   cfg.publicUrl = r.str('HOTLINE_PUBLIC_URL', `http://${reachable}:${cfg.http.port}`, (v) =>
     PUBLIC_URL.test(v) ? null : 'must be http(s)://host[:port], no path',
@@ -214,6 +227,37 @@ function missedCallbackConfig(
     windowS: hoursOf('HOTLINE_MISSED_CALLBACK_WINDOW_H', 24),
     maxAgeS: hoursOf('HOTLINE_MISSED_CALLBACK_MAX_AGE_H', 24),
   };
+}
+
+/**
+ * HOTLINE_SOFTPHONE_WS_URL (the agents profile's ws-binding/wss-binding as browsers reach it), the password from
+ * HOTLINE_AGENT_SIP_PASSWORD (the one the SIP edge checks, FreeSWITCH's hotline_agent_password), optional
+ * HOTLINE_SOFTPHONE_ICE_SERVERS (comma-separated stun:host[:port]).
+ */
+function softphoneConfig(env: Env, edge: SipEdgeConfig | null, problems: string[]): SoftphoneConfig | null {
+  const wsUrl = (env.HOTLINE_SOFTPHONE_WS_URL ?? '').trim();
+  if (!wsUrl) return null;
+  if (!/^wss?:\/\/[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(\/[A-Za-z0-9._~/-]*)?$/.test(wsUrl))
+    problems.push(`HOTLINE_SOFTPHONE_WS_URL=${JSON.stringify(wsUrl)}: must be ws(s)://host[:port][/path]`);
+  const password = env.HOTLINE_AGENT_SIP_PASSWORD ?? '';
+  if (!password)
+    problems.push(
+      "HOTLINE_SOFTPHONE_WS_URL needs HOTLINE_AGENT_SIP_PASSWORD (FreeSWITCH's hotline_agent_password)",
+    );
+  if (edge && edge.agentRegistrar === 'edge')
+    problems.push(
+      'HOTLINE_SOFTPHONE_WS_URL: the softphone registers with FreeSWITCH, but the SIP edge rings agents where they registered with it; set HOTLINE_SIP_AGENT_REGISTRAR=freeswitch',
+    );
+  const iceServers = (env.HOTLINE_SOFTPHONE_ICE_SERVERS ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const u of iceServers)
+    if (!/^stun:[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(u))
+      problems.push(`HOTLINE_SOFTPHONE_ICE_SERVERS: ${JSON.stringify(u)} is not stun:host[:port]`);
+  const cfg = { wsUrl, iceServers } as SoftphoneConfig;
+  Object.defineProperty(cfg, 'password', { value: password, enumerable: false, writable: false });
+  return cfg;
 }
 
 export const EMERGENCY_SERVICES = ['110', '119', '120', '122'] as const;

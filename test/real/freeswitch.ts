@@ -66,6 +66,8 @@ export interface RealFreeSwitch {
   eslPort: number;
   carrierPort: number;
   agentsPort: number;
+  /** The agents profile's SIP over WebSocket port (plain ws, 127.0.0.1), for the desktop's WebRTC softphone. */
+  wsPort: number;
   domain: string;
   agentPassword: string;
   /** The FreeSWITCH process (for its CPU time in /proc; undefined if it could not be spawned). */
@@ -109,6 +111,9 @@ export async function startFreeSwitch(o: FreeSwitchOptions): Promise<RealFreeSwi
   const eslPort = await freeTcpPort();
   const carrierPort = await freeSipPort();
   const agentsPort = await freeSipPort();
+  // SIP over WebSocket (ws, and wss with FreeSWITCH's own self-signed wss.pem): TCP only.
+  const wsPort = await freeTcpPort();
+  const wssPort = await freeTcpPort();
   const rtpStart = 20000 + 2 * Math.floor(Math.random() * 4000);
   const env: Record<string, string> = {
     FS_HOTLINE_LOCAL_IP: '127.0.0.1',
@@ -117,6 +122,8 @@ export async function startFreeSwitch(o: FreeSwitchOptions): Promise<RealFreeSwi
     FS_HOTLINE_ESL_LISTEN_PORT: String(eslPort),
     FS_HOTLINE_CARRIER_SIP_PORT: String(carrierPort),
     FS_HOTLINE_AGENTS_SIP_PORT: String(agentsPort),
+    FS_HOTLINE_AGENTS_WS_PORT: String(wsPort),
+    FS_HOTLINE_AGENTS_WSS_PORT: String(wssPort),
     FS_HOTLINE_ROUTER_HOST: '127.0.0.1',
     FS_HOTLINE_ROUTER_ESL_PORT: String(o.routerPort),
     FS_HOTLINE_ROUTER_BACKUP_HOST: '127.0.0.1',
@@ -142,7 +149,7 @@ export async function startFreeSwitch(o: FreeSwitchOptions): Promise<RealFreeSwi
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const fs = makeHandle(child, dir, conf, eslPort, carrierPort, agentsPort, env);
+  const fs = makeHandle(child, dir, conf, eslPort, carrierPort, { agentsPort, wsPort }, env);
   try {
     await waitReady(fs, child, () => stderr);
   } catch (err) {
@@ -158,7 +165,7 @@ function makeHandle(
   conf: string,
   eslPort: number,
   carrierPort: number,
-  agentsPort: number,
+  { agentsPort, wsPort }: { agentsPort: number; wsPort: number },
   env: Record<string, string>,
 ): RealFreeSwitch {
   let conn: Connection | null = null;
@@ -175,6 +182,7 @@ function makeHandle(
     eslPort,
     carrierPort,
     agentsPort,
+    wsPort,
     domain: env.FS_HOTLINE_AGENTS_DOMAIN ?? varOf('hotline_agents_domain'),
     agentPassword: env.FS_HOTLINE_AGENT_PASSWORD ?? varOf('hotline_agent_password'),
     pid: child.pid,

@@ -317,6 +317,8 @@ export type CallerStep =
   | { rfc2833: string }
   /** A key sent as SIP INFO (application/dtmf-relay). */
   | { info: string }
+  /** Speech: sipp's recorded G.711 A-law RTP (g711a.pcap, 7 s), sent in the background from here on. */
+  | { audio: true }
   /** The caller hangs up (BYE). */
   | { hangup: true }
   /** The caller waits for FreeSWITCH to hang up (BYE from the far end), up to ms. */
@@ -379,6 +381,8 @@ ${(o.headers ?? []).map((h) => `      ${h}\n`).join('')}      Content-Type: appl
         parts.push(`  <nop><action><exec play_pcap_audio="${PCAP_DIR}/dtmf_2833_${PCAP[d] ?? d}.pcap"/></action></nop>
   <pause milliseconds="600"/>`);
       }
+    } else if ('audio' in s) {
+      parts.push(`  <nop><action><exec play_pcap_audio="${PCAP_DIR}/g711a.pcap"/></action></nop>`);
     } else if ('info' in s) {
       for (const d of s.info) {
         const n = cseq++;

@@ -108,6 +108,7 @@ function connect() {
     stopHeartbeat();
     if (ev.code === 4401) {
       stopped = true;
+      window.dispatchEvent(new Event('hotline:logout'));
       setConn('idle');
       showLogin(
         `登录失败：${ev.reason === 'token revoked' ? '令牌已被吊销' : ev.reason === 'token expired' ? '令牌已过期' : '令牌无效'}，请向管理员重新获取。`,
@@ -251,6 +252,8 @@ function onHello(msg) {
   setConn('connected');
   showDesk();
   void loadDirectory();
+  // The page's softphone (softphone.js) registers once the desktop is signed in.
+  window.dispatchEvent(new CustomEvent('hotline:desk', { detail: { token, agentId: msg.agentId } }));
 }
 
 function showOffer(m) {
@@ -658,6 +661,7 @@ $('btnWrapupEnd').addEventListener('click', () => command({ type: 'wrapup_end' }
 $('btnLogout').addEventListener('click', () => {
   command({ type: 'logout' });
   stopped = true;
+  window.dispatchEvent(new Event('hotline:logout'));
   store.removeItem('hotline.token');
   // The session and its desktop tokens end on the server too (a signed-in agent; a pasted token stays valid).
   const session = store.getItem('hotline.session');

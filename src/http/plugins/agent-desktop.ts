@@ -2,6 +2,7 @@
 // JSON, the agent's directory for transfers, and the admin routes around desktops: token revocation,
 // live desktops, tidal notices, supervisor messages and the screen-pop's link table.
 import { serveStaticPage } from '../static-page.ts';
+import { browserBundle } from '../browser-bundle.ts';
 import { AGENT, CONFIGURE, OPERATE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -15,6 +16,7 @@ const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'validate.js': 'text/javascript; charset=utf-8',
+  'softphone.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 const CSP =
@@ -43,6 +45,7 @@ export const agentDesktopPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts 
   const stopPolicy = installDesktopLossPolicy(parts, app.log as unknown as Logger);
   app.addHook('onClose', async () => stopPolicy());
   await app.register(desktopPage, { parts });
+  await app.register(softphone, { parts });
   await app.register(desktopAdmin, { parts });
 };
 
@@ -105,6 +108,65 @@ const desktopPage: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (ap
         agents: (await parts.acd.listAgents())
           .filter((a) => a.id !== me && a.state !== 'logged_out')
           .map((a) => ({ id: a.id, name: a.name, state: a.state })),
+      };
+    },
+  );
+};
+
+/**
+ * The page's WebRTC softphone (softphone.js, issue 14): its SIP library, and the agent's own SIP account on
+ * FreeSWITCH's agents profile over WebSocket. Off (enabled false, the page as without it) unless
+ * HOTLINE_SOFTPHONE_WS_URL is set.
+ */
+const softphone: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
+  app.get('/agent/vendor/jssip.min.js', { schema: { hide: true } }, async (_req, reply) =>
+    reply
+      .header('content-type', 'text/javascript; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .send(await browserBundle('jssip', 'JsSIP')),
+  );
+
+  app.get(
+    '/agent/api/softphone',
+    {
+      config: { roles: AGENT },
+      schema: {
+        tags: ['agent-desktop'],
+        summary: "The agent's softphone account: SIP over WebSocket to FreeSWITCH (agent token)",
+        description:
+          'enabled false when the router has no HOTLINE_SOFTPHONE_WS_URL or the agent no extension. The answer ' +
+          'holds the SIP password: it is never cached (no-store) nor logged.',
+        security: [{ bearer: [] }],
+        response: {
+          200: Type.Object({
+            enabled: Type.Boolean(),
+            wsUrl: Type.Optional(Type.String()),
+            /** sip:<extension>@<agents domain>, what FreeSWITCH rings as user/<extension>@<domain>. */
+            uri: Type.Optional(Type.String()),
+            authorizationUser: Type.Optional(Type.String()),
+            password: Type.Optional(Type.String()),
+            displayName: Type.Optional(Type.String()),
+            iceServers: Type.Optional(Type.Array(Type.String())),
+          }),
+          401: Err,
+        },
+      },
+    },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      const sp = parts.config.softphone;
+      const id = req.principal?.agentId;
+      const agent = sp && id ? await parts.acd.getAgent(id) : null;
+      if (!sp || !agent?.extension) return { enabled: false };
+      return {
+        enabled: true,
+        wsUrl: sp.wsUrl,
+        uri: `sip:${agent.extension}@${parts.config.agentsDomain}`,
+        authorizationUser: agent.extension,
+        password: sp.password,
+        displayName: agent.name || agent.extension,
+        iceServers: sp.iceServers,
       };
     },
   );
