@@ -20,7 +20,7 @@ const MIN = 60_000;
 /** The dispatcher reads the first 50 calls of each class queue of each skill (AcdStore.waiting). */
 const QUEUE_READ_LIMIT = 50;
 /** Abandons quicker than this are "short" and left out of the rates, as in the live interval stats. */
-const SHORT_ABANDON_MS = 5000;
+export const SHORT_ABANDON_S = 5;
 const NO_TRIES: string[] = [];
 
 export interface SimMove {
@@ -38,6 +38,8 @@ export interface SimOptions {
   extraAgents?: readonly AgentSpec[];
   /** Minutes per row of the interval table (default 60). */
   intervalStatsMin?: number;
+  /** Abandons quicker than this (s) are left out of the rates (default SHORT_ABANDON_S; 0 counts them all). */
+  shortAbandonS?: number;
 }
 
 export interface ClassStats {
@@ -70,6 +72,10 @@ export interface IntervalRow {
   offered: number;
   answered: number;
   abandoned: number;
+  /** Of the abandoned, short abandons (left out of the rates). */
+  shortAbandoned: number;
+  /** Answered within the service-level threshold. */
+  answeredInSl: number;
   serviceLevel: number | null;
   avgWaitS: number | null;
   /** Front-line agents on the phones (ready, ringing, talking or wrapping up) at the interval's start. */
@@ -618,6 +624,7 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
     busy += a.busyMs;
   }
   const slMs = sc.serviceLevelS * 1000;
+  const shortMs = (opts.shortAbandonS ?? SHORT_ABANDON_S) * 1000;
   const statsFor = (pick: (i: number) => boolean): ClassStats => {
     let offered = 0;
     let answered = 0;
@@ -644,7 +651,7 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
         waits.push(w);
       } else if (o === O_ABANDONED) {
         abandoned++;
-        if (w < SHORT_ABANDON_MS) shortAb++;
+        if (w < shortMs) shortAb++;
         waitSum += w;
         waits.push(w);
       } else if (o === O_FALLBACK) fallback++;
@@ -696,7 +703,7 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
       if (w <= slMs) row.inSl++;
     } else if (o === O_ABANDONED) {
       row.abandoned++;
-      if (w < SHORT_ABANDON_MS) row.shortAb++;
+      if (w < shortMs) row.shortAb++;
     }
     if (o === O_ANSWERED || o === O_ABANDONED) {
       row.waitSum += w;
@@ -711,6 +718,8 @@ export function simulate(sc: ResolvedScenario, opts: SimOptions = {}, callSet?: 
       offered: row.offered,
       answered: row.answered,
       abandoned: row.abandoned,
+      shortAbandoned: row.shortAb,
+      answeredInSl: row.inSl,
       serviceLevel: den > 0 ? row.inSl / den : null,
       avgWaitS: row.waited ? row.waitSum / row.waited / 1000 : null,
       onPhones: rowOnPhones[r]!,

@@ -36,6 +36,12 @@ export interface PlanInput {
   now?: number;
   /** Share of front-line calls per skill, for skill fit (default all `general`). */
   skillMix?: Record<string, number>;
+  /**
+   * A plan re-made during the day: backup seats on the front line when it may first change (`now` plus the
+   * notice), with when they moved there (epoch ms). The plan carries them on from then, their minimum block
+   * counted from when they moved, and returns them by the same rules as its own moves.
+   */
+  underWay?: ReadonlyArray<{ agentId: string; sinceMs: number }>;
 }
 
 export class PlanError extends Error {}
@@ -179,7 +185,9 @@ export function planTidal(input: PlanInput): PlanCore {
     if (c.agent.lastMovedAt !== undefined) lastMoved.set(c.agent.id, c.agent.lastMovedAt);
   const order = candidateOrder(options.minFit, (id) => lastMoved.get(id));
 
-  const active: Array<{ c: Candidate; start: number }> = [];
+  // `start`: the interval the seat moved in (its minimum block counts from there); `from`: the first interval of
+  // this plan's move (later than `start` for a seat carried on from before a re-plan).
+  const active: Array<{ c: Candidate; start: number; from: number }> = [];
   const moves: TidalMove[] = [];
   // Per interval and limit, the seats it held back or kept (see PlanLimit).
   const bound = new Map<PlanLimitKind, number[]>();
@@ -192,23 +200,31 @@ export function planTidal(input: PlanInput): PlanCore {
   const moved = new Array<number>(n).fill(0);
   const uncovered = new Array<number>(n).fill(0);
   const close = (k: number, endIdx: number) => {
-    const { c, start } = active[k]!;
+    const { c, from } = active[k]!;
     const returnAt = dayStart + endIdx * stepMs;
-    moves.push({
-      id: '',
-      agentId: c.agent.id,
-      kind: 'planned',
-      announceAt: dayStart + start * stepMs - noticeMs,
-      effectiveAt: dayStart + start * stepMs,
-      returnAt,
-      fit: round3(c.fit),
-    });
+    if (endIdx > from)
+      moves.push({
+        id: '',
+        agentId: c.agent.id,
+        kind: 'planned',
+        announceAt: dayStart + from * stepMs - noticeMs,
+        effectiveAt: dayStart + from * stepMs,
+        returnAt,
+        fit: round3(c.fit),
+      });
     lastReturn.set(c.agent.id, returnAt);
     active.splice(k, 1);
   };
 
   for (let i = 0; i < n; i++) {
     const minute = i * intervalMin;
+    if (i === earliest)
+      for (const u of input.underWay ?? []) {
+        const c = backups.find((b) => b.agent.id === u.agentId);
+        if (!c || active.some((x) => x.c === c)) continue;
+        active.push({ c, start: Math.min(i, Math.floor((u.sinceMs - dayStart) / stepMs)), from: i });
+        lastMoved.set(c.agent.id, u.sinceMs);
+      }
     // Shifts that end take their agents home.
     let ended = 0;
     for (let k = active.length - 1; k >= 0; k--)
@@ -259,7 +275,7 @@ export function planTidal(input: PlanInput): PlanCore {
         .sort(order);
       for (const c of free) {
         if (active.length >= target) break;
-        active.push({ c, start: i });
+        active.push({ c, start: i, from: i });
         lastMoved.set(c.agent.id, at);
         if (c.fit < options.minFit) mark('skill-fit', i, 1);
       }

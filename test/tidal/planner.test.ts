@@ -95,6 +95,36 @@ describe('tidal planner: lead time', () => {
   });
 });
 
+describe('tidal planner: a plan re-made during the day', () => {
+  const roster = [...front(40), ...back(10)];
+
+  it('carries seats already on the front line on, instead of moving others in', () => {
+    // b03 and b07 moved at 09:00; at 10:00 the plan is re-made for a need of 2 until 13:00.
+    const underWay = [
+      { agentId: 'b03', sinceMs: at('09:00') },
+      { agentId: 'b07', sinceMs: at('09:00') },
+    ];
+    const p = plan(needWith(40, ['09:00', '13:00', 2]), roster, { now: at('10:00'), underWay });
+    expect(p.moves.map((m) => m.agentId).sort()).toEqual(['b03', 'b07']);
+    for (const m of p.moves) {
+      expect(m.effectiveAt).toBe(at('10:30')); // the first interval the notice allows
+      expect(m.returnAt).toBe(at('13:00'));
+    }
+    // With the need already over, they go back at once (their hour's block is done) and nobody else comes.
+    const over = plan(needWith(40), roster, { now: at('10:00'), underWay });
+    expect(over.moves).toEqual([]);
+  });
+
+  it('a seat moved recently still keeps its minimum block, counted from when it moved', () => {
+    const p = plan(needWith(40), roster, {
+      now: at('10:00'),
+      underWay: [{ agentId: 'b01', sinceMs: at('10:00') }],
+    });
+    expect(p.moves).toHaveLength(1);
+    expect(p.moves[0]).toMatchObject({ agentId: 'b01', effectiveAt: at('10:30'), returnAt: at('11:00') });
+  });
+});
+
 describe('tidal planner: cap', () => {
   it('never moves more than 10 % of all seats at once; the rest of the need is reported uncovered', () => {
     const roster = [...front(40), ...back(10)]; // 50 seats: cap 5

@@ -215,7 +215,7 @@ export const planCommand: Command = {
     'plan move ID --date D [--agent A] [--from HH:MM] [--to HH:MM] [--cancel] [--force] | plan add --date D --agent A --from HH:MM --to HH:MM | ' +
     'plan emergency [--count N | --agents a,b] [--duration-min M] | plan roster [set ID ...|import FILE|remove ID] | ' +
     'plan audit [--date D] | plan status | plan chart --date D [--out F.svg] | plan simulate --date D | ' +
-    'plan evaluate --history FILE --calls FILE --from D1 --to D2 [--quantile Q] [--model M]',
+    'plan evaluate --history FILE --calls FILE --from D1 --to D2 [--quantile Q] [--model M] [--short-abandon-s S] [--sizing day|interval] [--replan-from HH:MM] [--replan-every-min M] [--prune-optimum]',
   options: [
     { name: 'date', description: 'the plan’s day, YYYY-MM-DD (default today, China time)', takesValue: true },
     { name: 'version', description: 'the version you saw (default the current one)', takesValue: true },
@@ -298,6 +298,33 @@ export const planCommand: Command = {
       name: 'calls',
       description: 'evaluate: per-call records CSV (queue and service times)',
       takesValue: true,
+    },
+    {
+      name: 'short-abandon-s',
+      description:
+        'evaluate: abandons quicker than this are left out of the rates, every roster alike (default 5; 0: none)',
+      takesValue: true,
+    },
+    {
+      name: 'sizing',
+      description:
+        'evaluate: size seats for the day’s bar (day, default) or every interval to the full targets (interval)',
+      takesValue: true,
+    },
+    {
+      name: 'replan-every-min',
+      description: 'evaluate: minutes between intraday re-plans, up to 17:00 (default 60; 0: once)',
+      takesValue: true,
+    },
+    {
+      name: 'replan-from',
+      description: 'evaluate: first intraday re-plan, HH:MM (default 09:00)',
+      takesValue: true,
+    },
+    {
+      name: 'prune-optimum',
+      description:
+        'evaluate: also give back the optimum’s seats the simulated day does not need (call-by-call hindsight)',
     },
     { name: 'cancel', description: 'move: cancel the move (or end it now if it has begun)' },
     { name: 'force', description: 'move/add: allow breaking the lead time, minimum block or cap' },
