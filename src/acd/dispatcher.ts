@@ -178,7 +178,8 @@ export class Dispatcher {
     // The index gives the policy its agents: no list of every ready agent is built per round (each reservation
     // changes the ready set, and with thousands of agents that list cost more than the decision).
     const pairs = assignQueues(this.replica.state.queueLists(), NO_AGENTS, now, queues, settings, {
-      skip: (c) => this.replica.ownerGone(c),
+      // This router is alive whatever its heartbeat key says (after a Redis restart it is written again at once).
+      skip: (c) => c.owner !== this.instanceId && this.replica.ownerGone(c),
       index: this.replica.index(settings.strategy, now),
     });
     if (!pairs.length) return 0;

@@ -263,8 +263,17 @@ export class AcdStore {
   }
 
   /** Puts the call in the queue of its skill and class; a call keeps its place if it had one. */
-  async enqueue(callId: string, skill: string, ivrPath: string[], priority: PriorityClass): Promise<void> {
-    const now = Date.now();
+  /**
+   * Puts a call in its queue. `now` is the queue time the caller's record keeps: the same number orders the queue,
+   * so that what the record says about who waited first is what the ACD served by.
+   */
+  async enqueue(
+    callId: string,
+    skill: string,
+    ivrPath: string[],
+    priority: PriorityClass,
+    now = Date.now(),
+  ): Promise<void> {
     await this.redis.hset(this.keys.call(callId), {
       skill,
       priority,

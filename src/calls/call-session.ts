@@ -267,6 +267,8 @@ export class CallSession {
   /** The dispatcher reserved an agent for this call. */
   async offer(agentId: string, extension?: string): Promise<void> {
     const { deps, channel } = this;
+    // The same offer twice (delivered again): the one under way stands; releasing here would free its agent.
+    if (this.agentId === agentId && (this.phase === 'offering' || this.phase === 'talking')) return;
     if (this.phase !== 'queued' || channel.hungUp) {
       // The call moved on (hung up, or already offered): give the agent back, blameless.
       await deps.acd.release(this.id, agentId);
@@ -646,7 +648,7 @@ export class CallSession {
     this.skill = skill;
     this.queuedAt = Date.now();
     this.log.info({ skill, priority: this.priority, reason: this.priorityReason }, 'queued for a human');
-    await this.deps.acd.enqueue(this.id, skill, this.ivrPath, this.priority);
+    await this.deps.acd.enqueue(this.id, skill, this.ivrPath, this.priority, this.queuedAt);
     this.admitted();
     if (this.channel.hungUp) return this.finish('abandoned');
     // When an agent is free the call is offered in this very round: no hold music to start and stop again

@@ -28,7 +28,13 @@ function expectNothingLost(f: ChaosFigures): void {
 }
 
 describe('faults under steady calls (two routers, one Redis)', () => {
-  const run = (fault: FaultName) => runChaos(fault, SHORT);
+  // What went wrong stays in CI's output: the run's own account of lost or overtaken callers.
+  const run = async (fault: FaultName) => {
+    const lines: string[] = [];
+    const f = await runChaos(fault, SHORT, (l) => lines.push(l));
+    if (f.lost || f.outOfOrder || f.doubleOffers) console.log(lines.join('\n'));
+    return f;
+  };
 
   it('kill -9 of a router holding waiting callers and conversations', async () => {
     const f = await run('kill-router');
