@@ -81,6 +81,31 @@ describe('ACD store', () => {
     expect((await acd.readyAgents()).map((a) => a.id).sort()).toEqual(['a1', 'a3']);
   });
 
+  it('a skill whose name another skill contains is not that skill; the reservation reaches the replicas', async () => {
+    await acd.upsertAgent({
+      id: 'a9',
+      name: '赵"六',
+      extension: '1009',
+      skills: { 'hrss-x': 2, general_2: 1 },
+    });
+    await acd.setAgentState('a9', 'ready');
+    await arrive('c9');
+    const changes: unknown[] = [];
+    acd.onChanges = (c) => changes.push(...c);
+    expect(await acd.reserve('c9', 'a9', 'hrss', 30)).toEqual({ ok: false, reason: 'agent-lacks-skill' });
+    expect(await acd.reserve('c9', 'a9', 'general', 30)).toEqual({ ok: false, reason: 'agent-lacks-skill' });
+    expect(await acd.reserve('c9', 'a9', 'hrss-x', 30)).toMatchObject({ ok: true });
+    // The script's reply carries the entry the replicas apply.
+    expect(changes).toEqual([
+      expect.objectContaining({ kind: 'agent', id: 'a9', state: 'reserved' }),
+      expect.objectContaining({ kind: 'call', id: 'c9', state: 'offering' }),
+    ]);
+    acd.onChanges = null;
+    await acd.release('c9', 'a9');
+    await acd.finish('c9', 0);
+    await acd.setAgentState('a9', 'logged_out');
+  });
+
   it('puts a call back in its own place after a no-answer and skips the agent who missed it', async () => {
     await arrive('c3');
     expect(await acd.noAnswer('c1', 'a2', 3)).toBe('ready');
