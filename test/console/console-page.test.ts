@@ -12,7 +12,7 @@ import { UserStore } from '../../src/accounts/users.ts';
 import { type CallRecord, CallRecordStore } from '../../src/records/call-records.ts';
 import { HistoryStore } from '../../src/history/history-store.ts';
 import { parseDate } from '../../src/history/local-time.ts';
-import { localDate } from '../../src/tidal/time.ts';
+import { CST_OFFSET_MS, localDate } from '../../src/tidal/time.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
 const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium';
@@ -34,7 +34,10 @@ async function signIn(username: string, password: string): Promise<Page> {
 }
 
 function record(i: number, outcome: CallRecord['outcome'], waitS: number): CallRecord {
-  const t = Date.now() - 3600_000 + i * 1000;
+  // Today in China Standard Time, whatever the hour the test runs: an hour ago, or from midnight when that is sooner
+  // (at 00:33 CST an hour ago is yesterday, and the daily report rightly left those calls out).
+  const cstMidnight = Math.floor((Date.now() + CST_OFFSET_MS) / 86_400_000) * 86_400_000 - CST_OFFSET_MS;
+  const t = Math.max(cstMidnight, Date.now() - 3600_000) + i * 1000;
   return {
     id: `rec-${i}`,
     uuid: `u-${i}`,
