@@ -273,8 +273,12 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     await waitFor(() => /^INVITE sip:110@/m.test(police.uas.messages()), 5_000, '110 rung');
     // Citizen, agent and 110 are up; the 110 leg runs three_way on the citizen's channel (no bridge).
     const channels = async () => (await s.fs.api('show channels')).split('\n');
-    const threeWayLeg = (await channels()).find((l) => l.includes(',three_way,'));
-    expect(threeWayLeg, (await channels()).join('\n')).toBeDefined();
+    // The originate answers +OK as the line answers; the leg starts three_way a moment later.
+    const threeWayLeg = await waitFor(
+      async () => (await channels()).find((l) => l.includes(',three_way,')),
+      5_000,
+      'the 110 leg running three_way',
+    );
     const citizenUuid = (await s.fs.api(`show channels like ${who}`))
       .split('\n')
       .find((l) => l.includes('inbound'))
@@ -317,7 +321,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
       steps: [{ wait: 5_000 }, { hangup: true }],
     });
     // No greeting (about 10 s on this line): the agent is offered the call at once.
-    const offer = await desk.next('offer', 4_000);
+    const offer = await desk.next('offer', 6_000);
     expect(offer).toMatchObject({
       ivrPath: ['110报警服务台转入'],
       priorityReason: 'referral-110',
