@@ -13,7 +13,9 @@ export interface ReportLine extends Kpis {
   surveys: number;
   /** Callers who called this line more than once in the period. */
   repeatCallers: number;
-  /** Callers who hung up unanswered and were reached by the missed-call callback. */
+  /** Missed-call callbacks placed (callers who hung up unanswered, called back by the router), reached or not. */
+  callbacksPlaced: number;
+  /** Of those, the callers reached. */
   calledBack: number;
 }
 
@@ -58,6 +60,7 @@ export function kpiReport(input: {
       surveyAverage: n ? Math.round((sum / n) * 100) / 100 : null,
       surveys,
       repeatCallers: [...byCaller.values()].filter((c) => c > 1).length,
+      callbacksPlaced: recs.filter((r) => r.missedCallback).length,
       calledBack: recs.filter((r) => r.missedCallback && r.outcome === 'answered').length,
     };
   };
@@ -88,6 +91,7 @@ const COLUMNS: Array<[keyof ReportLine, string]> = [
   ['surveyAverage', '满意度均分'],
   ['surveys', '评价数'],
   ['repeatCallers', '重复来电人数'],
+  ['callbacksPlaced', '漏接回拨数'],
   ['calledBack', '漏接回拨接通数'],
 ];
 

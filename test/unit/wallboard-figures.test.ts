@@ -116,6 +116,7 @@ describe('KPI report', () => {
         rec(1, '12345', '13900000001', { survey: { speed: 5, attitude: 4 } }),
         rec(2, '12345', '13900000001', { outcome: 'abandoned' }),
         rec(3, '12345', '13900000001', { missedCallback: true }),
+        rec(5, '12345', '13900000003', { missedCallback: true, outcome: 'callback-failed' }),
         rec(4, '12315', '13900000002', { survey: { resolution: 3 } }),
       ],
       lineNames: new Map([['12345', '政务服务便民热线']]),
@@ -127,6 +128,7 @@ describe('KPI report', () => {
       answered: 3,
       surveyAverage: 4.5,
       repeatCallers: 1,
+      callbacksPlaced: 2,
       calledBack: 1,
     });
     expect(r.lines[2]).toMatchObject({ offered: 6, answered: 5, surveyAverage: 4, surveys: 2 });

@@ -582,6 +582,7 @@ function renderReport(r) {
     ['careAvgWaitS', '关爱平均等待', secs],
     ['surveyAverage', '满意度', (x) => (x === null ? '—' : x.toFixed(2))],
     ['repeatCallers', '重复来电人数'],
+    ['callbacksPlaced', '漏接回拨'],
     ['calledBack', '漏接回拨接通'],
   ];
   return el(
