@@ -3,7 +3,7 @@
 // in X-Referral-Case (its case number) and X-Referral-Note (a summary, percent-encoded UTF-8). The same headers from
 // any other address are not believed: anyone can send a header. Behind the SIP edge, FreeSWITCH sees the edge as
 // the source, so the edge makes the same decision and passes it on as X-Hotline-Referral(-Case, -Note).
-import { EMERGENCY_SERVICES, type EmergencyService } from '../config/env.ts';
+import { EMERGENCY_SERVICES, type EmergencyService, isEmergencyService } from '../config/env.ts';
 
 export interface Referral {
   from: EmergencyService;
@@ -55,10 +55,6 @@ export function noteOf(raw: string | undefined): string | undefined {
   return clean ? [...clean].slice(0, NOTE_MAX).join('') : undefined;
 }
 
-function isService(v: string | undefined): v is EmergencyService {
-  return !!v && (EMERGENCY_SERVICES as readonly string[]).includes(v);
-}
-
 /**
  * A call's referral from its channel variables: the SIP edge's decision (X-Hotline-Referral), or the trunk the
  * INVITE came from (sip_network_ip). `untrusted`: referral headers from an address that is no line's trunk.
@@ -69,7 +65,7 @@ export function referralOf(
 ): { referral: Referral | null; untrusted: boolean } {
   const h = (name: string) => vars[`sip_h_${name}`];
   const viaEdge = h('X-Hotline-Referral');
-  if (isService(viaEdge)) {
+  if (isEmergencyService(viaEdge)) {
     return {
       referral: withContext(viaEdge, h('X-Hotline-Referral-Case'), h('X-Hotline-Referral-Note')),
       untrusted: false,

@@ -6,7 +6,7 @@
 // through the same eavesdrop, while the router keeps the citizen's channel reading and writing frames (endless
 // silence), since the mixing rides on those frames.
 import { randomUUID } from 'node:crypto';
-import { callerIdForDial, channelVars, sipTarget } from '../esl/dial-string.ts';
+import { callerIdForDial, channelUuid, channelVars, DialStringError, sipTarget } from '../esl/dial-string.ts';
 import type { FreeSwitchLink } from '../esl/inbound-client.ts';
 
 /** Set on the line's leg: the router's inbound filters pass its hangup (src/router.ts INBOUND_EVENT_FILTERS). */
@@ -14,7 +14,6 @@ export const CONFERENCE_LEG_VAR = 'hotline_conference_leg';
 
 /** How long the emergency line may ring before the agent is told it did not answer. */
 const LINE_RING_S = 20;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ThreeWayRequest {
   callId: string;
@@ -49,7 +48,13 @@ export class ThreeWayLeg {
   static async dial(link: FreeSwitchLink, req: ThreeWayRequest): Promise<ThreeWayLeg | { failed: string }> {
     if (link.state !== 'connected') return { failed: `FreeSWITCH link ${link.state}` };
     // The citizen's uuid goes into an application argument: FreeSWITCH's own uuids only.
-    if (!UUID.test(req.citizenUuid)) return { failed: 'not a channel uuid' };
+    let citizen: string;
+    try {
+      citizen = channelUuid(req.citizenUuid);
+    } catch (e) {
+      if (e instanceof DialStringError) return { failed: 'not a channel uuid' };
+      throw e;
+    }
     const uuid = randomUUID();
     // Listening before the originate: a line that hangs up at once must not be missed.
     const watch = link.whenHungUp([uuid]);
@@ -63,7 +68,7 @@ export class ThreeWayLeg {
         origination_caller_id_number: callerIdForDial(req.caller),
       }) + `sofia/${req.carrierProfile}/${sipTarget(req.uri)}`;
     const r = await link
-      .bgapi(`originate ${dial} &three_way(${req.citizenUuid})`, (LINE_RING_S + 10) * 1000)
+      .bgapi(`originate ${dial} &three_way(${citizen})`, (LINE_RING_S + 10) * 1000)
       .catch((e: Error) => `-ERR ${e.message}`);
     if (!r.startsWith('+OK')) {
       watch.cancel();

@@ -263,6 +263,10 @@ function softphoneConfig(env: Env, edge: SipEdgeConfig | null, problems: string[
 export const EMERGENCY_SERVICES = ['110', '119', '120', '122'] as const;
 export type EmergencyService = (typeof EMERGENCY_SERVICES)[number];
 
+export function isEmergencyService(v: string | undefined): v is EmergencyService {
+  return !!v && (EMERGENCY_SERVICES as readonly string[]).includes(v);
+}
+
 /** HOTLINE_REFERRAL_TRUNKS: `110=10.1.0.5|10.1.0.6,122=10.1.0.9` (the IP addresses each line's calls come from). */
 function referralTrunksConfig(raw: string, problems: string[]): Config['referralTrunks'] {
   const out: Config['referralTrunks'] = {};
@@ -273,7 +277,7 @@ function referralTrunksConfig(raw: string, problems: string[]): Config['referral
     .filter(Boolean)) {
     const [k, v = ''] = part.split('=', 2) as [string, string | undefined];
     const addrs = v.split('|').map((a) => a.trim());
-    if (!(EMERGENCY_SERVICES as readonly string[]).includes(k) || !v)
+    if (!isEmergencyService(k) || !v)
       problems.push(
         `HOTLINE_REFERRAL_TRUNKS: ${JSON.stringify(part)} must be one of ${EMERGENCY_SERVICES.join(', ')}=ip[|ip...]`,
       );
@@ -297,7 +301,7 @@ function emergencyLinesConfig(raw: string, problems: string[]): Config['emergenc
     .map((x) => x.trim())
     .filter(Boolean)) {
     const [k, v] = part.split('=', 2) as [string, string | undefined];
-    if (!(EMERGENCY_SERVICES as readonly string[]).includes(k) || !v)
+    if (!isEmergencyService(k) || !v)
       problems.push(
         `HOTLINE_EMERGENCY_LINES: ${JSON.stringify(part)} must be one of ${EMERGENCY_SERVICES.join(', ')}=sip:user@host[:port]`,
       );
