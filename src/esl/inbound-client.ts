@@ -26,6 +26,8 @@ export class FreeSwitchLink extends EventEmitter {
   state: LinkState = 'disconnected';
   protocolErrors = 0;
   reconnects = 0;
+  /** Events received since start, by Event-Name: what FreeSWITCH serialises for this link (GET /health). */
+  readonly eventCounts: Record<string, number> = {};
   lastError = '';
   private conn: Connection | null = null;
   private backoff: number;
@@ -134,9 +136,18 @@ export class FreeSwitchLink extends EventEmitter {
       const events = this.opts.events ?? ['CHANNEL_HANGUP_COMPLETE', 'BACKGROUND_JOB'];
       // Sent back to back: FreeSWITCH answers in order, so 'connected' waits for the last reply only.
       const filters = this.opts.filters ?? [];
+      // modesl subscribed this link to CHANNEL_EXECUTE_COMPLETE on its own (for its execute(), never used on this
+      // link) and FreeSWITCH's event command only adds: every application a carrier caller ran (multiset, socket,
+      // bridge ...) came here too, some 10 kB each, serialised by FreeSWITCH and parsed by the router for nothing.
+      const unwanted = events.includes('CHANNEL_EXECUTE_COMPLETE') ? [] : ['CHANNEL_EXECUTE_COMPLETE'];
+      const last = filters.length ? 'filter' : unwanted.length ? 'nixevent' : 'events';
       conn.events('json', events, () => {
-        if (!filters.length) this.connectedNow();
+        if (last === 'events') this.connectedNow();
       });
+      if (unwanted.length)
+        conn.sendRecv(`nixevent ${unwanted.join(' ')}`, () => {
+          if (last === 'nixevent') this.connectedNow();
+        });
       filters.forEach(([header, value], i) =>
         conn.filter(header, value, () => {
           if (i === filters.length - 1) this.connectedNow();
@@ -145,7 +156,9 @@ export class FreeSwitchLink extends EventEmitter {
     });
     conn.on('esl::event::**', (evt: Event) => {
       const name = evt.getHeader('Event-Name');
-      if (name) this.emit('event', evt);
+      if (!name) return;
+      this.eventCounts[name] = (this.eventCounts[name] ?? 0) + 1;
+      this.emit('event', evt);
     });
     conn.on('esl::end', () => this.onClosed(conn));
     conn.socket?.on('close', () => this.onClosed(conn));

@@ -70,6 +70,19 @@ describe('a call travels end to end', () => {
     expect(other.messages.filter((m) => m.type === 'offer')).toEqual([]);
     // Both legs are gone.
     await waitFor(() => stack.emulator.channels().length === 0, 5000, 'channels to clear');
+    // The inbound link took the caller's hangup, not the applications it ran (modesl subscribes
+    // CHANNEL_EXECUTE_COMPLETE on its own; the link unsubscribes it).
+    const events = await waitFor(
+      async () => {
+        const h = await fetch(`${stack.http}/health`).then((r) => r.json());
+        return h.eslInbound.events.CHANNEL_HANGUP_COMPLETE
+          ? (h.eslInbound.events as Record<string, number>)
+          : undefined;
+      },
+      5000,
+      'the hangup on the inbound link',
+    );
+    expect(events.CHANNEL_EXECUTE_COMPLETE).toBeUndefined();
   });
 
   it('sends a caller who presses 0 to the queue', async () => {

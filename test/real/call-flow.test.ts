@@ -79,6 +79,17 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     const rec = await recordOf(who);
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'a1', line: '12345' });
     expect(s.fs.log()).not.toContain('USER_NOT_REGISTERED');
+    // The inbound link takes callers' hangups only: modesl's own CHANNEL_EXECUTE_COMPLETE subscription brought every
+    // application a caller ran (multiset, socket, bridge, about 10 kB each) to it as well.
+    const events = await waitFor(
+      async () => {
+        const e = (await s.admin('/health')).body.eslInbound.events as Record<string, number>;
+        return e.CHANNEL_HANGUP_COMPLETE ? e : undefined;
+      },
+      5000,
+      'the caller hangup on the inbound link',
+    );
+    expect(events.CHANNEL_EXECUTE_COMPLETE).toBeUndefined();
     desk.close();
   });
 

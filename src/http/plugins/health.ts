@@ -13,6 +13,9 @@ const Health = Type.Object({
     state: Type.String(),
     protocolErrors: Type.Integer(),
     reconnects: Type.Integer(),
+    events: Type.Record(Type.String(), Type.Integer(), {
+      description: 'events received on the inbound link since start, by Event-Name',
+    }),
   }),
   socketServer: Type.Object({
     ok: Type.Boolean(),
@@ -55,6 +58,7 @@ export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = a
           state: link.state,
           protocolErrors: link.protocolErrors,
           reconnects: link.reconnects,
+          events: { ...link.eventCounts },
         },
         socketServer: {
           ok: parts.outbound.listening,
