@@ -109,6 +109,12 @@ export interface RunFigures {
   mean: number;
   /** Pairs (earlier caller, later caller) where the later one's agent was rung first. */
   outOfOrder: number;
+  /**
+   * Of those, pairs where the later one was rung more than one media frame (20 ms) before the earlier: an
+   * application FreeSWITCH queues to a channel starts at the channel's next frame, so calls set up in order
+   * can reach their agents up to a frame apart in either order; beyond that, the order itself was lost.
+   */
+  outOfOrderBeyondFrame: number;
   /** Distinct agents rung. */
   agentsUsed: number;
 }
@@ -163,16 +169,17 @@ export function figures(callers: Map<string, CallerSide>, legs: readonly AgentSi
     min: latencies.length ? Math.min(...latencies) : NaN,
     mean: latencies.length ? latencies.reduce((s, v) => s + v, 0) / latencies.length : NaN,
     outOfOrder: inversions(reached),
+    outOfOrderBeyondFrame: inversions(reached, 20),
     agentsUsed,
   };
 }
 
-/** Pairs i < j (by the caller's INVITE) where j's agent was rung strictly before i's. */
-export function inversions(calls: ReadonlyArray<{ sent: number; rung: number }>): number {
+/** Pairs i < j (by the caller's INVITE) where j's agent was rung more than `byMs` before i's (strictly before by default). */
+export function inversions(calls: ReadonlyArray<{ sent: number; rung: number }>, byMs = 0): number {
   const s = [...calls].sort((a, b) => a.sent - b.sent);
   let n = 0;
   for (let i = 0; i < s.length; i++) {
-    for (let j = i + 1; j < s.length; j++) if (s[j]!.rung < s[i]!.rung && s[j]!.sent > s[i]!.sent) n++;
+    for (let j = i + 1; j < s.length; j++) if (s[j]!.rung + byMs < s[i]!.rung && s[j]!.sent > s[i]!.sent) n++;
   }
   return n;
 }

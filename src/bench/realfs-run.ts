@@ -552,7 +552,7 @@ export async function runRealfs(
         log(
           `realfs: ${mode} ${rate}/s: placed ${f.placed} bridged ${f.bridged} failed ${f.failed}` +
             `${r.unrecorded === null ? '' : ` unrecorded ${r.unrecorded}`} p50 ${fmt(f.p50)} ms p95 ${fmt(f.p95)} ms` +
-            ` out-of-order ${f.outOfOrder} cpu ${r.cpuPerCallMs.toFixed(1)} ms/call` +
+            ` out-of-order ${f.outOfOrder} (${f.outOfOrderBeyondFrame} by > 20 ms) cpu ${r.cpuPerCallMs.toFixed(1)} ms/call` +
             (r.cpuRouterMs === null
               ? ''
               : ` (FreeSWITCH ${(r.cpuFsMs / Math.max(1, f.placed)).toFixed(1)}, router ${(r.cpuRouterMs / Math.max(1, f.placed)).toFixed(1)})`),

@@ -112,7 +112,7 @@ export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
     "realfs latency: the agent phone's sipp received the INVITE minus the caller's sipp sent its INVITE (-trace_msg clocks, correlated by caller id), over calls that rang an agent while the caller was still on the line (an agent rung only after the caller gave up counts as failed, not as a sample); router rows: baseline = mod_callcenter at the same rate";
   const failNote = `realfs bridged: an agent's phone answered while the caller was still on the line; failed: the caller reached no agent, got an error response, or gave up (no BYE within ${o.patienceS} s of the answer); unrecorded: router calls with no call record in Redis (records store of the China day)`;
   const oooNote =
-    'realfs out_of_order: pairs of calls (one class) where the later caller was rung at an agent before the earlier one';
+    'realfs out_of_order: pairs of calls (one class) where the later caller was rung at an agent before the earlier one; out_of_order_20ms: of those, the later one rung more than 20 ms (a media frame: FreeSWITCH starts a queued application at the next frame) before the earlier';
   const cpuNote = `realfs cpu_ms_per_call: utime+stime of FreeSWITCH (router mode: plus the router process tree) from the first INVITE until the last channel was gone, / calls placed, idle time included (${rep.idle}); router rows: baseline = mod_callcenter at the same rate`;
   const cc = (rate: number) => rep.results.find((r) => r.mode === 'callcenter' && r.rate === rate);
   for (const r of rep.results) {
@@ -125,7 +125,10 @@ export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
     if (r.unrecorded !== null) rows.push(row(`${n}.unrecorded`, r.unrecorded, 'calls', undefined, failNote));
     rows.push(row(`${n}.p50_ms`, f.p50, 'ms', base?.figures.p50, latNote));
     rows.push(row(`${n}.p95_ms`, f.p95, 'ms', base?.figures.p95, latNote));
-    if (r.mode !== 'dialplan') rows.push(row(`${n}.out_of_order`, f.outOfOrder, 'pairs', undefined, oooNote));
+    if (r.mode !== 'dialplan') {
+      rows.push(row(`${n}.out_of_order`, f.outOfOrder, 'pairs', undefined, oooNote));
+      rows.push(row(`${n}.out_of_order_20ms`, f.outOfOrderBeyondFrame, 'pairs', undefined, oooNote));
+    }
     rows.push(row(`${n}.cpu_ms_per_call`, r.cpuPerCallMs, 'ms', base?.cpuPerCallMs, cpuNote));
   }
   return rows;
@@ -161,6 +164,7 @@ export function rawTable(results: readonly RunResult[]): string {
     'max_ms',
     'mean_ms',
     'ooo',
+    'ooo_20ms',
     'agents',
     'fs_cpu_ms',
     'rtr_cpu_ms',
@@ -193,6 +197,7 @@ export function rawTable(results: readonly RunResult[]): string {
       cell(f.max),
       cell(f.mean),
       String(f.outOfOrder),
+      String(f.outOfOrderBeyondFrame),
       String(f.agentsUsed),
       cell(r.cpuFsMs),
       cell(r.cpuRouterMs),

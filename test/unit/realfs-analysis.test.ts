@@ -93,6 +93,14 @@ describe('realfs bench analysis', () => {
         { sent: 0, rung: 5 },
       ]),
     ).toBe(0);
+    // Beyond a frame: only the pair rung 20 ms apart in reverse counts with a 19 ms allowance, none with 20.
+    const calls = [
+      { sent: 0, rung: 30 },
+      { sent: 1, rung: 20 },
+      { sent: 2, rung: 10 },
+    ];
+    expect(inversions(calls, 19)).toBe(1);
+    expect(inversions(calls, 20)).toBe(0);
   });
 
   it('reads its options from the bench command line', () => {
