@@ -311,6 +311,8 @@ export class HotlineRouter {
         { source: 'esl-inbound', count: this.parts.fsLink.protocolErrors },
         { source: 'prompts', count: this.parts.outbound.promptErrors },
       ],
+      // Read only: the edge keeps its own counts (issue 7). No edge, no series.
+      ...(config.sipEdge ? { sipInvitesRejected: () => this.sipEdge?.stats.rejected ?? null } : {}),
     });
     this.dispatcher.onRound = (s) => this.metrics.observeRound(s);
     // Missed-call callback: callers who never reached a human, called back when agents are idle.

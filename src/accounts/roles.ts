@@ -39,6 +39,14 @@ export interface Principal {
   id?: string;
 }
 
+/**
+ * The name a change is recorded under: the signed-in user's, or `token:<name>` for an automation token or the shared
+ * admin token. Never a name from the request body: anyone could type someone else's there.
+ */
+export function actorName(p: Principal): string {
+  return p.kind === 'api-token' || p.kind === 'shared-token' ? `token:${p.name}` : p.name;
+}
+
 export function admits(route: readonly Role[], p: Principal): boolean {
   return p.roles.some((r) => route.includes(r));
 }

@@ -1,7 +1,7 @@
 // Prometheus metrics of one router instance (prom-client): what the records say as they are written (calls by
 // line, outcome and class; waits and handle times), decision-round time, and, read at each scrape, agents by
-// state, queue depth, connection states and protocol errors. Labels carry lines, skills, classes and states only:
-// never a number, a name or an id.
+// state, queue depth, connection states, protocol errors and the SIP edge's rejected INVITEs. Labels carry lines,
+// skills, classes, states and error sources only: never a number, a name or an id.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallRecord } from '../records/call-records.ts';
 
@@ -12,7 +12,23 @@ export interface ScrapeSources {
   connections: () => Array<{ peer: 'redis' | 'esl' | 'drachtio'; up: boolean }>;
   /** Round trips of the connections that are up, s (a peer that does not answer within a second is left out). */
   latencies: () => Promise<Array<{ peer: 'redis' | 'esl' | 'drachtio'; seconds: number }>>;
+  /** Protocol errors per source since start (each count only grows). */
   protocolErrors: () => Array<{ source: string; count: number }>;
+  /** INVITEs the SIP edge refused since start; null without an edge. */
+  sipInvitesRejected?: () => number | null;
+}
+
+/**
+ * A counter fed, at scrape time, from a count the source keeps itself: it adds what the count grew by since the
+ * last scrape (a count seen lower, a source made anew, restarts from there).
+ */
+function followCount(): (key: string, count: number) => number {
+  const seen = new Map<string, number>();
+  return (key, count) => {
+    const last = seen.get(key) ?? 0;
+    seen.set(key, count);
+    return count >= last ? count - last : count;
+  };
 }
 
 export class RouterMetrics {
@@ -85,15 +101,32 @@ export class RouterMetrics {
         for (const c of await sources.latencies()) this.set({ peer: c.peer }, c.seconds);
       },
     });
-    new Gauge({
-      name: 'hotline_protocol_errors',
-      help: 'Protocol errors counted since start, by source',
+    // Counters, so that rate() and increase() work across scrapes; each source's series exists from the first
+    // scrape on, at 0, so an alert on its increase sees the first error.
+    const protocolGrowth = followCount();
+    new Counter({
+      name: 'hotline_protocol_errors_total',
+      help: 'Protocol errors (malformed or unexpected frames, peers that break the handshake or go silent), by source',
       labelNames: ['source'] as const,
       registers: [r],
       collect() {
-        for (const p of sources.protocolErrors()) this.set({ source: p.source }, p.count);
+        for (const p of sources.protocolErrors())
+          this.inc({ source: p.source }, protocolGrowth(p.source, p.count));
       },
     });
+    const sipRejected = sources.sipInvitesRejected;
+    if (sipRejected) {
+      const growth = followCount();
+      new Counter({
+        name: 'hotline_sip_invites_rejected_total',
+        help: 'INVITEs the SIP edge refused (bad requests, unknown numbers, agent legs from outside the pool)',
+        registers: [r],
+        collect() {
+          const n = sipRejected();
+          if (n !== null) this.inc(growth('edge', n));
+        },
+      });
+    }
   }
 
   observeRecord(rec: CallRecord): void {

@@ -1,7 +1,9 @@
 // What the supervisors' wallboard shows, from what the router knows now: today's, this interval's and the last
-// 24 hours' measures, the queues with their longest waits, agents by state and pool, and the alarms raised when a
-// target is at risk. Pure and synchronous: the HTTP plugin gathers the inputs, a test can pass them in.
+// 24 hours' measures, the queues with their longest waits, agents by state and pool, the incident announcements
+// callers hear now, and the alarms raised when a target is at risk. Pure and synchronous: the HTTP plugin gathers
+// the inputs, a test can pass them in.
 import { PRIORITY_CLASSES, type PriorityClass } from '../acd/types.ts';
+import type { Incident } from '../ivr/incidents.ts';
 import { intervalOf, type IntervalRow } from '../records/interval-stats.ts';
 import { type Kpis, kpisOf } from './kpis.ts';
 
@@ -65,11 +67,43 @@ export interface Wallboard {
     byPool: Record<string, Record<string, number>>;
     list: AgentNow[];
   };
+  /** Incident announcements callers hear now. */
   incidents: number;
+  /** The same announcements, oldest first: what they say (a supervisor knows why the phones ring). */
+  activeIncidents: ActiveIncidentNow[];
   /** Today's IVR funnel per line: callers into the menus, and how they left them. */
   ivr: IvrFunnelLine[];
   alarms: Alarm[];
   targets: Targets;
+}
+
+export interface ActiveIncidentNow {
+  id: string;
+  /** The announcement's text, cut to TITLE_MAX characters. */
+  title: string;
+  lines: string[];
+  endsAt: number;
+}
+
+const TITLE_MAX = 60;
+
+/** The announcements within their window at `now`, oldest first, each with its text as its title. */
+export function incidentsNow(
+  all: ReadonlyArray<Pick<Incident, 'id' | 'lines' | 'prompt' | 'startsAt' | 'endsAt'>>,
+  now: number,
+): ActiveIncidentNow[] {
+  return all
+    .filter((i) => now >= i.startsAt && now < i.endsAt)
+    .sort((a, b) => a.startsAt - b.startsAt)
+    .map((i) => {
+      const text = [...i.prompt.text.trim()];
+      return {
+        id: i.id,
+        title: text.length > TITLE_MAX ? `${text.slice(0, TITLE_MAX - 1).join('')}…` : text.join(''),
+        lines: [...i.lines],
+        endsAt: i.endsAt,
+      };
+    });
 }
 
 export interface IvrFunnelLine {
@@ -107,7 +141,8 @@ export function wallboard(input: {
   yesterday: IntervalRow[];
   queues: QueueNow[];
   agents: AgentNow[];
-  incidents: number;
+  /** Incident announcements (any window: those of `now` are shown). */
+  incidents: ReadonlyArray<Pick<Incident, 'id' | 'lines' | 'prompt' | 'startsAt' | 'endsAt'>>;
   ivr?: IvrFunnelLine[];
   targets?: Targets;
 }): Wallboard {
@@ -213,6 +248,7 @@ export function wallboard(input: {
       text: `今日关爱来电平均等待 ${today.careAvgWaitS} 秒，超过 ${t.careWaitS} 秒`,
     });
   alarms.sort((a, b) => (a.level === b.level ? 0 : a.level === 'critical' ? -1 : 1));
+  const activeIncidents = incidentsNow(input.incidents, input.now);
 
   return {
     at: input.now,
@@ -220,7 +256,8 @@ export function wallboard(input: {
     kpis: { today, interval, rolling24h },
     queues,
     agents: { onDuty, byState, byPool, list: input.agents },
-    incidents: input.incidents,
+    incidents: activeIncidents.length,
+    activeIncidents,
     ivr: (input.ivr ?? []).filter((f) => f.entered > 0),
     alarms,
     targets: t,

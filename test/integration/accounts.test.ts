@@ -189,6 +189,121 @@ describe('accounts and roles', () => {
     expect(masked).toContain('139****5678');
   });
 
+  it('records who acted from the session, never from a name in the body', async () => {
+    const sup = await login('sup', PW.sup);
+    const ops = await login('ops', PW.ops);
+    // A forced state names the supervisor who signed in, whatever the body claims.
+    const forced = await call('/admin/agents/a1/state', {
+      method: 'POST',
+      token: sup.token,
+      body: { state: 'not_ready', force: true, operator: 'ops', note: '核对坐席状态' },
+    });
+    expect(forced.status, JSON.stringify(forced.body)).toBe(200);
+    const entries = (await call('/admin/agents/state-audit?agent=a1', { token: sup.token })).body;
+    expect(entries[0]).toMatchObject({ operator: 'sup', agentId: 'a1', to: 'not_ready' });
+    // A message to an agent's desktop: the agent sees who sent it.
+    const desk = await stack.connectDesktop('a1');
+    const sent = await call('/admin/desktop/message', {
+      method: 'POST',
+      token: sup.token,
+      body: { agentIds: ['a1'], text: '请尽快就绪', from: '局长' },
+    });
+    expect(sent.status).toBe(200);
+    expect(await desk.next('supervisor')).toMatchObject({ from: 'sup', text: '请尽快就绪' });
+    desk.close();
+    // Tidal: an emergency move, the plan approved, the move ended, the plan cancelled, each by the supervisor.
+    await call('/admin/tidal/roster/b1', {
+      method: 'PUT',
+      token: ops.token,
+      body: { homePool: 'back', frontSkills: { general: 2 }, backSkills: { workorder: 2 } },
+    });
+    const em = await call('/admin/tidal/emergency', {
+      method: 'POST',
+      token: sup.token,
+      body: { agentIds: ['b1'], durationMin: 30, ignoreCap: true, by: 'ops' },
+    });
+    expect(em.status, JSON.stringify(em.body)).toBe(200);
+    const approved = await call(`/admin/tidal/plan/${em.body.date}/approve`, {
+      method: 'POST',
+      token: sup.token,
+      body: { version: em.body.version, by: 'ops' },
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(approved.body.plan).toMatchObject({ createdBy: 'sup', approvedBy: 'sup' });
+    const ended = await call(`/admin/tidal/plan/${em.body.date}/moves/${em.body.moves[0].id}`, {
+      method: 'PATCH',
+      token: sup.token,
+      body: { version: approved.body.plan.version, cancel: true, by: 'ops' },
+    });
+    expect(ended.status, JSON.stringify(ended.body)).toBe(200);
+    const cancelled = await call(`/admin/tidal/plan/${em.body.date}/cancel`, {
+      method: 'POST',
+      token: sup.token,
+      body: { version: ended.body.version, by: 'ops' },
+    });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledBy: 'sup' });
+    const tidalTrail = (await call(`/admin/tidal/audit?date=${em.body.date}`, { token: sup.token }))
+      .body as Array<{ actor: string; action: string }>;
+    expect(tidalTrail.filter((e) => e.actor.startsWith('operator:')).map((e) => [e.action, e.actor])).toEqual(
+      [
+        ['plan-cancelled', 'operator:sup'],
+        ['move-changed', 'operator:sup'],
+        ['plan-approved', 'operator:sup'],
+        ['emergency', 'operator:sup'],
+        ['roster-changed', 'operator:ops'],
+      ],
+    );
+    // The shared admin token is named as the token it is.
+    await call('/admin/agents/a1/state', {
+      method: 'POST',
+      token: stack.router.parts.config.adminToken,
+      body: { state: 'not_ready', force: true, operator: 'sup', note: '共享令牌测试' },
+    });
+    expect((await call('/admin/agents/state-audit?agent=a1', { token: sup.token })).body[0].operator).toBe(
+      'token:shared-admin-token',
+    );
+  });
+
+  it('audits actions on a resource with the resource before and after, read through its GET', async () => {
+    const sup = await login('sup', PW.sup);
+    const ops = await login('ops', PW.ops);
+    // End wrap-up: the agent was in wrap-up before, ready after.
+    await stack.router.parts.acd.setAgentState('a1', 'wrapup', '', '', true);
+    expect((await call('/admin/agents/a1/end-wrapup', { method: 'POST', token: sup.token })).status).toBe(
+      200,
+    );
+    // Force the agent out: ready before, logged out after.
+    const out = await call('/admin/agents/a1/state', {
+      method: 'POST',
+      token: sup.token,
+      body: { state: 'logged_out', force: true, note: '交班' },
+    });
+    expect(out.status).toBe(200);
+
+    const audit = (await call('/admin/audit?limit=100', { token: ops.token })).body as AuditRow[];
+    const find = (action: string) => audit.find((e) => e.action === action)!;
+    const wrap = find('POST /admin/agents/:id/end-wrapup');
+    expect(wrap).toMatchObject({ actor: 'sup', target: '/admin/agents/a1/end-wrapup' });
+    expect(wrap.before).toMatchObject({ id: 'a1', state: 'wrapup' });
+    expect(wrap.after).toMatchObject({ id: 'a1', state: 'ready' });
+    const forced = find('POST /admin/agents/:id/state');
+    expect(forced.before).toMatchObject({ id: 'a1', state: 'ready' });
+    expect(forced.after).toMatchObject({ id: 'a1', state: 'logged_out' });
+    // The tidal actions of the test before: no plan before the emergency move, then each step's plan.
+    const em = find('POST /admin/tidal/emergency');
+    expect(em.before).toBeNull();
+    expect(em.after).toMatchObject({ status: 'draft', version: 1 });
+    const ap = find('POST /admin/tidal/plan/:date/approve');
+    expect(ap.before).toMatchObject({ status: 'draft', version: 1 });
+    expect(ap.after).toMatchObject({ status: 'approved', version: 2, approvedBy: 'sup' });
+    const mv = find('PATCH /admin/tidal/plan/:date/moves/:id');
+    expect(mv.before).toMatchObject({ status: 'approved', version: 2 });
+    expect(mv.after).toMatchObject({ version: 3 });
+    const ca = find('POST /admin/tidal/plan/:date/cancel');
+    expect(ca.before).toMatchObject({ status: 'approved', version: 3 });
+    expect(ca.after).toMatchObject({ status: 'cancelled', version: 4 });
+  });
+
   it('revokes sessions, automation tokens and the shared admin token', async () => {
     const ops = await login('ops', PW.ops);
     const a = await login('sup', PW.sup);

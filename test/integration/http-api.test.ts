@@ -1,4 +1,5 @@
-// The HTTP API: authentication, validation with clear 4xx reasons, OpenAPI docs, agent tokens.
+// The HTTP API: authentication, validation with clear 4xx reasons, OpenAPI docs, agent tokens, and the addresses
+// people type (/, /admin, /admin/) landing on the console.
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../helpers/stack.ts';
@@ -17,6 +18,20 @@ describe('HTTP API', () => {
     expect(res.status).toBe(401);
     const bad = await fetch(`${stack.http}/admin/agents`, { headers: { authorization: 'Bearer nope' } });
     expect(bad.status).toBe(401);
+  });
+
+  it('sends /, /admin and /admin/ to the console, and serves /metrics', async () => {
+    for (const path of ['/', '/admin', '/admin/']) {
+      const res = await fetch(`${stack.http}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(302);
+      expect(res.headers.get('location'), path).toBe('/console/');
+    }
+    const page = await fetch(`${stack.http}/admin/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('12345 热线管理控制台');
+    const metrics = await fetch(`${stack.http}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('hotline_calls_total');
   });
 
   it('lists lines and agents', async () => {

@@ -6,6 +6,9 @@ import type { CallRecord } from '../../src/records/call-records.ts';
 import type { CallerScript } from '../../src/switch-emulator/index.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
+// Who stack.admin() authenticates as: the shared admin token, recorded as token:<its name>.
+const ACTOR = 'token:shared-admin-token';
+
 let stack: Stack;
 beforeEach(async () => {
   // Prompts play for 600 ms here, so that type-ahead and in-prompt key presses are visible.
@@ -35,7 +38,7 @@ const deepMenu = (label: string): MenuDocument => ({
 async function publish(doc: MenuDocument): Promise<number> {
   const r = await stack.admin(`/admin/ivr/${doc.line}/publish`, {
     method: 'POST',
-    body: { operator: '值班长王', doc },
+    body: { doc },
   });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return r.body.version;
@@ -76,7 +79,7 @@ describe('care fast path', () => {
   it('a care-list caller hears no menu and is queued with care priority', async () => {
     const put = await stack.admin('/admin/care-list/13800002222', {
       method: 'PUT',
-      body: { kind: 'elderly', operator: '值班长王' },
+      body: { kind: 'elderly' },
     });
     expect(put.status).toBe(200);
     const listed = await stack.admin('/admin/care-list');
@@ -97,6 +100,30 @@ describe('care fast path', () => {
       'no-input',
       'no-input',
     ]);
+  });
+});
+
+describe('the audit names the authenticated actor, not a name in the body', () => {
+  it('publish and care-list add record the actor even when the body names someone else', async () => {
+    const pub = await stack.admin('/admin/ivr/12333/publish', {
+      method: 'POST',
+      body: { operator: '值班长王', doc: deepMenu('冒名') },
+    });
+    expect(pub.status, JSON.stringify(pub.body)).toBe(200);
+    const audit = (await stack.admin('/admin/ivr/audit')).body;
+    expect(audit[0]).toMatchObject({ action: 'publish', version: pub.body.version, operator: ACTOR });
+    expect(JSON.stringify(audit)).not.toContain('值班长王');
+
+    const put = await stack.admin('/admin/care-list/13800009999', {
+      method: 'PUT',
+      body: { kind: 'disabled', operator: '值班长王', note: '听障' },
+    });
+    expect(put.status).toBe(200);
+    const listed = (await stack.admin('/admin/care-list')).body;
+    expect(listed).toContainEqual(
+      expect.objectContaining({ number: '138****9999', kind: 'disabled', addedBy: ACTOR, note: '听障' }),
+    );
+    expect(JSON.stringify(listed)).not.toContain('值班长王');
   });
 });
 
@@ -143,16 +170,17 @@ describe('menus at work', () => {
       (
         await stack.admin('/admin/ivr/12333/rollback', {
           method: 'POST',
-          body: { operator: '值班长李', version: v1 },
+          body: { version: v1 },
         })
       ).status,
     ).toBe(200);
     expect((await stack.admin('/admin/ivr/12333')).body.version).toBe(v1);
+    // Audited under the authenticated actor: the helper signs in with the shared admin token.
     const audit = (await stack.admin('/admin/ivr/audit')).body;
     expect(audit.slice(0, 3)).toEqual([
-      expect.objectContaining({ action: 'rollback', version: v1, operator: '值班长李' }),
-      expect.objectContaining({ action: 'publish', version: v2, operator: '值班长王' }),
-      expect.objectContaining({ action: 'publish', version: v1, operator: '值班长王' }),
+      expect.objectContaining({ action: 'rollback', version: v1, operator: ACTOR }),
+      expect.objectContaining({ action: 'publish', version: v2, operator: ACTOR }),
+      expect.objectContaining({ action: 'publish', version: v1, operator: ACTOR }),
     ]);
   });
 
@@ -167,7 +195,7 @@ describe('menus at work', () => {
     };
     const r = await stack.admin('/admin/ivr/12333/publish', {
       method: 'POST',
-      body: { operator: 'x', doc: bad },
+      body: { doc: bad },
     });
     expect(r.status).toBe(400);
     expect(r.body.problems).toContainEqual({
@@ -210,10 +238,10 @@ describe('menus at work', () => {
         },
         startsAt: new Date(now - 60_000).toISOString(),
         endsAt: new Date(now + 60_000).toISOString(),
-        operator: '值班长王',
       },
     });
     expect(inc.status).toBe(200);
+    expect(inc.body.createdBy).toBe(ACTOR);
     await stack.admin('/admin/incidents', {
       method: 'POST',
       body: {
@@ -221,7 +249,6 @@ describe('menus at work', () => {
         prompt: { file: 'ivr/incidents/old.wav', text: '已结束的公告' },
         startsAt: new Date(now - 7200_000).toISOString(),
         endsAt: new Date(now - 3600_000).toISOString(),
-        operator: '值班长王',
       },
     });
     const rec = await callAndRecord({

@@ -271,7 +271,8 @@ describe('agent commands and notices', () => {
       method: 'POST',
       body: { agentIds: ['a1'], text: '12345 排队较多，请尽快就绪', level: 'urgent' },
     });
-    expect(await d.next('supervisor')).toMatchObject({ from: '班长', level: 'urgent' });
+    // The sender is who signed in: here the shared admin token.
+    expect(await d.next('supervisor')).toMatchObject({ from: 'token:shared-admin-token', level: 'urgent' });
     d.close();
   });
 

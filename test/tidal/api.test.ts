@@ -141,7 +141,12 @@ describe('tidal admin API and CLI', () => {
       body: { version: 2, by: '值班长' },
     });
     expect(approved.status).toBe(200);
-    expect(approved.body.plan).toMatchObject({ status: 'approved', version: 3, approvedBy: '值班长' });
+    // Approved by who sent the request (here the shared admin token), not by the name in the body.
+    expect(approved.body.plan).toMatchObject({
+      status: 'approved',
+      version: 3,
+      approvedBy: 'token:shared-admin-token',
+    });
     expect(approved.body.late).toEqual([]);
     expect(
       (await stack.admin(`/admin/tidal/plan/${date}/approve`, { method: 'POST', body: { version: 3 } }))

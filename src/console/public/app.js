@@ -44,7 +44,12 @@ export async function api(path, init = {}) {
   }
   const type = res.headers.get('content-type') || '';
   const body = type.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) throw new Error((body && body.message) || `HTTP ${res.status}`);
+  if (!res.ok) {
+    // The status goes with the server's reason: a page tells "nothing there" (404) from a failure.
+    const err = new Error((body && body.message) || `HTTP ${res.status}`);
+    err.status = res.status;
+    throw err;
+  }
   return body;
 }
 
@@ -246,6 +251,17 @@ function renderWallboard(w) {
     ),
   );
   $('incidents').textContent = w.incidents ? `生效中的突发事件公告 ${w.incidents} 条` : '';
+  // What each announcement says: the supervisor sees why callers are ringing, not just that something is on.
+  $('incidentList').replaceChildren(
+    ...(w.activeIncidents || []).map((i) =>
+      el(
+        'li',
+        { 'data-incident': i.id },
+        el('strong', {}, i.title),
+        `（${i.lines.includes('*') ? '全部线路' : i.lines.join('、')}，至 ${HHMM.format(new Date(i.endsAt))}）`,
+      ),
+    ),
+  );
   $('ivrRows').replaceChildren(
     ...(w.ivr.length
       ? w.ivr.map((f) =>
@@ -338,9 +354,8 @@ async function force(a, state) {
       body: {
         state,
         ...(state === 'not_ready' ? { reason: 'meeting' } : {}),
-        // Audited as a supervisor's forced state (who and why), whether or not the agent is on a call.
+        // Audited as a supervisor's forced state (why; the server records who signed in), on a call or not.
         force: true,
-        operator: me.displayName || me.name,
         note: note.trim(),
       },
     });
@@ -378,7 +393,6 @@ $('msgForm').addEventListener('submit', async (e) => {
       body: {
         agentIds: [...picked],
         text,
-        from: me.displayName || me.name,
         level: $('msgUrgent').checked ? 'urgent' : 'info',
       },
     });
@@ -438,7 +452,7 @@ async function changeMove(m, started) {
   try {
     await api(`/admin/tidal/plan/${today()}/moves/${m.id}`, {
       method: 'PATCH',
-      body: { version: tidalVersion, cancel: true, by: me.displayName || me.name },
+      body: { version: tidalVersion, cancel: true },
     });
     say(`调岗 ${m.id}（${m.agentId}）已${started ? '结束' : '取消'}`);
   } catch (err) {
@@ -485,7 +499,7 @@ for (const [id, act, label] of [
     try {
       await api(`/admin/tidal/plan/${today()}/${act}`, {
         method: 'POST',
-        body: { version: tidalVersion, by: me.displayName || me.name },
+        body: { version: tidalVersion },
       });
       say(`今日潮汐计划已${label}`);
       void loadTidal();
@@ -501,7 +515,7 @@ $('btnEmergency').addEventListener('click', async () => {
   try {
     const r = await api('/admin/tidal/emergency', {
       method: 'POST',
-      body: { count, durationMin, note: '监控大屏应急调入', by: me.displayName || me.name },
+      body: { count, durationMin, note: '监控大屏应急调入' },
     });
     say(`已应急调入 ${r.moves.length} 席，${durationMin} 分钟后返回`);
   } catch (err) {

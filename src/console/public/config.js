@@ -3,8 +3,6 @@
 import { api, el } from './app.js';
 import { bodySchema, schemaForm } from './schema-form.js';
 
-const op = (me) => me.displayName || me.name;
-
 // Each resource: how it is listed (GET), its columns, and its write route (the form comes from that route's body
 // schema). `key` names an item in its URL; when the body lacks it, the form asks for it (new items only).
 const RESOURCES = [
@@ -84,7 +82,7 @@ const RESOURCES = [
     // Listed numbers are masked: entries are added (or removed) by typing the full number.
     editable: false,
     remove: { label: '按号码删除', url: (number) => `/admin/care-list/${number}` },
-    template: (me) => ({ kind: 'elderly', operator: op(me) }),
+    template: () => ({ kind: 'elderly' }),
   },
   {
     id: 'incidents',
@@ -102,13 +100,12 @@ const RESOURCES = [
     keyInBody: true,
     del: (x) => `/admin/incidents/${x.id}`,
     editable: false,
-    template: (me) => ({
+    template: () => ({
       lines: ['*'],
       prompt: { file: 'ivr/incident.wav', text: '因供水管道抢修，部分区域今日停水，预计18时恢复。' },
       ackDigit: '1',
       startsAt: new Date().toISOString(),
       endsAt: new Date(Date.now() + 6 * 3600_000).toISOString(),
-      operator: op(me),
     }),
   },
   {
@@ -171,8 +168,8 @@ export async function renderConfig(root, me) {
     ),
   );
   for (const r of RESOURCES) root.append(section(r, me));
-  root.append(await ivrSection(me));
-  root.append(planSection(me));
+  root.append(await ivrSection());
+  root.append(planSection());
 }
 
 function section(r, me) {
@@ -322,41 +319,203 @@ function section(r, me) {
   return box;
 }
 
-/** Today's or another day's tidal plan: made from the forecast and the roster, then approved on the wallboard. */
-function planSection(me) {
-  const date = el('input', { type: 'date', 'aria-label': '计划日期' });
+const PLAN_STATUS = { draft: '待批准', approved: '已批准', cancelled: '已取消' };
+const MOVE_STATES = {
+  planned: '待执行',
+  announced: '已通知',
+  'on-front': '在一线',
+  returned: '已返回',
+  skipped: '已跳过',
+  cancelled: '已取消',
+};
+const HHMM = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+const hhmm = (t) => HHMM.format(new Date(t));
+
+/** The windows of the day with backup seats on the front line, and how many: consecutive intervals run together. */
+function seatWindows(plan) {
+  const step = plan.intervalMin * 60_000;
+  const out = [];
+  plan.moved.forEach((n, i) => {
+    const last = out[out.length - 1];
+    if (n > 0 && last && last.seats === n && last.to === plan.dayStart + i * step) last.to += step;
+    else if (n > 0)
+      out.push({ from: plan.dayStart + i * step, to: plan.dayStart + (i + 1) * step, seats: n });
+  });
+  return out;
+}
+
+/**
+ * A day's tidal plan: made from the forecast and the roster, shown with its moves (times) and the seats moved per
+ * window, approved or cancelled through the same routes as the wallboard's buttons (supervisors only; anyone else
+ * sees the server's reason).
+ */
+function planSection() {
+  const date = el('input', { type: 'date', 'aria-label': '计划日期', 'data-plan': 'date' });
   date.value = new Date(Date.now() + 8 * 3600_000 + 86_400_000).toISOString().slice(0, 10);
   const cap = el('input', { type: 'number', min: 0, max: 500, value: 3, 'aria-label': '调入上限（席）' });
+  const view = el('div', { 'data-plan': 'view' });
   const result = el('p', { class: 'status-line', role: 'status' });
+  const setResult = (t, bad) => {
+    result.textContent = t;
+    result.classList.toggle('err', !!bad);
+  };
+  let shown = null;
+
+  const render = (p) => {
+    const windows = seatWindows(p);
+    const peak = Math.max(0, ...p.moved);
+    const short = Math.max(0, ...p.uncovered);
+    const live = p.moves.filter((m) => !m.cancelled);
+    view.replaceChildren(
+      el(
+        'p',
+        { 'data-plan': 'status', 'data-status': p.status },
+        `${p.date} 潮汐计划第 ${p.version} 版：${PLAN_STATUS[p.status] || p.status}`,
+        p.createdBy ? `；生成：${p.createdBy}` : '',
+        p.approvedBy ? `；批准：${p.approvedBy}` : '',
+        p.cancelledBy ? `；取消：${p.cancelledBy}` : '',
+      ),
+      el(
+        'p',
+        { 'data-plan': 'seats' },
+        `调岗 ${live.length} 人次；调入上限 ${p.capSeats} 席，最多同时调入 ${peak} 席` +
+          (short ? `，高峰仍缺 ${short} 席` : ''),
+      ),
+      windows.length
+        ? el(
+            'ul',
+            { 'data-plan': 'windows' },
+            ...windows.map((w) => el('li', {}, `${hhmm(w.from)}–${hhmm(w.to)} 调入 ${w.seats} 席`)),
+          )
+        : el('p', { class: 'muted' }, '全天无需调入备岗席位'),
+      el(
+        'table',
+        {},
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            ...['调岗', '坐席', '通知', '调入', '返回', '状态'].map((h) => el('th', { scope: 'col' }, h)),
+          ),
+        ),
+        el(
+          'tbody',
+          { 'data-plan': 'moves' },
+          ...p.moves.map((m) =>
+            el(
+              'tr',
+              { 'data-move': m.id },
+              el('td', {}, m.kind === 'emergency' ? `${m.id}（应急）` : m.id),
+              el('td', {}, m.agentId),
+              el('td', {}, hhmm(m.announceAt)),
+              el('td', {}, hhmm(m.effectiveAt)),
+              el('td', {}, hhmm(m.returnAt)),
+              el('td', {}, MOVE_STATES[m.state] || (m.cancelled ? '已取消' : m.state || '')),
+            ),
+          ),
+        ),
+      ),
+      el(
+        'div',
+        { class: 'row' },
+        el(
+          'button',
+          {
+            type: 'button',
+            'data-plan-act': 'approve',
+            disabled: p.status !== 'draft' || undefined,
+            onclick: () => void act('approve', '批准'),
+          },
+          '批准计划',
+        ),
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            'data-plan-act': 'cancel',
+            disabled: p.status === 'cancelled' || undefined,
+            onclick: () => void act('cancel', '取消'),
+          },
+          '取消计划',
+        ),
+      ),
+    );
+  };
+
+  const load = async () => {
+    try {
+      shown = await api(`/admin/tidal/plan?date=${encodeURIComponent(date.value)}`);
+      render(shown);
+    } catch (err) {
+      shown = null;
+      view.replaceChildren(
+        el(
+          'p',
+          { class: err.status === 404 ? 'muted' : 'err', 'data-plan': 'status', 'data-status': 'none' },
+          err.status === 404 ? `${date.value} 尚无潮汐计划` : `读取失败：${err.message}`,
+        ),
+      );
+    }
+  };
+
   const make = async () => {
     try {
       const p = await api('/admin/tidal/plan', {
         method: 'POST',
-        body: { date: date.value, options: { capSeats: Number(cap.value) }, by: op(me) },
+        body: { date: date.value, options: { capSeats: Number(cap.value) } },
       });
-      result.textContent = `已生成 ${p.date} 的计划第 ${p.version} 版（${p.moves.length} 次调岗），待班长批准`;
-      result.classList.remove('err');
+      setResult(`已生成 ${p.date} 的计划第 ${p.version} 版（${p.moves.length} 次调岗），待班长批准`);
     } catch (err) {
-      result.textContent = `生成失败：${err.message}`;
-      result.classList.add('err');
+      setResult(`生成失败：${err.message}`, true);
     }
+    await load();
   };
-  return el(
+
+  const act = async (what, label) => {
+    if (!shown) return;
+    if (what === 'cancel' && !window.confirm(`确定取消 ${shown.date} 的潮汐计划？未开始的调岗将不再执行。`))
+      return;
+    try {
+      await api(`/admin/tidal/plan/${shown.date}/${what}`, {
+        method: 'POST',
+        body: { version: shown.version },
+      });
+      setResult(`${shown.date} 的潮汐计划已${label}`);
+    } catch (err) {
+      setResult(`${label}失败：${err.message}`, true);
+    }
+    await load();
+  };
+
+  date.addEventListener('change', () => void load());
+  const box = el(
     'details',
     { class: 'res', 'data-res': 'plan' },
-    el('summary', {}, '潮汐计划（按预测生成）'),
+    el('summary', {}, '潮汐计划（按预测生成、查看、批准）'),
     el(
       'div',
       { class: 'row' },
       el('label', {}, '日期 ', date),
       el('label', {}, '调入上限（席） ', cap),
-      el('button', { type: 'button', onclick: () => void make() }, '生成计划'),
+      el('button', { type: 'button', 'data-plan-act': 'make', onclick: () => void make() }, '生成计划'),
+      el('button', { type: 'button', class: 'secondary', onclick: () => void load() }, '查看'),
     ),
     result,
+    view,
   );
+  box.addEventListener('toggle', () => box.open && void load());
+  return box;
 }
 
-async function ivrSection(me) {
+async function ivrSection() {
   const body = el('div', { class: 'res-body' });
   const box = el(
     'details',
@@ -454,7 +613,7 @@ async function ivrSection(me) {
             try {
               const r = await api(`/admin/ivr/${lineSel.value}/publish`, {
                 method: 'POST',
-                body: { operator: op(me), doc: doc() },
+                body: { doc: doc() },
               });
               setResult(`已发布第 ${r.version} 版`);
               await load();
@@ -476,7 +635,7 @@ async function ivrSection(me) {
             try {
               await api(`/admin/ivr/${lineSel.value}/rollback`, {
                 method: 'POST',
-                body: { operator: op(me), version: Number(v) },
+                body: { version: Number(v) },
               });
               setResult(`已回滚到第 ${v} 版`);
               await load();

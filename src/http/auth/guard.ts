@@ -1,7 +1,8 @@
 // Every route under /admin, /auth and /agent/api declares the roles it admits (route config `roles`, or
 // `public: true`); a route that declares neither stops the router at start. Requests are authenticated and
 // checked against those roles; auditors get personal data masked in every answer; every change that succeeds is
-// written to the change audit with the resource as it was before and after (read through the route's own GET).
+// written to the change audit with the resource as it was before and after (read through the route's own GET, or
+// for an action on a resource, such as forcing an agent's state, through the GET of the resource it changes).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { admits, type Principal, type Role, seesMasked } from '../../accounts/roles.ts';
 import { maskDeep, maskText } from '../../logging/mask.ts';
@@ -27,6 +28,41 @@ declare module 'fastify' {
 const GUARDED = /^\/(admin|auth|agent\/api)(\/|$)/;
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const RESOURCE_WRITES = new Set(['PUT', 'PATCH', 'DELETE']);
+
+/** Where the API reads the resource an action changes: a GET path, and the item's id when that GET is a list. */
+interface ResourceRead {
+  path: string;
+  id?: string;
+}
+
+/**
+ * Actions (mostly POSTs) that change a resource which has no GET at their own path: the GET that shows it, so the
+ * audit holds it before and after as it does for a PUT. Keyed by method and route URL; params are the route's.
+ */
+const ACTION_READS: Record<string, (params: Record<string, string>) => ResourceRead> = {
+  'POST /admin/agents/:id/state': (p) => ({ path: '/admin/agents', id: p.id! }),
+  'POST /admin/agents/:id/end-wrapup': (p) => ({ path: '/admin/agents', id: p.id! }),
+  'POST /admin/tidal/plan/:date/approve': (p) => ({ path: `/admin/tidal/plan?date=${p.date}` }),
+  'POST /admin/tidal/plan/:date/cancel': (p) => ({ path: `/admin/tidal/plan?date=${p.date}` }),
+  'POST /admin/tidal/plan/:date/moves': (p) => ({ path: `/admin/tidal/plan?date=${p.date}` }),
+  'PATCH /admin/tidal/plan/:date/moves/:id': (p) => ({ path: `/admin/tidal/plan?date=${p.date}` }),
+  // Emergency moves go into today's plan (made on the spot when there is none): the GET's default day.
+  'POST /admin/tidal/emergency': () => ({ path: '/admin/tidal/plan' }),
+  'POST /admin/ivr/:line/publish': (p) => ({ path: `/admin/ivr/${p.line}` }),
+  'POST /admin/ivr/:line/rollback': (p) => ({ path: `/admin/ivr/${p.line}` }),
+};
+
+function actionRead(req: FastifyRequest): ResourceRead | undefined {
+  const read = ACTION_READS[`${req.method} ${req.routeOptions.url ?? ''}`];
+  if (!read) return undefined;
+  const params = Object.fromEntries(
+    Object.entries((req.params ?? {}) as Record<string, unknown>).map(([k, v]) => [
+      k,
+      encodeURIComponent(String(v)),
+    ]),
+  );
+  return read(params);
+}
 
 export function installAuthGuard(app: FastifyInstance, auth: Authenticator, accounts: Accounts): void {
   app.decorateRequest('principal', undefined);
@@ -64,10 +100,10 @@ export function installAuthGuard(app: FastifyInstance, auth: Authenticator, acco
     req.principal = p;
   });
 
-  // The resource before a change, through the route's own GET of the same path.
-  // A POST makes something new or does something (its answer says what): only writes to a resource read it.
+  // The resource before a change, through the route's own GET of the same path, or for an action on a resource
+  // through that resource's GET. Any other POST makes something new (its answer says what): nothing to read.
   app.addHook('preHandler', async (req) => {
-    if (!req.principal || req.principal.kind === 'internal' || !RESOURCE_WRITES.has(req.method)) return;
+    if (!req.principal || req.principal.kind === 'internal' || !readsResource(req)) return;
     req.auditBefore = await readThroughGet(app, req, accounts);
   });
 
@@ -90,7 +126,7 @@ export function installAuthGuard(app: FastifyInstance, auth: Authenticator, acco
     const p = req.principal;
     if (!p || p.kind === 'internal' || !CHANGES.has(req.method) || reply.statusCode >= 400) return;
     // A resource read back (null once deleted), else the change's own answer.
-    const read = RESOURCE_WRITES.has(req.method) ? await readThroughGet(app, req, accounts) : undefined;
+    const read = readsResource(req) ? await readThroughGet(app, req, accounts) : undefined;
     const after = read !== undefined ? read : parse(req.auditReply);
     await accounts.audit
       .write({
@@ -109,9 +145,14 @@ export function installAuthGuard(app: FastifyInstance, auth: Authenticator, acco
   });
 }
 
+function readsResource(req: FastifyRequest): boolean {
+  return RESOURCE_WRITES.has(req.method) || actionRead(req) !== undefined;
+}
+
 /**
- * The resource a change addresses, through the API's own reads: the GET of the same path, or else the item of
- * the collection above it (`PUT /admin/queues/:skill` is found in `GET /admin/queues` by its skill).
+ * The resource a change addresses, through the API's own reads: the GET an action names (ACTION_READS), the GET
+ * of the same path, or else the item of the collection above it (`PUT /admin/queues/:skill` is found in
+ * `GET /admin/queues` by its skill).
  */
 async function readThroughGet(
   app: FastifyInstance,
@@ -130,6 +171,13 @@ async function readThroughGet(
     if (res.statusCode === 404) return null;
     return res.statusCode < 300 ? parse(res.body) : undefined;
   };
+  const action = actionRead(req);
+  if (action) {
+    const found = await get(action.path);
+    if (action.id === undefined || !Array.isArray(found)) return found;
+    const id = decodeURIComponent(action.id);
+    return found.find((x) => x && typeof x === 'object' && (x as { id?: unknown }).id === id) ?? null;
+  }
   if (app.hasRoute({ method: 'GET', url })) return get(path);
   const m = /^(.*)\/:[A-Za-z]+$/.exec(url);
   if (!m || !app.hasRoute({ method: 'GET', url: m[1]! })) return undefined;

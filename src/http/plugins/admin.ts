@@ -1,5 +1,5 @@
-// Admin API (bearer token): the number plan's lines, agents and their states, agent tokens, records.
-import { CONFIGURE, OPERATE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
+// Admin API: the number plan's lines, agents and their states, agent tokens, records.
+import { actorName, CONFIGURE, OPERATE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AcdError } from '../../acd/store.ts';
@@ -78,10 +78,17 @@ const StateBody = Type.Object({
   force: Type.Optional(
     Type.Boolean({
       description:
-        'a supervisor forcing an agent shown reserved, ringing or talking: needs operator and note, is refused while the call is up on the switch, and is audited',
+        'a supervisor forcing an agent shown reserved, ringing or talking: needs a note, is refused while the call is up on the switch, and is audited under the signed-in user (or token:<name>)',
     }),
   ),
-  operator: Type.Optional(Type.String({ minLength: 1, maxLength: 40, pattern: '^[^\\s]+$' })),
+  operator: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 40,
+      pattern: '^[^\\s]+$',
+      description: 'ignored: the audit names the signed-in user or token, never a name sent in the body',
+    }),
+  ),
   note: Type.Optional(Type.String({ minLength: 2, maxLength: 200 })),
 });
 
@@ -234,12 +241,12 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       }
       const busy: AgentState[] = ['reserved', 'ringing', 'talking'];
       if (req.body.force) {
-        if (!req.body.operator || !req.body.note)
+        if (!req.body.note)
           return reply.code(400).send({
             error: 'bad_request',
-            message: 'a forced state change needs operator and note (it is audited)',
+            message: 'a forced state change needs a note (it is audited)',
           });
-        const r = await forced.force(agent, req.body.state, req.body.operator, req.body.note);
+        const r = await forced.force(agent, req.body.state, actorName(req.principal!), req.body.note);
         if (!r.ok) return reply.code(r.code).send({ error: 'busy', message: r.reason });
         req.log.warn(
           { agentId: r.entry.agentId, from: r.entry.from, to: r.entry.to, operator: r.entry.operator },
@@ -258,7 +265,7 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       if (busy.includes(agent.state)) {
         return reply.code(409).send({
           error: 'busy',
-          message: `agent is ${agent.state}; change it after the call, or force it (force, operator, note) if the call is over`,
+          message: `agent is ${agent.state}; change it after the call, or force it (force, note) if the call is over`,
         });
       }
       try {

@@ -3,7 +3,7 @@
 // live desktops, tidal notices, supervisor messages and the screen-pop's link table.
 import { serveStaticPage } from '../static-page.ts';
 import { browserBundle } from '../browser-bundle.ts';
-import { AGENT, CONFIGURE, OPERATE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
+import { actorName, AGENT, CONFIGURE, OPERATE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Logger } from '../../logging/logger.ts';
@@ -280,7 +280,13 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
         body: Type.Object({
           agentIds: AgentIds,
           text: Type.String({ minLength: 1, maxLength: 500 }),
-          from: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+          from: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 40,
+              description: 'ignored: agents see the signed-in user or token, never a name sent in the body',
+            }),
+          ),
           level: Type.Optional(Type.Union([Type.Literal('info'), Type.Literal('urgent')])),
         }),
         response: { 200: Sent },
@@ -289,9 +295,10 @@ const desktopAdmin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (a
     async (req) => {
       const sent = [];
       for (const agentId of req.body.agentIds) {
+        // The sender agents see is who signed in: a name in the body could be anyone's.
         const seq = await parts.hub.supervisorMessage(
           agentId,
-          req.body.from ?? '班长',
+          actorName(req.principal!),
           req.body.text,
           req.body.level,
         );

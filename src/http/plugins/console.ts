@@ -17,7 +17,9 @@ const CSP =
 export const consolePlugin: FastifyPluginAsyncTypebox = async (app) => {
   serveStaticPage(app, { base: '/console', dir: PUBLIC_DIR, assets: ASSETS, csp: CSP });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console/'));
-  app.get('/admin', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
-    reply.redirect('/console/'),
-  );
+  // Where people type the console's address from memory: each lands on the console, none answers 404.
+  for (const url of ['/admin', '/admin/'])
+    app.get(url, { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
+      reply.redirect('/console/'),
+    );
 };

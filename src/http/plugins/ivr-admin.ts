@@ -1,6 +1,7 @@
 // Admin API for IVR menus (list, get, validate, publish, roll back, funnel), the care list and
-// incident announcements.
-import { CONFIGURE, OPERATE, READ, WATCH } from '../../accounts/roles.ts';
+// incident announcements. Publishes, rollbacks, care-list entries and incidents are recorded under the
+// authenticated actor (the signed-in user, or token:<name>), never a name sent in the body.
+import { actorName, CONFIGURE, OPERATE, READ, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { checkStructure, MenuDocumentSchema, parseMenuText } from '../../ivr/schema.ts';
@@ -22,7 +23,14 @@ const PublishRefused = Type.Object({
   problems: Type.Optional(ProblemList),
 });
 const Line = Type.Object({ line: Type.String({ pattern: '^\\d{3,8}$' }) });
-const Operator = Type.String({ minLength: 1, maxLength: 40, description: 'who did it, for the audit trail' });
+// Still accepted so that existing clients keep working, but not used.
+const Operator = Type.Optional(
+  Type.String({
+    minLength: 1,
+    maxLength: 40,
+    description: 'ignored: the audit names the signed-in user or token, never a name sent in the body',
+  }),
+);
 const PromptS = Type.Object({ file: Type.String({ minLength: 1 }), text: Type.String({ minLength: 1 }) });
 
 export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = async (app, { parts }) => {
@@ -170,7 +178,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
           .code(400)
           .send({ error: 'bad_request', message: 'doc.line must match the URL', valid: false, problems: [] });
       }
-      return { version: await menus.publish(doc, req.body.operator) };
+      return { version: await menus.publish(doc, actorName(req.principal!)) };
     },
   );
 
@@ -188,7 +196,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
       },
     },
     async (req, reply) => {
-      if (!(await menus.rollback(req.params.line, req.body.version, req.body.operator))) {
+      if (!(await menus.rollback(req.params.line, req.body.version, actorName(req.principal!)))) {
         return reply.code(404).send({
           error: 'not_found',
           message: `line ${req.params.line} has no version ${req.body.version}`,
@@ -251,7 +259,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
       },
     },
     async (req) => {
-      await care.add(req.params.number, req.body.kind, req.body.operator, req.body.note);
+      await care.add(req.params.number, req.body.kind, actorName(req.principal!), req.body.note);
       return { ok: true };
     },
   );
@@ -330,7 +338,7 @@ export const ivrAdminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> =
         ackDigit: req.body.ackDigit ?? '1',
         startsAt,
         endsAt,
-        createdBy: req.body.operator,
+        createdBy: actorName(req.principal!),
       });
     },
   );

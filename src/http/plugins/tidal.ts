@@ -1,9 +1,10 @@
 // Admin API for tidal staffing (潮汐排班): make, see, approve, change and cancel a day's plan, move
 // seats at once in an emergency, keep the roster of home pools and skills, read the audit trail and
 // the scheduler's status, and the plan as an SVG chart for the operations dashboard.
-import { CONFIGURE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
+import { actorName, CONFIGURE, READ, SUPERVISE, WATCH } from '../../accounts/roles.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { RouterParts } from '../../router.ts';
 import { actualsPerInterval, renderTidalChart } from '../../tidal/chart.ts';
 import { systemClock } from '../../tidal/clock.ts';
@@ -21,7 +22,12 @@ const Err = Type.Object({
 const Hhmm = Type.String({ pattern: '^\\d{1,2}:\\d{2}$', description: 'Local time HH:MM on the plan’s day' });
 const AgentIdStr = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' });
 const By = Type.Optional(
-  Type.String({ minLength: 1, maxLength: 40, description: 'Operator name, for the audit' }),
+  Type.String({
+    minLength: 1,
+    maxLength: 40,
+    description:
+      'ignored: the plan and its audit name the signed-in user or token, never a name sent in the body',
+  }),
 );
 const Version = Type.Integer({ minimum: 0, description: 'The plan version the change was made against' });
 const SkillMap = Type.Record(
@@ -81,7 +87,8 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
     });
   });
   const at = (plan: TidalPlan, hhmm: string) => plan.dayStart + parseHhmm(hhmm)! * MINUTE_MS;
-  const by = (b?: string) => b ?? 'admin';
+  // Who approved, cancelled or moved seats: the authenticated principal (a name in the body could be anyone's).
+  const by = (req: FastifyRequest) => actorName(req.principal!);
 
   app.get(
     '/admin/tidal/plan',
@@ -124,8 +131,8 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       },
     },
     async (req, reply) => {
-      const { by: who, ...rest } = req.body;
-      const plan = await service.makePlan({ ...rest, by: by(who), now: now() });
+      const { by: _claimed, ...rest } = req.body;
+      const plan = await service.makePlan({ ...rest, by: by(req), now: now() });
       return reply.code(201).send(plan);
     },
   );
@@ -144,7 +151,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       },
     },
     async (req) => {
-      return await service.approve(req.params.date, req.body.version, by(req.body.by), now());
+      return await service.approve(req.params.date, req.body.version, by(req), now());
     },
   );
 
@@ -162,7 +169,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       },
     },
     async (req) => {
-      return await service.cancel(req.params.date, req.body.version, by(req.body.by), now());
+      return await service.cancel(req.params.date, req.body.version, by(req), now());
     },
   );
 
@@ -201,7 +208,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
           ...(b.cancel ? { cancel: true } : {}),
           ...(b.force ? { force: true } : {}),
         },
-        by(b.by),
+        by(req),
         now(),
       );
     },
@@ -241,7 +248,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
           ...(b.force ? { force: true } : {}),
           ...(b.note ? { note: b.note } : {}),
         },
-        by(b.by),
+        by(req),
         now(),
       );
     },
@@ -267,8 +274,8 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       },
     },
     async (req) => {
-      const { by: who, ...rest } = req.body;
-      const r = await service.emergency(rest, by(who), now());
+      const { by: _claimed, ...rest } = req.body;
+      const r = await service.emergency(rest, by(req), now());
       return { date: r.plan.date, version: r.plan.version, moves: r.moves, problems: r.problems };
     },
   );
@@ -301,7 +308,7 @@ export const tidalPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
       },
     },
     async (req) => {
-      await service.putRosterAgent({ id: req.params.id, ...req.body }, 'admin', now());
+      await service.putRosterAgent({ id: req.params.id, ...req.body }, by(req), now());
       return { id: req.params.id };
     },
   );

@@ -50,9 +50,7 @@ export async function wallboardSnapshot(parts: RouterParts, now = Date.now()): P
     ...(a.reason ? { reason: a.reason } : {}),
     ...(a.pool ? { pool: a.pool } : {}),
   }));
-  const incidents = (await parts.ivr.incidentStore.list()).filter(
-    (x) => now >= x.startsAt && now < x.endsAt,
-  ).length;
+  const incidents = await parts.ivr.incidentStore.list();
   const [today, yesterday] = await Promise.all([
     parts.records.stats.rows(dayOf(now)),
     parts.records.stats.rows(dayOf(now - 86_400_000)),
