@@ -338,7 +338,7 @@ export async function runRealfs(
           HOTLINE_INSTANCE_ID: `realfs-${prefix.slice(15, 21)}`,
           HOTLINE_AGENTS_DOMAIN: fs.domain,
           HOTLINE_WRAPUP_S: '0',
-          HOTLINE_LOG_LEVEL: 'warn',
+          HOTLINE_LOG_LEVEL: process.env.REALFS_ROUTER_LOG_LEVEL ?? 'warn',
         },
         tracker,
       );

@@ -8,7 +8,7 @@
 // It takes minutes, so `npm run bench` runs it only when named: `npm run bench -- realfs [--quick] [--rates=5,15]
 // [--seconds=15] [--modes=dialplan,callcenter,router] [--agents=50] [--ring-ms=200] [--talk-ms=1000]
 // [--patience-s=20] [--warmup=10] [--fs-loglevel=notice] [--router-menu=queue|direct] [--keep]` (flags take `=`: the runner reads any bare word
-// as a group name). BENCH_REALFS=1 includes it in a full run. Needs /opt/peers/freeswitch (scripts/peers.sh) and
+// as a group name). REALFS_ROUTER_LOG_LEVEL=info (with --keep) keeps the router's per-call log for a timeline. BENCH_REALFS=1 includes it in a full run. Needs /opt/peers/freeswitch (scripts/peers.sh) and
 // sipp (scripts/setup.sh --test); without them it says why and returns no rows.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -196,8 +196,7 @@ export class CallSession {
     if (edge.fromSubcenter) {
       // The sub-center was busy or did not answer: straight to 12345's seats with the line's skill,
       // not through a menu that would offer the sub-center again.
-      await this.prepareChannel();
-      await channel.answerNow();
+      this.prepareAndAnswer();
       this.ivrPath = ['分中心未接通，转12345坐席'];
       this.priority = edge.care ? 'care' : 'normal';
       this.priorityReason = 'subcenter-fallback';
@@ -208,8 +207,7 @@ export class CallSession {
     if (this.referral) {
       // Transferred in by an emergency line, whose operator has heard the citizen: no menu, straight to a human.
       const from = this.referral.from;
-      await this.prepareChannel();
-      await channel.answerNow();
+      this.prepareAndAnswer();
       this.ivrPath = [`${REFERRAL_LABELS[from]}转入`];
       this.priority = (await deps.ivr.careListed(this.caller)) || edge.care ? 'care' : 'normal';
       this.priorityReason = `referral-${from}`;
@@ -227,8 +225,7 @@ export class CallSession {
     const careListed = listed || edge.care;
     this.menu = menu.doc;
     this.menuVersion = menu.version;
-    await this.prepareChannel();
-    await channel.answerNow();
+    this.prepareAndAnswer();
     const subcenters = new Map(plan.lines.map((l) => [l.number, l.subcenterUri]));
     this.ivr = new IvrRun(menu.doc, {
       now: Date.now,
@@ -708,6 +705,19 @@ export class CallSession {
    * who does not answer, a sub-center that is busy) must not hang the caller up, the caller stays
    * after the agent hangs up (survey, transfers), and hears hold music while an agent's phone rings.
    */
+  /**
+   * Sets the call flow's variables without waiting for the reply (FreeSWITCH's listener thread carries out one
+   * socket's commands in the order they came, so whatever the flow sends next runs after it), and has the caller
+   * answered just before the first prompt or hold music (ChannelControl.answerBeforeMedia): a caller put straight
+   * through to a free agent is answered by the agent's answer, and the agent's phone rings 10-16 ms sooner.
+   */
+  private prepareAndAnswer(): void {
+    void this.prepareChannel().catch((err: Error) =>
+      this.log.warn({ err: err.message }, 'setting the call variables failed'),
+    );
+    this.channel.answerBeforeMedia();
+  }
+
   private async prepareChannel(): Promise<void> {
     // One api command, at once: three `set` applications cost a trip through the channel's queue each.
     await this.channel.setManyNow({
@@ -824,6 +834,9 @@ export class CallSession {
     await deps.acd.requeueAtPlace(oldId);
     this.phase = 'queued';
     await this.prepareChannel();
+    // The dead router may have had the caller waiting unanswered (answered only before media): hold music on an
+    // unanswered channel would be early media, which carriers cut off.
+    this.channel.answerBeforeMedia();
     this.startMoh();
     deps.requestDispatch();
     this.startHoldLoop();

@@ -57,6 +57,8 @@ export class ChannelControl extends EventEmitter {
   promptErrors = 0;
   private closed = false;
   private readonly startWaiters = new Map<string, () => void>();
+  /** See answerBeforeMedia. */
+  private answerDue = false;
 
   constructor(
     private readonly conn: Connection,
@@ -68,9 +70,11 @@ export class ChannelControl extends EventEmitter {
     const uuid = this.info.uuid;
     conn.on(`esl::event::CHANNEL_HANGUP::${uuid}`, (e: Event) => this.onHangup(e));
     conn.on(`esl::event::CHANNEL_HANGUP_COMPLETE::${uuid}`, (e: Event) => this.onHangup(e));
-    conn.on(`esl::event::CHANNEL_BRIDGE::${uuid}`, (e: Event) =>
-      this.emit('bridge', e.getHeader('Other-Leg-Unique-ID') ?? e.getHeader('Bridge-B-Unique-ID') ?? ''),
-    );
+    conn.on(`esl::event::CHANNEL_BRIDGE::${uuid}`, (e: Event) => {
+      // Bridged: the agent's answer answered the caller.
+      this.answerDue = false;
+      this.emit('bridge', e.getHeader('Other-Leg-Unique-ID') ?? e.getHeader('Bridge-B-Unique-ID') ?? '');
+    });
     conn.on(`esl::event::CHANNEL_EXECUTE::${uuid}`, (e: Event) => {
       const id = e.getHeader('Application-UUID') ?? '';
       const w = this.startWaiters.get(id);
@@ -118,6 +122,11 @@ export class ChannelControl extends EventEmitter {
         resolve({ response: 'HANGUP', variables: {} });
       };
       this.once('hangup', onGone);
+      if (this.answerDue && app !== 'bridge') {
+        // Sent before the application, which FreeSWITCH therefore runs on an answered channel.
+        this.answerDue = false;
+        void this.answerNow().catch(() => undefined);
+      }
       appUuid = this.conn.execute(app, arg, (evt: Event) => {
         this.off('hangup', onGone);
         this.startWaiters.delete(appUuid);
@@ -131,6 +140,16 @@ export class ChannelControl extends EventEmitter {
 
   async answer(): Promise<void> {
     await this.execute('answer');
+  }
+
+  /**
+   * The caller is to be answered, but only just before the first application that plays or records something: a
+   * bridge to an agent answers the caller itself when the agent answers (FreeSWITCH passes the answer on, with
+   * ringback meanwhile), and an answer sent first held the agent's ring up behind it (uuid_answer keeps FreeSWITCH
+   * busy with the caller's 200 OK and media for 10-16 ms, and this socket's next command waits for it).
+   */
+  answerBeforeMedia(): void {
+    this.answerDue = true;
   }
 
   async set(name: string, value: string): Promise<void> {

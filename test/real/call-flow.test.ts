@@ -7,6 +7,19 @@ import { havePeers } from './freeswitch.ts';
 import { placeCall, startPhones, startUas, type Phones } from './sip.ts';
 import { startRealStack, type RealStack } from './stack.ts';
 
+/**
+ * When a sipp -trace_msg log shows its first message that `matches` (a whole message: start line and headers), in
+ * ms since the epoch; NaN if none. Both sipps stamp with the same machine clock.
+ */
+function stampOf(trace: string, matches: (msg: string) => boolean): number {
+  for (const block of trace.split(/^-{20,} /m)) {
+    const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\n[^\n]*\n\n([\s\S]*)$/.exec(block);
+    if (m && matches(m[2]!))
+      return Date.parse(m[1]!.replace(' ', 'T')) + Number(`0.${m[1]!.split('.')[1]!.slice(3)}`);
+  }
+  return NaN;
+}
+
 let n = 0;
 /** A fresh caller number per test, so records are told apart. */
 const caller = () => `1390000${String(1000 + n++).padStart(4, '0')}`;
@@ -341,6 +354,14 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     await desk.next('answered', 10_000);
     await call.done;
     expect((await recordOf(who)).referral).toEqual({ from: '110', caseId: 'JQ2026120300017' });
+    // Put straight through to a free agent, the caller is answered by the agent's answer (ringback until then), not
+    // before the agent's phone rings: an answer first held the ring up behind it.
+    const ok200 = (msg: string) => msg.startsWith('SIP/2.0 200') && /^CSeq: \d+ INVITE/m.test(msg);
+    const callerAnswered = stampOf(call.messages(), ok200);
+    const agentAnswered = stampOf(phones.uas.messages(), (msg) => ok200(msg) && msg.includes(`sip:${who}@`));
+    expect(callerAnswered).toBeGreaterThan(0);
+    expect(agentAnswered).toBeGreaterThan(0);
+    expect(callerAnswered).toBeGreaterThanOrEqual(agentAnswered);
     await desk.next('ended', 10_000);
     // The same headers from the ordinary carrier address: an ordinary call (greeting first, no referral).
     const other = caller();
@@ -357,6 +378,27 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     expect((await recordOf(other)).referral).toBeUndefined();
     desk.close();
   }, 60_000);
+
+  it('a caller put straight into the queue with nobody free is answered before the hold music', async () => {
+    // A call 110 transfers in skips the greeting: the hold music is the first thing the caller hears.
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      ip: '127.0.0.2',
+      headers: ['X-Referral-Case: JQ2026120300018'],
+      steps: [{ wait: 4_000 }, { hangup: true }],
+    });
+    await call.done;
+    const trace = call.messages();
+    const answered = stampOf(trace, (msg) => msg.startsWith('SIP/2.0 200') && /^CSeq: \d+ INVITE/m.test(msg));
+    const sent = stampOf(trace, (msg) => msg.startsWith('INVITE '));
+    // Answered within moments (not left in early media, which carriers cut off), long before the caller gave up.
+    expect(answered - sent).toBeLessThan(2000);
+    const rec = await recordOf(who);
+    expect(rec).toMatchObject({ outcome: 'abandoned' });
+    expect(rec.queuedAt).toBeGreaterThan(0);
+  });
 
   it('an agent transfers the caller to another desk', async () => {
     await s.addAgent('t1', '1001', { general: 1 });
