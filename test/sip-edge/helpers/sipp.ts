@@ -125,7 +125,24 @@ export async function startSipp(o: SippOptions): Promise<SippProcess> {
       resolve(run);
     });
   });
+  // A UAS that has not bound its port yet loses the first INVITE (a fixed pause before sending one was a race on a
+  // loaded machine: the INVITE went out, the CANCEL went before any provisional answer, and the call hung).
+  await udpPortBound(port, () => child.exitCode !== null);
   return { port, done, kill: () => child.kill('SIGTERM') };
+}
+
+/** Resolves once a UDP socket is bound to 127.0.0.1:port (read from /proc/net/udp), or the process has exited. */
+async function udpPortBound(port: number, exited: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end && !exited()) {
+    try {
+      if (readFileSync('/proc/net/udp', 'utf8').includes(` ${local} `)) return;
+    } catch {
+      return; // no procfs: fall back to the callers' own pauses
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export async function runSipp(o: SippOptions): Promise<SippRun> {
