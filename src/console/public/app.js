@@ -407,7 +407,7 @@ const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 1
 
 let tidalVersion;
 
-const MOVE_STATES = {
+export const MOVE_STATES = {
   planned: '待执行',
   announced: '已通知',
   'on-front': '在一线',
@@ -415,7 +415,7 @@ const MOVE_STATES = {
   skipped: '已跳过',
   cancelled: '已取消',
 };
-const HHMM = new Intl.DateTimeFormat('zh-CN', {
+export const HHMM = new Intl.DateTimeFormat('zh-CN', {
   timeZone: 'Asia/Shanghai',
   hour: '2-digit',
   minute: '2-digit',

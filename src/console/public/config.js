@@ -1,6 +1,6 @@
 // Operator pages: every resource operators tune, listed from its GET and edited as JSON through the same admin
 // API (PUT, POST, DELETE). The server validates; its reason is shown as it comes.
-import { api, el } from './app.js';
+import { api, el, HHMM, MOVE_STATES } from './app.js';
 import { bodySchema, schemaForm } from './schema-form.js';
 
 // Each resource: how it is listed (GET), its columns, and its write route (the form comes from that route's body
@@ -320,20 +320,6 @@ function section(r, me) {
 }
 
 const PLAN_STATUS = { draft: '待批准', approved: '已批准', cancelled: '已取消' };
-const MOVE_STATES = {
-  planned: '待执行',
-  announced: '已通知',
-  'on-front': '在一线',
-  returned: '已返回',
-  skipped: '已跳过',
-  cancelled: '已取消',
-};
-const HHMM = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-});
 const hhmm = (t) => HHMM.format(new Date(t));
 
 /** The windows of the day with backup seats on the front line, and how many: consecutive intervals run together. */
