@@ -37,7 +37,9 @@ export async function benchAcd(
   const acd = new AcdStore(redis, keys);
   const queues = new Map<string, QueueConfig>(SKILLS.map((s) => [s, defaultQueue(s)]));
   try {
+    // Two live routers own the calls: the deciding one ('bench') and a peer, whose calls need the liveness read.
     await redis.set(keys.instanceAlive('bench'), '1', 'EX', 600);
+    await redis.set(keys.instanceAlive('peer'), '1', 'EX', 600);
     // 2,000 agents: each on the general pool and one specialist desk; most are busy.
     let pipe = redis.pipeline();
     for (let i = 0; i < agentsN; i++) {
@@ -70,7 +72,7 @@ export async function benchAcd(
         priority: cls,
         queuedAt,
         state: 'queued',
-        owner: 'bench',
+        owner: i % 2 ? 'peer' : 'bench',
         tried: '[]',
         agent: '',
       });
@@ -115,7 +117,7 @@ export async function benchAcd(
             { skip: (c) => replica.ownerGone(c), limit: 1, index: replica.index(DEFAULT_SETTINGS.strategy) },
           )[0];
           if (!pick) throw new Error('bench: no assignment possible');
-          const r = await acd.reserve(pick.callId, pick.agentId, pick.via, 30);
+          const r = await acd.reserve(pick.callId, pick.agentId, pick.via, 30, 'bench');
           lat.push(performance.now() - s);
           if (!r.ok) throw new Error(`bench: reservation refused: ${r.reason}`);
           await acd.release(pick.callId, pick.agentId);

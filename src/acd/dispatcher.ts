@@ -189,7 +189,7 @@ export class Dispatcher {
     );
     // All of the round's reservations go out together (one write); each is checked on its own by RESERVE.
     const results = await Promise.all(
-      pairs.map((a) => this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS)),
+      pairs.map((a) => this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS, this.instanceId)),
     );
     let made = 0;
     for (const [i, r] of results.entries()) {

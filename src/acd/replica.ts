@@ -1,5 +1,5 @@
 // Keeps this router's ReplicaState current from Redis: one atomic load at start, then the change stream
-// (`acd:changes`, appended by every ACD script) tailed on a connection of its own, and each script's own changes
+// (`acd:stream`, appended by every ACD script) tailed on a connection of its own, and each script's own changes
 // applied as soon as it returns. A gap in the stream's sequence numbers (entries trimmed while this router
 // stalled) reloads the whole state. Decisions read the replica; only the reservation goes to Redis.
 import { EventEmitter } from 'node:events';
@@ -184,9 +184,8 @@ export class AcdReplica extends EventEmitter {
       let gap = false;
       for (const [id, fields] of res[0]?.[1] ?? []) {
         this.lastId = id;
-        const f = new Map<string, string>();
-        for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-        const n = Number(f.get('n'));
+        // Ids are 0-<sequence number> (scripts.ts done()).
+        const n = Number(id.slice(2));
         if (!Number.isSafeInteger(n) || n <= this.seq) continue;
         if (n !== this.seq + 1) {
           gap = true;
@@ -200,7 +199,8 @@ export class AcdReplica extends EventEmitter {
           this.localHead++;
           continue;
         }
-        if (this.state.applyAll(decodeChanges(n, f.get('c') ?? '[]')).some(wakes)) wake = true;
+        const c = fields[0] === 'c' ? fields[1] : undefined;
+        if (this.state.applyAll(decodeChanges(n, c ?? '[]')).some(wakes)) wake = true;
       }
       if (gap) {
         this.log.warn({ after: this.seq }, 'ACD change stream has a gap; reloading the replica');

@@ -35,12 +35,15 @@ local function emit_agent(id, st)
   table.insert(CH, {k = 'a', id = id, st = 'ready', nm = f[1] or '', x = f[2] or '', sk = f[3] or '{}',
     i = tonumber(f[4] or '0'), ct = tonumber(f[5] or '0')})
 end
+-- The entry's id is its sequence number: '0-*' makes Redis number the entries 0-1, 0-2, ... with no gap (the
+-- last number survives trimming), one command fewer per script than a separate counter.
+-- The reply is one string, not an array (a client decodes an array reply markedly slower): the result alone, or
+-- with changes '\\1<sequence number>\\t<result>\\t<changes>' (store.ts run()); results are words, never tabs.
 local function done(r)
-  if #CH == 0 then return {r} end
-  local n = redis.call('INCR', P .. 'acd:seq')
+  if #CH == 0 then return r end
   local body = cjson.encode(CH)
-  redis.call('XADD', P .. 'acd:changes', 'MAXLEN', '~', 100000, '*', 'n', n, 'c', body)
-  return {r, n, body}
+  local id = redis.call('XADD', P .. 'acd:stream', 'MAXLEN', '~', 100000, '0-*', 'c', body)
+  return '\\1' .. string.sub(id, 3) .. '\\t' .. tostring(r) .. '\\t' .. body
 end
 local function set_agent(id, state, now, callId, reason)
   local ak = P .. 'agent:' .. id
@@ -90,7 +93,7 @@ return done('queued')
 `;
 
 /**
- * ARGV: prefix, callId, agentId, via, now, ttlS. Checks the call still waits and the agent is still
+ * ARGV: prefix, callId, agentId, via, now, ttlS, the deciding router's instance id. Checks the call still waits and the agent is still
  * ready with the skill it was chosen by, then reserves both. Returns the call's owner instance, or
  * an error naming what changed since the decision was taken.
  */
@@ -105,13 +108,16 @@ if a[1] ~= 'ready' then return redis.error_reply('agent-not-ready') end
 local ok, skills = pcall(cjson.decode, a[2] or '{}')
 if not ok or type(skills) ~= 'table' or skills[via] == nil then return redis.error_reply('agent-lacks-skill') end
 local owner = c[2] or ''
-if owner ~= '*' and redis.call('EXISTS', P .. 'alive:' .. owner) == 0 then
+-- The deciding router (ARGV[7]) is alive by definition: its own calls need no liveness read.
+if owner ~= '*' and owner ~= ARGV[7] and redis.call('EXISTS', P .. 'alive:' .. owner) == 0 then
   return redis.error_reply('owner-gone')
 end
 redis.call('ZREM', P .. 'queue:' .. (c[3] or '') .. ':' .. (c[4] or 'normal'), callId)
 redis.call('HSET', ck, 'state', 'offering', 'agent', agentId)
-set_agent(agentId, 'reserved', now, callId, '')
-redis.call('SET', P .. 'resv:' .. agentId, callId, 'EX', ttl)
+-- The reservation's deadline is a field of the agent (one write with the state, instead of a key with a TTL).
+redis.call('HSET', ak, 'state', 'reserved', 'since', now, 'callId', callId, 'reason', '', 'resvUntil', now + ttl * 1000)
+redis.call('ZREM', P .. 'ready', agentId)
+emit_agent(agentId, 'reserved')
 emit_call(callId, 'offering')
 return done(owner)
 `;
@@ -124,7 +130,6 @@ return done(owner)
 export const NO_ANSWER = `${LIB}
 local callId, agentId, now, maxMiss = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
-redis.call('DEL', P .. 'resv:' .. agentId)
 local agentState = 'unchanged'
 if hget(ak, 'callId') == callId then
   local streak = redis.call('HINCRBY', ak, 'noAnswerStreak', 1)
@@ -149,7 +154,6 @@ return done(agentState)
 export const RELEASE = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
-redis.call('DEL', P .. 'resv:' .. agentId)
 local st = hget(ak, 'state')
 if hget(ak, 'callId') == callId and (st == 'reserved' or st == 'ringing') then
   set_agent(agentId, 'ready', now, '', '')
@@ -163,7 +167,13 @@ end
 return done('released')
 `;
 
-/** The agent's phone rings. ARGV: prefix, callId, agentId, now. */
+/** ARGV: prefix, callId, agentId, until. Moves the deadline of the agent's reservation for this call. */
+export const EXTEND_RESERVATION = `${LIB}
+local ak = P .. 'agent:' .. ARGV[3]
+if hget(ak, 'callId') == ARGV[2] then redis.call('HSET', ak, 'resvUntil', ARGV[4]) end
+return 1
+`;
+
 /**
  * The sweep's release of a reservation whose router never confirmed it. The check (reservation key gone, agent
  * still reserved or ringing for this call) and the release are one step: read apart, an agent who answered between
@@ -174,7 +184,7 @@ export const RELEASE_EXPIRED = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
 local st = hget(ak, 'state')
-if redis.call('EXISTS', P .. 'resv:' .. agentId) == 1 or hget(ak, 'callId') ~= callId
+if tonumber(hget(ak, 'resvUntil') or '0') > now or hget(ak, 'callId') ~= callId
   or (st ~= 'reserved' and st ~= 'ringing') then
   return done('held')
 end
@@ -187,6 +197,7 @@ if hget(ck, 'state') == 'offering' and hget(ck, 'agent') == agentId then
 end
 return done('released')
 `;
+/** The agent's phone rings. ARGV: prefix, callId, agentId, now. */
 export const RINGING = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ak = P .. 'agent:' .. agentId
@@ -208,7 +219,6 @@ local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
 if hget(ck, 'state') ~= 'offering' or hget(ck, 'agent') ~= agentId or hget(ak, 'callId') ~= callId then
   return redis.error_reply('not-offered-to-agent')
 end
-redis.call('DEL', P .. 'resv:' .. agentId)
 redis.call('HSET', ck, 'state', 'talking', 'agent', agentId, 'answeredAt', now)
 set_agent(agentId, 'talking', now, callId, '')
 redis.call('HSET', ak, 'noAnswerStreak', 0)
@@ -229,8 +239,7 @@ if hget(ck, 'skill') then redis.call('ZREM', queue_key(ck), callId) end
 local agentId = hget(ck, 'agent')
 if agentId and agentId ~= '' then
   local ak = P .. 'agent:' .. agentId
-  redis.call('DEL', P .. 'resv:' .. agentId)
-  if hget(ak, 'callId') == callId then
+    if hget(ak, 'callId') == callId then
     if cstate == 'talking' and wrapupS > 0 then
       set_agent(agentId, 'wrapup', now, callId, '')
       redis.call('HSET', ak, 'wrapupUntil', now + wrapupS * 1000)
@@ -329,10 +338,13 @@ return done('ok')
 export const FULL_STATE = `${LIB}
 local classes = {}
 for c in string.gmatch(ARGV[2], '[^,]+') do table.insert(classes, c) end
-local seq = tonumber(redis.call('GET', P .. 'acd:seq') or '0')
-local last = redis.call('XREVRANGE', P .. 'acd:changes', '+', '-', 'COUNT', 1)
+-- The stream's last id, even when trimming left it no entry.
 local lastId = '0-0'
-if #last > 0 then lastId = last[1][1] end
+if redis.call('EXISTS', P .. 'acd:stream') == 1 then
+  local info = redis.call('XINFO', 'STREAM', P .. 'acd:stream')
+  for i = 1, #info, 2 do if info[i] == 'last-generated-id' then lastId = info[i + 1] end end
+end
+local seq = tonumber(string.sub(lastId, 3)) or 0
 local calls = {}
 for i = 3, #ARGV do
   for _, cls in ipairs(classes) do

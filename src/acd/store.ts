@@ -7,6 +7,7 @@ import {
   ADOPT,
   CONNECT,
   END_WRAPUP,
+  EXTEND_RESERVATION,
   ENQUEUE,
   FINISH,
   FULL_STATE,
@@ -99,9 +100,12 @@ export class AcdStore {
     // Joining a queue must not be overtaken (runScriptInOrder); it runs once per call, off the decision path.
     const exec = script === ENQUEUE ? runScriptInOrder : runScript;
     const reply = await exec(this.redis, script, 0, this.keys.prefix, ...args.map(String));
-    const [result, n, body] = reply as [unknown, number?, string?];
-    if (this.onChanges && n !== undefined && body) this.onChanges(decodeChanges(Number(n), body));
-    return result;
+    // '\x01<sequence number>\t<result>\t<changes>' when the script changed something (scripts.ts done()).
+    if (typeof reply !== 'string' || reply.charCodeAt(0) !== 1) return reply;
+    const t1 = reply.indexOf('\t');
+    const t2 = reply.indexOf('\t', t1 + 1);
+    if (this.onChanges) this.onChanges(decodeChanges(Number(reply.slice(1, t1)), reply.slice(t2 + 1)));
+    return reply.slice(t1 + 1, t2);
   }
 
   /** Tells the replicas about a call or agent changed by a plain write. */
@@ -361,17 +365,28 @@ export class AcdStore {
     agentId: string,
     via: string,
     ttlS: number,
+    /** The deciding router's instance id: its own calls skip the liveness check. */
+    self = '',
   ): Promise<{ ok: true; owner: string } | { ok: false; reason: string }> {
     try {
-      const owner = (await this.run(RESERVE, callId, agentId, via, Date.now(), ttlS)) as string;
+      const owner = (await this.run(RESERVE, callId, agentId, via, Date.now(), ttlS, self)) as string;
       return { ok: true, owner };
     } catch (err) {
       return { ok: false, reason: (err as Error).message.replace(/^ERR /, '') };
     }
   }
 
-  async extendReservation(agentId: string, ttlS: number): Promise<void> {
-    await this.redis.expire(this.keys.reservation(agentId), ttlS);
+  /** Keeps this call's reservation of the agent from expiring (nothing when the agent holds another call). */
+  async extendReservation(callId: string, agentId: string, ttlS: number): Promise<void> {
+    await runScript(
+      this.redis,
+      EXTEND_RESERVATION,
+      0,
+      this.keys.prefix,
+      callId,
+      agentId,
+      Date.now() + ttlS * 1000,
+    );
   }
 
   /** The agent did not answer: the call keeps its place; returns the agent's new state. */
@@ -472,7 +487,7 @@ export class AcdStore {
     const strays: string[] = [];
     for (const a of only ? await this.agentsById([...only]) : await this.listAgents()) {
       if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
-        if (await this.redis.exists(this.keys.reservation(a.id))) continue;
+        if (Number((await this.redis.hget(this.keys.agent(a.id), 'resvUntil')) ?? 0) > now) continue;
         // Checked again inside the script: the agent may have answered since listAgents read them.
         if ((await this.run(RELEASE_EXPIRED, a.callId, a.id, now)) !== 'held')
           released.push({ agentId: a.id, callId: a.callId });

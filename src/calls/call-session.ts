@@ -338,7 +338,7 @@ export class CallSession {
     const configP = Promise.all([deps.acd.getCall(this.id), deps.acdConfig.load()]);
     this.log.info({ agentId, waitS, skill: this.skill }, 'offering call to agent');
     const keepAlive = setInterval(
-      () => void deps.acd.extendReservation(agentId, deps.config.reservationTtlS),
+      () => void deps.acd.extendReservation(this.id, agentId, deps.config.reservationTtlS),
       (deps.config.reservationTtlS * 1000) / 3,
     );
     onTimer(keepAlive);
@@ -597,7 +597,13 @@ export class CallSession {
       const agent = await deps.acd.getAgent(target.agentId);
       const via = agent && (skill in agent.skills ? skill : Object.keys(agent.skills)[0]);
       if (via) {
-        const r = await deps.acd.reserve(this.id, target.agentId, via, deps.config.reservationTtlS);
+        const r = await deps.acd.reserve(
+          this.id,
+          target.agentId,
+          via,
+          deps.config.reservationTtlS,
+          deps.config.instanceId,
+        );
         if (r.ok) return this.offer(target.agentId);
       }
     }

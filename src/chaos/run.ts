@@ -361,7 +361,11 @@ export async function runChaos(
     }
     let leftovers = 0;
     for (const k of await r.keys(`${prefix}queue:*`)) leftovers += await r.zcard(k);
-    leftovers += (await r.keys(`${prefix}resv:*`)).length;
+    // Agents still held for a call (reserved or ringing) when every call has ended.
+    for (const k of await r.keys(`${prefix}agent:*`)) {
+      const st = await r.hget(k, 'state');
+      if (st === 'reserved' || st === 'ringing') leftovers++;
+    }
     if (fault !== 'kill-router' && fault !== 'drachtio-restart' && fault !== 'none' && firstAnswerAfterFault)
       takeoverMs = Math.max(0, firstAnswerAfterFault - faultAt);
     return {

@@ -15,9 +15,7 @@ export class Keys {
   stats = (day: string) => `${this.prefix}stats:${day}`;
   call = (id: string) => `${this.prefix}call:${id}`;
   /** The ACD's change stream (every script's changes to waiting calls and ready agents) and its sequence. */
-  acdChanges = () => `${this.prefix}acd:changes`;
-  acdSeq = () => `${this.prefix}acd:seq`;
-  reservation = (agentId: string) => `${this.prefix}resv:${agentId}`;
+  acdChanges = () => `${this.prefix}acd:stream`;
   instanceAlive = (id: string) => `${this.prefix}alive:${id}`;
   record = (id: string) => `${this.prefix}record:${id}`;
   recordsByDay = (day: string) => `${this.prefix}records:${day}`;

@@ -231,7 +231,7 @@ describe('ACD invariants under random interleavings (fast-check, real Redis)', (
                 break;
               case 'expire': {
                 // Reservations whose router never confirmed time out.
-                for (const a of await acd.listAgents()) await redis.del(keys.reservation(a.id));
+                for (const a of await acd.listAgents()) await redis.hdel(keys.agent(a.id), 'resvUntil');
                 await acd.sweep();
                 break;
               }
