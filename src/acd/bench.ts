@@ -55,7 +55,6 @@ export async function benchAcd(
         callsToday: i % 40,
       });
       pipe.sadd(keys.agents(), id);
-      if (ready) pipe.zadd(keys.ready(), i, id);
     }
     await pipe.exec();
     // 10,000 waiting calls over the skills and classes.

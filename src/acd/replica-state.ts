@@ -37,6 +37,8 @@ export interface ReplicaCall extends WaitingCall {
 
 /** A JSON list of strings (a call's tried agents); [] for anything else. */
 export function parseList(text: string | undefined): string[] {
+  // Most entries carry no list at all: no parse for them (decodeChanges runs once per script reply).
+  if (text === undefined || text === '[]') return [];
   try {
     const v: unknown = JSON.parse(text ?? '[]');
     return Array.isArray(v) ? v.map(String) : [];
@@ -47,6 +49,7 @@ export function parseList(text: string | undefined): string[] {
 
 /** A JSON object of skill levels (an agent's skills); {} for anything else. */
 export function parseSkills(text: string | undefined): Record<string, number> {
+  if (text === undefined || text === '{}') return {};
   try {
     const v: unknown = JSON.parse(text ?? '{}');
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number>) : {};
@@ -54,6 +57,8 @@ export function parseSkills(text: string | undefined): Record<string, number> {
     return {};
   }
 }
+
+const str = (v: unknown, d: string): string => (typeof v === 'string' ? v : d);
 
 /**
  * Decodes one stream entry (or a script's reply): the script's sequence number and its changes as the scripts
@@ -71,7 +76,6 @@ export function decodeChanges(n: number, body: string): Change[] {
   for (const raw of list as Array<Record<string, unknown>>) {
     const id = typeof raw?.id === 'string' ? raw.id : '';
     if (!id) continue;
-    const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
     if (raw.k === 'c') {
       out.push({
         n,

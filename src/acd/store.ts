@@ -229,10 +229,12 @@ export class AcdStore {
     }
   }
 
-  /** Every ready agent (the policy filters by skill). */
+  /** Every ready agent, longest idle first (the policy filters by skill). Reads every agent: not for decisions. */
   async readyAgents(limit = 5000): Promise<AgentView[]> {
-    const ids = await this.redis.zrange(this.keys.ready(), '0', String(limit - 1));
-    return this.agentsById(ids);
+    return (await this.listAgents())
+      .filter((a) => a.state === 'ready')
+      .sort((a, b) => a.idleSince - b.idleSince || (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
   }
 
   async agentsById(ids: string[]): Promise<AgentView[]> {

@@ -6,7 +6,6 @@ export class Keys {
   agents = () => `${this.prefix}agents`;
   agent = (id: string) => `${this.prefix}agent:${id}`;
   /** Ready agents, scored by the time they became idle. */
-  ready = () => `${this.prefix}ready`;
   /** Waiting calls of one skill and priority class, scored by the time they were queued. */
   queue = (skill: string, cls: string) => `${this.prefix}queue:${skill}:${cls}`;
   queueConfigs = () => `${this.prefix}queues`;

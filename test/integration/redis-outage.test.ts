@@ -126,7 +126,6 @@ describe('a supervisor forces an agent state', () => {
       priority: 'normal',
     });
     await r.hset(acd.keys.agent('f1'), { state: 'talking', callId });
-    await r.zrem(acd.keys.ready(), 'f1');
     const forced = await s.admin('/admin/agents/f1/state', {
       method: 'POST',
       body: { state: 'ready', force: true, operator: 'supervisor-li', note },

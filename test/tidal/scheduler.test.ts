@@ -6,10 +6,12 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { AcdStore } from '../../src/acd/store.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { HotlineRouter } from '../../src/router.ts';
 import { issueAgentToken } from '../../src/screen-pop/agent-token.ts';
+import { Keys } from '../../src/redis/keys.ts';
 import { SwitchEmulator } from '../../src/switch-emulator/index.ts';
 import { type Clock, scaledClock } from '../../src/tidal/clock.ts';
 import { TidalStore } from '../../src/tidal/store.ts';
@@ -191,8 +193,9 @@ describe('tidal scheduler: two routers, one leader', () => {
     expect(moved.skills).toEqual({ general: 3, '12333': 4 });
     expect(moved.pool).toBe('front');
     expect(moved.state).toBe('ready');
-    // Ready with the front-line skills: in the ready set, where the dispatcher finds it.
-    expect(await redis.zscore(`${prefix}ready`, 'b1')).not.toBeNull();
+    // Ready with the front-line skills where the dispatcher finds it: in a replica's load of the ACD state.
+    const acdState = await new AcdStore(redis, new Keys(prefix)).fullState(['general']);
+    expect(acdState.agents.find((a) => a.id === 'b1')?.skills).toEqual({ general: 3, '12333': 4 });
 
     // Told first: the announcement and the reminder reached the desktop on B before the move.
     const tidal = () => got.filter((g) => g.msg.type === 'tidal');
