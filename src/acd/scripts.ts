@@ -91,9 +91,9 @@ return done('queued')
 `;
 
 /**
- * ARGV: prefix, callId, agentId, via, now, ttlS, the deciding router's instance id. Checks the call still waits and the agent is still
- * ready with the skill it was chosen by, then reserves both. Returns the call's owner instance, or
- * an error naming what changed since the decision was taken.
+ * ARGV: prefix, callId, agentId, via, now, ttlS, the deciding router's instance id. Checks the call still waits
+ * and the agent is still ready with the skill it was chosen by, then reserves both. Returns the call's owner
+ * instance, or an error naming what changed since the decision was taken.
  */
 export const RESERVE = `${LIB}
 local callId, agentId, via, now, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -172,9 +172,10 @@ return 1
 `;
 
 /**
- * The sweep's release of a reservation whose router never confirmed it. The check (reservation key gone, agent
- * still reserved or ringing for this call) and the release are one step: read apart, an agent who answered between
- * the sweep's read and its release was reported as an expired reservation (and, with a slow router, released).
+ * The sweep's release of a reservation whose router never confirmed it. The check (the reservation's deadline
+ * passed, the agent still reserved or ringing for this call) and the release are one step: read apart, an agent
+ * who answered between the sweep's read and its release was reported as an expired reservation (and, with a slow
+ * router, released).
  * ARGV: prefix, callId, agentId, now. Returns 'held' (nothing to do) or what RELEASE returns.
  */
 export const RELEASE_EXPIRED = `${LIB}
@@ -236,7 +237,7 @@ if hget(ck, 'skill') then redis.call('ZREM', queue_key(ck), callId) end
 local agentId = hget(ck, 'agent')
 if agentId and agentId ~= '' then
   local ak = P .. 'agent:' .. agentId
-    if hget(ak, 'callId') == callId then
+  if hget(ak, 'callId') == callId then
     if cstate == 'talking' and wrapupS > 0 then
       set_agent(agentId, 'wrapup', now, callId, '')
       redis.call('HSET', ak, 'wrapupUntil', now + wrapupS * 1000)
