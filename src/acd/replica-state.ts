@@ -40,7 +40,7 @@ export function parseList(text: string | undefined): string[] {
   // Most entries carry no list at all: no parse for them (decodeChanges runs once per script reply).
   if (text === undefined || text === '[]') return [];
   try {
-    const v: unknown = JSON.parse(text ?? '[]');
+    const v: unknown = JSON.parse(text);
     return Array.isArray(v) ? v.map(String) : [];
   } catch {
     return [];
@@ -51,7 +51,7 @@ export function parseList(text: string | undefined): string[] {
 export function parseSkills(text: string | undefined): Record<string, number> {
   if (text === undefined || text === '{}') return {};
   try {
-    const v: unknown = JSON.parse(text ?? '{}');
+    const v: unknown = JSON.parse(text);
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number>) : {};
   } catch {
     return {};

@@ -380,15 +380,7 @@ export class AcdStore {
 
   /** Keeps this call's reservation of the agent from expiring (nothing when the agent holds another call). */
   async extendReservation(callId: string, agentId: string, ttlS: number): Promise<void> {
-    await runScript(
-      this.redis,
-      EXTEND_RESERVATION,
-      0,
-      this.keys.prefix,
-      callId,
-      agentId,
-      Date.now() + ttlS * 1000,
-    );
+    await this.run(EXTEND_RESERVATION, callId, agentId, Date.now() + ttlS * 1000);
   }
 
   /** The agent did not answer: the call keeps its place; returns the agent's new state. */
@@ -489,8 +481,7 @@ export class AcdStore {
     const strays: string[] = [];
     for (const a of only ? await this.agentsById([...only]) : await this.listAgents()) {
       if ((a.state === 'reserved' || a.state === 'ringing') && a.callId) {
-        if (Number((await this.redis.hget(this.keys.agent(a.id), 'resvUntil')) ?? 0) > now) continue;
-        // Checked again inside the script: the agent may have answered since listAgents read them.
+        // The deadline and the state are checked inside the script (the agent may have answered since the read).
         if ((await this.run(RELEASE_EXPIRED, a.callId, a.id, now)) !== 'held')
           released.push({ agentId: a.id, callId: a.callId });
       } else if (a.state === 'wrapup') {
