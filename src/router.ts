@@ -7,6 +7,7 @@ import { AcdReplica } from './acd/replica.ts';
 import { Dispatcher } from './acd/dispatcher.ts';
 import { CallbackPlacer } from './calls/callback-placer.ts';
 import { OrphanReaper } from './calls/orphan-reaper.ts';
+import type { ChannelControl } from './esl/channel-control.ts';
 import { MissedCallbacks } from './calls/missed-callbacks.ts';
 import { RouterMetrics } from './metrics/router-metrics.ts';
 import { channelUp } from './esl/channel-exists.ts';
@@ -367,6 +368,7 @@ export class HotlineRouter {
       };
     }
     this.parts.outbound.on('channel', (channel) => {
+      if (channel.info.variables.hotline_agent_answered === 'true') return this.afterConversation(channel);
       const admission = this.shedder.admit(sessions.size);
       if (admission.shed) {
         // Passed on, not dropped: with its socket closed, FreeSWITCH's dialplan sends the caller to the backup
@@ -410,6 +412,19 @@ export class HotlineRouter {
         .run()
         .catch((err: Error) => log.error({ err: err.message, callId: session.id }, 'call flow failed'));
     });
+  }
+
+  /**
+   * A caller's channel back after a conversation the agent ended (the dialplan's after-conversation extension asks
+   * each router in turn; see src/esl/README.md). The session that joined it goes on (the survey) through its own
+   * socket, whose commands the socket application now running on the channel carries out: this socket is only
+   * held until the hangup. A router that holds no such call closes it at once, and the dialplan ends the call.
+   */
+  private afterConversation(channel: ChannelControl): void {
+    const held = [...this.parts.sessions.values()].some((s) => s.holdsChannel(channel.uuid));
+    this.log.debug({ uuid: channel.uuid, held }, 'caller back after a conversation');
+    if (!held) return channel.exit();
+    channel.once('hangup', () => channel.exit());
   }
 
   private onOffer(callId: string, agentId: string, extension?: string): void {

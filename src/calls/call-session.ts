@@ -11,6 +11,7 @@ import {
   agentUserEndpoint,
   callerIdForDial,
   channelVars,
+  dialToken,
   isDisplayName,
   popCallInfo,
   sipTarget,
@@ -70,6 +71,22 @@ export interface IvrServices {
 
 /** A call never waits longer than this for the one that arrived before it. */
 const ADMISSION_WAIT_MAX_MS = 300;
+
+/**
+ * The channel variable naming the call an agent's leg was originated for: a router that adopts the call ends such a
+ * leg of the dead router's (hupall), which would otherwise ring on, or sit answered with nobody to join it.
+ */
+const OFFER_VAR = 'hotline_offer_of';
+
+async function endOffers(link: FreeSwitchLink | undefined, callId: string): Promise<void> {
+  if (!link) return;
+  await link
+    .api(`hupall NORMAL_CLEARING ${OFFER_VAR} ${dialToken(callId, 'call id')}`)
+    .catch(() => undefined);
+}
+
+/** An agent's leg answered but never joined (its router died meanwhile) is hung up after this long. */
+const AGENT_LEG_PARK_TIMEOUT_S = 10;
 
 type Phase = 'ivr' | 'queued' | 'offering' | 'talking' | 'survey' | 'callback' | 'ended';
 
@@ -261,6 +278,11 @@ export class CallSession {
     }
   }
 
+  /** Whether this call's caller is this channel (an after-conversation socket looks for its session). */
+  holdsChannel(uuid: string): boolean {
+    return this.channel.uuid === uuid && !this.channel.hungUp;
+  }
+
   /** The dispatcher reserved an agent for this call. */
   async offer(agentId: string, extension?: string): Promise<void> {
     const { deps, channel } = this;
@@ -350,30 +372,65 @@ export class CallSession {
     channel.once('bridge', onBridge);
     let result: { bridged: boolean; disposition: string };
     try {
-      await this.stopMoh();
       const endpoint = deps.agentDialString
         ? await deps.agentDialString(extension)
         : agentUserEndpoint(extension, deps.config.agentsDomain);
-      // A softphone whose registration lapsed since the decision: a failed bridge, re-offered below.
-      result = endpoint
-        ? await channel.bridge(
+      const sip = {
+        // The phone shows which line the citizen called, and may open the pop from Call-Info.
+        headers: { 'Call-Info': popCallInfo(deps.config.publicUrl, this.id) },
+        displayName: isDisplayName(`${this.line.number}${this.line.name}`)
+          ? `${this.line.number}${this.line.name}`
+          : this.line.number,
+      };
+      if (!endpoint) {
+        // A softphone whose registration lapsed since the decision: a failed offer, re-offered below.
+        result = { bridged: false, disposition: 'USER_NOT_REGISTERED' };
+      } else if (deps.config.agentOffer === 'originate') {
+        const legUuid = randomUUID();
+        const media = channel.info.variables;
+        const offered = channel.offerAgent({
+          dial:
             channelVars(
               {
-                leg_timeout: ringS,
+                origination_uuid: legUuid,
+                originate_timeout: ringS,
                 hotline_call_id: this.id,
+                [OFFER_VAR]: this.id,
                 origination_caller_id_number: callerIdForDial(this.caller),
                 ignore_early_media: 'true',
+                // An agent who answers after this router died is not left in silence.
+                park_timeout: AGENT_LEG_PARK_TIMEOUT_S,
+                ...(media.media_timeout && /^\d+$/.test(media.media_timeout)
+                  ? { media_timeout: media.media_timeout }
+                  : {}),
+                ...(media.media_hold_timeout && /^\d+$/.test(media.media_hold_timeout)
+                  ? { media_hold_timeout: media.media_hold_timeout }
+                  : {}),
               },
-              {
-                // The phone shows which line the citizen called, and may open the pop from Call-Info.
-                headers: { 'Call-Info': popCallInfo(deps.config.publicUrl, this.id) },
-                displayName: isDisplayName(`${this.line.number}${this.line.name}`)
-                  ? `${this.line.number}${this.line.name}`
-                  : this.line.number,
-              },
+              sip,
             ) + endpoint,
-          )
-        : { bridged: false, disposition: 'USER_NOT_REGISTERED' };
+          legUuid,
+          ringback: !channel.answered && !this.moh && !this.announcing,
+          playing: () => !!this.moh || this.announcing,
+        });
+        // The agent's leg is on its way; an answered caller with nothing playing hears the music meanwhile.
+        if (channel.answered && !this.moh && !this.announcing) this.startMoh();
+        result = await offered;
+        this.moh = null;
+      } else {
+        await this.stopMoh();
+        result = await channel.bridge(
+          channelVars(
+            {
+              leg_timeout: ringS,
+              hotline_call_id: this.id,
+              origination_caller_id_number: callerIdForDial(this.caller),
+              ignore_early_media: 'true',
+            },
+            sip,
+          ) + endpoint,
+        );
+      }
     } finally {
       clearInterval(keepAlive);
       channel.off('bridge', onBridge);
@@ -636,6 +693,7 @@ export class CallSession {
       // caller goes back to the queue as after a missed offer.
       this.log.warn({ agentId }, 'agent answered a call no longer reserved for them; leg ended');
       if (this.agentLeg) await this.channel.killLeg(this.agentLeg);
+      void this.channel.setNow('hotline_agent_answered', 'false');
       return;
     }
     this.phase = 'talking';
@@ -834,6 +892,9 @@ export class CallSession {
       return true;
     }
     if (stored.agent && (adopted.state === 'offering' || adopted.state === 'talking')) {
+      // The dead router's agent leg may still ring, or sit answered with nobody to join it: it ends before the
+      // agent is offered anything else.
+      await endOffers(deps.link, oldId);
       await deps.acd.release(oldId, stored.agent);
       if (adopted.state === 'talking') await deps.acd.setAgentState(stored.agent, 'ready', '', '', true);
     }

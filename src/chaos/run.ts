@@ -9,9 +9,9 @@ import { Redis } from 'ioredis';
 import type { CallRecord } from '../records/call-records.ts';
 import {
   type CallSummary,
-  type DialplanAction,
+  type Dialplan,
   type EmulatedCall,
-  hotlineDialplan,
+  hotlineCallDialplan,
   SwitchEmulator,
 } from '../switch-emulator/index.ts';
 import { DrachtioServerEmulator } from '../switch-emulator/drachtio/server.ts';
@@ -87,14 +87,14 @@ function rnd(lo: number, hi: number): number {
  * alternate between the two routers' sockets (`ports`, filled once they listen), and socket_resume hands a caller
  * to the other router if theirs dies.
  */
-export function alternatingRouters(ports: readonly number[]): () => DialplanAction[] {
+export function alternatingRouters(ports: readonly number[]): Dialplan {
   let order = 0;
-  return () => {
+  return (call) => {
     const [a, b] = order++ % 2 ? [ports[1]!, ports[0]!] : [ports[0]!, ports[1]!];
-    return [
-      { app: 'set', data: 'socket_resume=true' },
-      ...hotlineDialplan(`127.0.0.1:${a}`, `127.0.0.1:${b}`),
-    ];
+    const actions = hotlineCallDialplan(`127.0.0.1:${a}`, `127.0.0.1:${b}`)(call);
+    return call.destination === 'hotline_router_gone'
+      ? actions
+      : [{ app: 'set', data: 'socket_resume=true' }, ...actions];
   };
 }
 

@@ -32,6 +32,12 @@ export interface Config {
   agentTokenTtlS: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   ringTimeoutS: number;
+  /**
+   * How an agent is rung: `originate` (a FreeSWITCH thread starts the agent's leg at once, joined with uuid_bridge
+   * on answer) or `bridge` (the bridge application, which waits for the caller's channel to take its turn, up to
+   * a media frame). See src/esl/README.md.
+   */
+  agentOffer: 'originate' | 'bridge';
   /** The directory domain agents' phones register in (FreeSWITCH's hotline_agents_domain). */
   agentsDomain: string;
   /** Above this many calls in hand, or this much event-loop lag, new calls are passed on (load shedding). */
@@ -155,6 +161,9 @@ export function loadConfig(env: Env = process.env): Config {
       (LOG_LEVELS as readonly string[]).includes(v) ? null : `must be one of ${LOG_LEVELS.join(', ')}`,
     ) as Config['logLevel'],
     ringTimeoutS: r.int('HOTLINE_RING_TIMEOUT_S', 15, 3, 120),
+    agentOffer: r.str('HOTLINE_AGENT_OFFER', 'originate', (v) =>
+      v === 'originate' || v === 'bridge' ? null : 'must be originate or bridge',
+    ) as Config['agentOffer'],
     // user/<ext> without a domain resolves in FreeSWITCH's global "domain" (the stock vars.xml sets it to the
     // machine's IP), not where the phones register: every agent leg must name this domain.
     shed: {

@@ -9,7 +9,7 @@ import { createLogger } from '../logging/logger.ts';
 import { dayOf } from '../records/call-records.ts';
 import { HotlineRouter } from '../router.ts';
 import { issueAgentToken } from '../screen-pop/agent-token.ts';
-import { type EmulatedCall, SwitchEmulator, hotlineDialplan } from '../switch-emulator/index.ts';
+import { type EmulatedCall, SwitchEmulator, hotlineCallDialplan } from '../switch-emulator/index.ts';
 import { mulberry32, nextCaller } from './traffic.ts';
 
 const { values } = parseArgs({
@@ -50,7 +50,7 @@ const logLines = new Writable({
 const log = createLogger({ level: values.verbose ? 'info' : 'warn', destination: logLines });
 let routerPort = 0;
 const emulator = new SwitchEmulator({
-  dialplan: () => hotlineDialplan(`127.0.0.1:${routerPort}`),
+  dialplan: hotlineCallDialplan(`127.0.0.1:${routerPort}`),
   fileDurationMs: () => 600,
 });
 await emulator.start();

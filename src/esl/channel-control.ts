@@ -59,6 +59,10 @@ export class ChannelControl extends EventEmitter {
   private readonly startWaiters = new Map<string, () => void>();
   /** See answerBeforeMedia. */
   private answerDue = false;
+  /** In a conversation joined by offerAgent's uuid_bridge. */
+  private joined = false;
+  /** This router had the caller answered (or a previous one did, as far as the channel data says). */
+  answered = false;
 
   constructor(
     private readonly conn: Connection,
@@ -67,6 +71,7 @@ export class ChannelControl extends EventEmitter {
     super();
     const data = conn.getInfo();
     this.info = channelInfoOf(data);
+    this.answered = data.getHeader('Answer-State') === 'answered';
     const uuid = this.info.uuid;
     conn.on(`esl::event::CHANNEL_HANGUP::${uuid}`, (e: Event) => this.onHangup(e));
     conn.on(`esl::event::CHANNEL_HANGUP_COMPLETE::${uuid}`, (e: Event) => this.onHangup(e));
@@ -139,6 +144,7 @@ export class ChannelControl extends EventEmitter {
   }
 
   async answer(): Promise<void> {
+    this.answered = true;
     await this.execute('answer');
   }
 
@@ -228,6 +234,100 @@ export class ChannelControl extends EventEmitter {
   }
 
   /**
+   * Rings an agent the way mod_callcenter does, without waiting for the caller's channel to take a turn: the
+   * agent's leg is originated at once by a FreeSWITCH thread (`bgapi originate ... &park()` on this socket, whose
+   * BACKGROUND_JOB comes back here by its Job-Owner-UUID), and joined to the caller with `uuid_bridge` when the
+   * agent answers. The caller keeps hearing what they heard (hold music, or ringback from `ring_ready`) until then.
+   * Emits 'bridge' when the agent answered; resolves when the conversation is over (CHANNEL_UNBRIDGE or a hangup)
+   * or the agent's leg failed (its hangup cause as disposition). See src/esl/README.md for what the caller's
+   * channel does after the conversation.
+   */
+  offerAgent(o: {
+    /** `{vars}endpoint` for the agent's leg; origination_uuid must be `legUuid`. */
+    dial: string;
+    legUuid: string;
+    /** The caller hears nothing of ours yet: send 180 so their phone plays ringback meanwhile. */
+    ringback: boolean;
+    /** Whether something plays to the caller (hold music, an announcement) that must stop first. */
+    playing: () => boolean;
+  }): Promise<BridgeResult> {
+    const leg = o.legUuid;
+    return new Promise<BridgeResult>((resolve) => {
+      if (this.hungUp || this.closed) return resolve({ bridged: false, disposition: 'ORIGINATOR_CANCEL' });
+      let answered = false;
+      let settled = false;
+      const done = (r: BridgeResult) => {
+        if (settled) return;
+        settled = true;
+        this.joined = false;
+        this.off('hangup', onGone);
+        this.conn.off(`esl::event::CHANNEL_UNBRIDGE::${this.uuid}`, onUnbridge);
+        this.conn.off(`esl::event::CHANNEL_PARK::${this.uuid}`, onUnbridge);
+        resolve(r);
+      };
+      const onGone = () => {
+        if (!answered) void this.apiSettledAfterHangup(`uuid_kill ${leg}`);
+        done({
+          bridged: answered,
+          disposition: answered ? 'SUCCESS' : 'ORIGINATOR_CANCEL',
+          otherUuid: answered ? leg : undefined,
+        });
+      };
+      const onUnbridge = () => done({ bridged: true, disposition: 'SUCCESS', otherUuid: leg });
+      this.once('hangup', onGone);
+      this.conn.on(`esl::event::CHANNEL_UNBRIDGE::${this.uuid}`, onUnbridge);
+      this.conn.bgapi('originate', `${o.dial} &park()`, (evt: Event) => {
+        if (settled) return;
+        const body = (evt.getBody() ?? '').trim();
+        if (!body.startsWith('+OK')) {
+          const cause = /^-ERR\s+([A-Z_]+)/.exec(body)?.[1] ?? 'UNKNOWN';
+          return done({ bridged: false, disposition: cause });
+        }
+        answered = true;
+        this.joined = true;
+        this.answerDue = false;
+        this.emit('bridge', leg);
+        // One after another on this socket, not waiting for each reply (FreeSWITCH carries them out in order): the
+        // music stops, the caller is answered (uuid_bridge joins only a channel with media), the conversation must
+        // outlive this router (socket_resume would reset the channel when this socket closes), and the join. The
+        // conversation is over at CHANNEL_UNBRIDGE, or at CHANNEL_PARK when the caller is parked without one.
+        if (o.playing()) this.conn.api(`uuid_break ${this.uuid}`, () => undefined);
+        this.conn.api(`uuid_answer ${this.uuid}`, () => undefined);
+        this.answered = true;
+        // An agent's leg gone before the join completes (hung up at once, or killed by a transfer) would hang the
+        // caller up with it: the caller is parked instead, under this socket.
+        // hotline_agent_answered at once too: a conversation that outlives this router must not be queued again.
+        this.conn.api(
+          `uuid_setvar_multi ${this.uuid} socket_resume=false;uuid_bridge_park_on_cancel=true;hotline_agent_answered=true`,
+          () => undefined,
+        );
+        this.conn.on(`esl::event::CHANNEL_PARK::${this.uuid}`, onUnbridge);
+        this.conn.api(`uuid_bridge ${this.uuid} ${leg}`, (r: Event) => {
+          // The agent hung up at once, or the caller did: there was no conversation to wait for.
+          if (!(r.getBody() ?? '').startsWith('+OK')) {
+            void this.apiSettled(`uuid_setvar ${this.uuid} socket_resume true`);
+            done({ bridged: true, disposition: 'SUCCESS', otherUuid: leg });
+          }
+        });
+      });
+      if (o.ringback) this.conn.execute('ring_ready', '', () => undefined);
+    });
+  }
+
+  /** An api command that must go out even after the caller's hangup (the socket lingers): fire and forget. */
+  private apiSettledAfterHangup(command: string): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve();
+      try {
+        this.conn.api(command, () => resolve());
+      } catch {
+        resolve();
+      }
+      setTimeout(resolve, 2000).unref();
+    });
+  }
+
+  /**
    * Stops the application the channel is running (music on hold) so the next one runs at once. Not
    * `uuid_break ... all`: that would also flush applications already queued behind it (a bridge).
    */
@@ -287,12 +387,19 @@ export class ChannelControl extends EventEmitter {
    * its application queue, up to a media frame (20 ms) later.
    */
   async answerNow(): Promise<void> {
+    this.answered = true;
     const r = await this.apiSettled(`uuid_answer ${this.uuid}`);
     if (!r.startsWith('+OK') && !this.hungUp) await this.answer();
   }
 
-  /** Hangs up another channel (the agent's leg of this call's bridge) through this socket. */
+  /**
+   * Hangs up another channel (the agent's leg of this call's bridge) through this socket. A caller joined by
+   * uuid_bridge is parked when it ends, under this socket, instead of going on in the dialplan (which is for a
+   * conversation the agent ended: see offerAgent); and is again to fail over if this router dies.
+   */
   killLeg(uuid: string): Promise<string> {
+    if (this.joined)
+      void this.apiSettled(`uuid_setvar_multi ${this.uuid} park_after_bridge=true;socket_resume=true`);
     return this.apiSettled(`uuid_kill ${uuid}`);
   }
 

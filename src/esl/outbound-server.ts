@@ -19,12 +19,9 @@ const UNUSED_EVENTS = [
   'CHANNEL_ORIGINATE',
   'CHANNEL_UUID',
   'CHANNEL_OUTGOING',
-  'CHANNEL_PARK',
   'CHANNEL_PROGRESS',
   'CHANNEL_PROGRESS_MEDIA',
   'CHANNEL_STATE',
-  // The bridge application's EXECUTE_COMPLETE says the same, with its result.
-  'CHANNEL_UNBRIDGE',
   'CHANNEL_UNPARK',
   'DETECTED_SPEECH',
   // Digits are collected by play_and_get_digits, whose EXECUTE_COMPLETE carries them.

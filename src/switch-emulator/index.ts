@@ -47,6 +47,28 @@ export function hotlineDialplan(...sockets: string[]): DialplanAction[] {
   ];
 }
 
+/**
+ * dialplans/hotline_inbound.xml in brief: the router's sockets in turn, then the failover hunt. A caller an agent
+ * has served (the conversation over, or its router gone) asks the routers again, and the one that holds the call
+ * keeps the socket (the survey); with none it is hung up. Any other caller whose socket sessions all ended is hung
+ * up, as after the last action.
+ */
+export function hotlineCallDialplan(...sockets: string[]): Dialplan {
+  return (call) => {
+    if (call.destination !== 'hotline_router_gone')
+      return [
+        ...hotlineDialplan(...sockets),
+        { app: 'transfer', data: 'hotline_router_gone XML hotline_inbound' },
+      ];
+    if (call.variables.hotline_agent_answered !== 'true') return [{ app: 'hangup', data: 'NORMAL_CLEARING' }];
+    return [
+      { app: 'set', data: 'socket_resume=true' },
+      ...sockets.map((s) => ({ app: 'socket', data: `${s} async full` })),
+      { app: 'hangup', data: 'NORMAL_CLEARING' },
+    ];
+  };
+}
+
 export interface SwitchEmulatorOptions {
   host?: string;
   eslPort?: number;
@@ -119,7 +141,7 @@ export class SwitchEmulator extends EventEmitter {
       localIp: this.host,
       fileDurationMs: opts.fileDurationMs ?? knownSoundsDurationMs(),
       logger,
-      dialplan: opts.dialplan ?? (() => hotlineDialplan(`${routerHost}:${routerPort}`)),
+      dialplan: opts.dialplan ?? hotlineCallDialplan(`${routerHost}:${routerPort}`),
       agentsDomain: opts.agentsDomain ?? 'hotline.local',
       sofiaProfiles: opts.sofiaProfiles ?? ['hotline_carrier', 'hotline_agents', 'internal', 'external'],
       sofiaGateways: opts.sofiaGateways ?? ['carrier_telecom'],

@@ -8,7 +8,7 @@ import { HotlineRouter } from '../../src/router.ts';
 import type { ServerMessage } from '../../src/screen-pop/messages.ts';
 import {
   SwitchEmulator,
-  hotlineDialplan,
+  hotlineCallDialplan,
   type DialplanAction,
   type DialplanCall,
 } from '../../src/switch-emulator/index.ts';
@@ -58,7 +58,7 @@ export async function startStack(
   let routerPort = 0;
   const emulator = new SwitchEmulator({
     dialplan: (call) =>
-      opts.dialplan ? opts.dialplan(call, routerPort) : hotlineDialplan(`127.0.0.1:${routerPort}`),
+      opts.dialplan ? opts.dialplan(call, routerPort) : hotlineCallDialplan(`127.0.0.1:${routerPort}`)(call),
     fileDurationMs: opts.fileDurationMs ?? (() => 200),
   });
   await emulator.start();

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import { callInfo } from '../helpers/acd.ts';
-import { hotlineDialplan } from '../../src/switch-emulator/index.ts';
+import { hotlineCallDialplan } from '../../src/switch-emulator/index.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
 
 let stack: Stack | null = null;
@@ -26,7 +26,7 @@ describe("a dead router's calls nobody heard end", () => {
                 { app: 'answer', data: '' },
                 { app: 'park', data: '' },
               ]
-            : hotlineDialplan(`127.0.0.1:${port}`),
+            : hotlineCallDialplan(`127.0.0.1:${port}`)(call),
       },
     ));
     const { acd, redis } = s.router.parts;

@@ -3,6 +3,7 @@
 // a bridge that outlives the socket), applications queued while another runs (nested), uuid_setvar_multi and
 // uuid_answer replies, an unknown application, multiset, three_way. Calls are loopback channels into a probe context; the socket
 // client is a bare modesl server.
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import esl, { type Connection, type Event as EslEvent } from 'modesl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,6 +197,67 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
         ?.getHeader('Hangup-Cause'),
     ).toBe('USER_BUSY');
   });
+
+  // How the router rings an agent (ChannelControl.offerAgent): bgapi originate on the caller's socket, then
+  // uuid_answer and uuid_bridge. Checked against test/switch-emulator/real-freeswitch.test.ts.
+  /** The caller's events from the socket application's end to the end of the conversation. */
+  const JOINED = [
+    'CHANNEL_UNPARK',
+    'CHANNEL_EXECUTE_COMPLETE socket',
+    'CHANNEL_EXECUTE uuid_bridge',
+    'CHANNEL_BRIDGE',
+    'CHANNEL_UNBRIDGE',
+  ];
+  for (const parkAfter of [false, true]) {
+    it(`uuid_bridge of a caller under the socket application${parkAfter ? ', park_after_bridge' : ''}`, async () => {
+      const b = await call('socket', async (conn) => {
+        const uuid = conn.getInfo().getHeader('Unique-ID') ?? '';
+        const leg = randomUUID();
+        if (parkAfter) await new Promise((r) => conn.api(`uuid_setvar ${uuid} park_after_bridge true`, r));
+        const job = await new Promise<EslEvent>((r) =>
+          conn.bgapi(
+            'originate',
+            `{origination_uuid=${leg},absolute_codec_string=PCMU}user/1001@${fs.domain} &park()`,
+            r,
+          ),
+        );
+        expect(job.getBody()).toBe(`+OK ${leg}\n`);
+        await new Promise((r) => conn.api(`uuid_answer ${uuid}`, r));
+        const bridged = await new Promise<EslEvent>((r) => conn.api(`uuid_bridge ${uuid} ${leg}`, r));
+        expect(bridged.getBody()).toBe(`+OK ${leg}\n`);
+        if (!parkAfter) return;
+        await new Promise<void>((resolve) => conn.once(`esl::event::CHANNEL_PARK::${uuid}`, () => resolve()));
+        await exec(conn, 'playback', 'silence_stream://100');
+        conn.send(`sendmsg ${uuid}`, { 'call-command': 'hangup', 'hangup-cause': 'NORMAL_CLEARING' });
+      });
+      await gone(b);
+      const trace = of(b)
+        .map((e) => `${e.getHeader('Event-Name')} ${e.getHeader('Application') ?? ''}`.trim())
+        .filter((t) => /EXECUTE|PARK|BRIDGE/.test(t));
+      expect(trace.slice(trace.indexOf('CHANNEL_UNPARK'))).toEqual(
+        parkAfter
+          ? [
+              ...JOINED,
+              'CHANNEL_PARK',
+              'CHANNEL_EXECUTE playback',
+              'CHANNEL_EXECUTE_COMPLETE playback',
+              'CHANNEL_UNPARK',
+            ]
+          : [
+              ...JOINED,
+              'CHANNEL_EXECUTE transfer',
+              'CHANNEL_EXECUTE_COMPLETE transfer',
+              'CHANNEL_EXECUTE hangup',
+              'CHANNEL_EXECUTE_COMPLETE hangup',
+            ],
+      );
+      expect(
+        of(b)
+          .find((e) => e.getHeader('Event-Name') === 'CHANNEL_HANGUP')
+          ?.getHeader('Hangup-Cause'),
+      ).toBe(parkAfter ? 'NORMAL_CLEARING' : 'USER_BUSY');
+    });
+  }
 
   it('applications sent while a playback runs start at once, nested; one uuid_break ends both', async () => {
     const seen: Array<{ name: string; data: string; at: number }> = [];

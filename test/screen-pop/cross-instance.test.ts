@@ -2,7 +2,7 @@
 // instance A, the call's channel on instance B; B's offer reaches the desktop through Redis. A desktop
 // that moves from A to B resumes there with exactly what it missed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SwitchEmulator, hotlineDialplan } from '../../src/switch-emulator/index.ts';
+import { SwitchEmulator, hotlineCallDialplan } from '../../src/switch-emulator/index.ts';
 import { waitFor } from '../helpers/stack.ts';
 import {
   adminCall,
@@ -22,7 +22,7 @@ let target = 0; // which router's ESL port calls go to
 beforeAll(async () => {
   prefix = testPrefix();
   emulator = new SwitchEmulator({
-    dialplan: () => hotlineDialplan(`127.0.0.1:${target}`),
+    dialplan: (call) => hotlineCallDialplan(`127.0.0.1:${target}`)(call),
     fileDurationMs: () => 200,
   });
   await emulator.start();

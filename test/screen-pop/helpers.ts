@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { HotlineRouter } from '../../src/router.ts';
 import type { ServerMessage } from '../../src/screen-pop/messages.ts';
-import { SwitchEmulator, hotlineDialplan } from '../../src/switch-emulator/index.ts';
+import { SwitchEmulator, hotlineCallDialplan } from '../../src/switch-emulator/index.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 
 export const ADMIN_TOKEN = 'dev-admin-token-change-me';
@@ -133,7 +133,7 @@ export async function startRestartable(env: Record<string, string> = {}): Promis
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'info', destination });
   let eslPort = 0;
   const emulator = new SwitchEmulator({
-    dialplan: () => hotlineDialplan(`127.0.0.1:${eslPort}`),
+    dialplan: (call) => hotlineCallDialplan(`127.0.0.1:${eslPort}`)(call),
     fileDurationMs: () => 200,
   });
   await emulator.start();

@@ -3,6 +3,7 @@
 // loopback and sipp callers, modesl on both sockets) and against its source (mod_dptools user_outgoing_channel,
 // mod_event_socket socket_function, switch_ivr_parse_event / switch_ivr_play_file, mod_commands). What the real
 // server did is quoted in each test.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -260,7 +261,15 @@ describe('the emulator does what a real FreeSWITCH 1.10.12 does', () => {
     });
 
     it("the project's dialplans/hotline_inbound.xml, loaded as XML, fails over the same way", async () => {
+      // A served caller asks the routers again (after a conversation the agent ended, the one that holds the call
+      // keeps the socket); routers that do not hold it close the socket, and the dialplan hangs up.
+      const servedAsks: string[] = [];
       const served = await router(async (conn) => {
+        if (conn.getInfo().getHeader('variable_hotline_agent_answered') === 'true') {
+          servedAsks.push('primary');
+          conn.socket?.destroy();
+          return;
+        }
         await exec(conn, 'answer');
         const uuid = conn.getInfo().getHeader('Unique-ID') as string;
         await api(conn, 'uuid_setvar_multi', `${uuid} hotline_agent_answered=true`);
@@ -268,6 +277,11 @@ describe('the emulator does what a real FreeSWITCH 1.10.12 does', () => {
       });
       let backupSaw: string | null = null;
       const backup = await router(async (conn) => {
+        if (conn.getInfo().getHeader('variable_hotline_agent_answered') === 'true') {
+          servedAsks.push('backup');
+          conn.socket?.destroy();
+          return;
+        }
         backupSaw = conn.getInfo().getHeader('variable_hotline_router_failover');
         await exec(conn, 'hangup', 'USER_BUSY');
       });
@@ -286,6 +300,7 @@ describe('the emulator does what a real FreeSWITCH 1.10.12 does', () => {
       emu = await startEmulator({ dialplan: dialplanTo(served.port) });
       const a = await emu.placeCall({ destination: '12345', callerIdNumber: '13800000105' }).ended;
       expect(a).toMatchObject({ hangupCause: 'NORMAL_CLEARING', hangupBy: 'switch' });
+      expect(servedAsks).toEqual(['primary', 'backup']);
       await emu.stop();
       emu = await startEmulator({ dialplan: dialplanTo(notServed.port) });
       const b = await emu.placeCall({ destination: '12315', callerIdNumber: '13800000106' }).ended;
@@ -683,6 +698,91 @@ describe('the emulator does what a real FreeSWITCH 1.10.12 does', () => {
       const named = starts[3];
       expect(named?.getHeader('Application-UUID')).toBe('abcabcab-0000-0000-0000-000000000001');
       expect(named?.getHeader('Application-UUID-Name')).toBe('hold-music');
+    });
+  });
+
+  describe('uuid_bridge of a caller under the socket application (how the router rings an agent)', () => {
+    // Real (test/real/emulator-parity.test.ts; also read in switch_ivr_bridge.c): `bgapi originate ... &park()`
+    // on the caller's socket, uuid_answer and uuid_bridge on +OK. The socket application completes at once (the
+    // caller goes to CS_HIBERNATE) while its listener stays attached; FreeSWITCH fires CHANNEL_EXECUTE uuid_bridge
+    // and CHANNEL_BRIDGE on the caller, CHANNEL_UNBRIDGE when the agent hangs up, and then the caller goes on in
+    // its extension after the socket application (transfer, the next extension: hung up USER_BUSY); with
+    // park_after_bridge=true it is parked instead (CHANNEL_PARK) and runs what the socket sends.
+    /** The caller's events from the socket application's end to the end of the conversation. */
+    const JOINED = [
+      'CHANNEL_UNPARK',
+      'CHANNEL_EXECUTE_COMPLETE socket',
+      'CHANNEL_EXECUTE uuid_bridge',
+      'CHANNEL_BRIDGE',
+      'CHANNEL_UNBRIDGE',
+    ];
+
+    function probe(port: number): Dialplan {
+      return (call) =>
+        call.destination === 'after'
+          ? [{ app: 'hangup', data: 'USER_BUSY' }]
+          : [
+              { app: 'set', data: 'continue_on_fail=true' },
+              { app: 'socket', data: `127.0.0.1:${port} async full` },
+              { app: 'transfer', data: 'after XML probe' },
+            ];
+    }
+
+    async function joined(parkAfter: boolean): Promise<{ trace: string[]; cause?: string }> {
+      let callerUuid = '';
+      const r = await router(async (conn) => {
+        const uuid = conn.getInfo().getHeader('Unique-ID') as string;
+        callerUuid = uuid;
+        const leg = randomUUID();
+        if (parkAfter) await api(conn, 'uuid_setvar', `${uuid} park_after_bridge true`);
+        const job = await bgapi(
+          conn,
+          'originate',
+          `{origination_uuid=${leg}}user/1001@hotline.local &park()`,
+        );
+        expect(job.getBody()).toBe(`+OK ${leg}\n`);
+        await api(conn, 'uuid_answer', uuid);
+        expect((await api(conn, 'uuid_bridge', `${uuid} ${leg}`)).getBody()).toBe(`+OK ${leg}\n`);
+        if (!parkAfter) return;
+        await new Promise<void>((resolve) => conn.once(`esl::event::CHANNEL_PARK::${uuid}`, () => resolve()));
+        await exec(conn, 'playback', 'silence_stream://100');
+        conn.send(`sendmsg ${uuid}`, { 'call-command': 'hangup', 'hangup-cause': 'NORMAL_CLEARING' });
+      });
+      emu = await startEmulator({ dialplan: probe(r.port) });
+      emu.setAgent('1001@hotline.local', { behaviour: 'answer', answerAfterMs: 50, talkMs: 300 });
+      const events = await watcher(emu);
+      const s = await emu.placeCall({ destination: 'socket', callerIdNumber: '13800000109' }).ended;
+      expect(s.uuid).toBe(callerUuid);
+      await destroyed(events, s.uuid);
+      const mine = events.filter((x) => x.e.getHeader('Unique-ID') === s.uuid);
+      const trace = mine
+        .map((x) => `${x.name} ${x.e.getHeader('Application') ?? ''}`.trim())
+        .filter((t) => /EXECUTE|PARK|BRIDGE/.test(t));
+      return { trace: trace.slice(trace.indexOf('CHANNEL_UNPARK')), cause: s.hangupCause };
+    }
+
+    it('the agent hangs up: the caller goes on in the extension after the socket application', async () => {
+      const { trace, cause } = await joined(false);
+      expect(trace).toEqual([
+        ...JOINED,
+        'CHANNEL_EXECUTE transfer',
+        'CHANNEL_EXECUTE_COMPLETE transfer',
+        'CHANNEL_EXECUTE hangup',
+        'CHANNEL_EXECUTE_COMPLETE hangup',
+      ]);
+      expect(cause).toBe('USER_BUSY');
+    });
+
+    it('park_after_bridge: the caller is parked and runs what the socket sends', async () => {
+      const { trace, cause } = await joined(true);
+      expect(trace).toEqual([
+        ...JOINED,
+        'CHANNEL_PARK',
+        'CHANNEL_EXECUTE playback',
+        'CHANNEL_EXECUTE_COMPLETE playback',
+        'CHANNEL_UNPARK',
+      ]);
+      expect(cause).toBe('NORMAL_CLEARING');
     });
   });
 });

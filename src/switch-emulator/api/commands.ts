@@ -7,6 +7,7 @@ import { normaliseCause } from '../call-model/causes.ts';
 import { localStamp } from '../call-model/event.ts';
 import { originateGroup, parseDialString } from '../call-model/originate.ts';
 import { waitBridgeEnd } from '../call-model/apps/bridge.ts';
+import type { AfterBridge } from '../call-model/session.ts';
 
 export type ApiFn = (core: Core, args: string) => Promise<string>;
 
@@ -253,26 +254,72 @@ const uuidGetvar: ApiFn = async (core, args) => {
   return ch.vars.get(name) ?? '_undef_';
 };
 
-/** uuid_bridge A B: both legs leave what they run and are bridged; when one leaves, the other follows. */
+/**
+ * uuid_bridge A B (switch_ivr_uuid_bridge): both legs leave what they run and are bridged. A channel driven by a
+ * socket application (a caller under the router) leaves it for good: the application completes, and when the
+ * bridge is over the caller is parked (park_after_bridge), hung up (hangup_after_bridge) or goes on in its
+ * dialplan, as uuid_bridge_on_soft_execute does; a B-leg gone before the join parks it with
+ * uuid_bridge_park_on_cancel, else hangs it up. Other channels (callback legs parked by originate) follow the
+ * one that leaves.
+ */
 const uuidBridge: ApiFn = async (core, args) => {
   const [ua, ub] = args.trim().split(/\s+/);
   const a = findChannel(core, ua);
   const b = findChannel(core, ub);
   if (!a || !a.up) return `-ERR Invalid uuid ${ua ?? ''}\n`;
   if (!b || !b.up) return `-ERR Invalid uuid ${ub ?? ''}\n`;
+  const sa = core.session(a);
+  const underSocket = sa.running && !!sa.link;
+  let settleA: (after: AfterBridge) => void = () => {};
+  if (underSocket) sa.takeForUuidBridge(new Promise<AfterBridge>((r) => (settleA = r)));
+  // The other leg (an agent's leg parked by originate) leaves its park too; when the bridge is over it has
+  // nothing left to run.
+  const sb = core.session(b);
+  let settleB: (after: AfterBridge) => void = () => {};
+  if (sb.running) sb.takeForUuidBridge(new Promise<AfterBridge>((r) => (settleB = r)));
+  const settle = (after: AfterBridge) => {
+    settleA(after);
+    settleB('continue');
+  };
   for (const ch of [a, b]) {
     core.session(ch).breakCurrent(true);
     if (!ch.answered) core.answer(ch);
   }
+  const truthy = (v: string | undefined) => /^(true|yes|on|1)$/i.test(v ?? '');
   setImmediate(() => {
-    if (!a.up || !b.up) return;
+    if (!a.up || !b.up) {
+      if (underSocket && a.up) {
+        if (truthy(a.vars.get('uuid_bridge_park_on_cancel'))) return settle('park');
+        if (truthy(a.vars.get('uuid_bridge_continue_on_cancel'))) return settle('continue');
+        core.hangup(a, 'ORIGINATOR_CANCEL', 'switch');
+      }
+      return settle('hangup');
+    }
     core.setRunningState(a, 'CS_SOFT_EXECUTE');
     core.setRunningState(b, 'CS_EXCHANGE_MEDIA');
+    // uuid_bridge_on_soft_execute: "fire events that will change the data table from show channels".
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      core.fireChannel(x, 'CHANNEL_EXECUTE', {
+        post: [
+          ['Application', 'uuid_bridge'],
+          ['Application-Data', y.uuid],
+        ],
+      });
+    }
     core.linkBridge(a, b, true);
     void waitBridgeEnd(core, a, b).then(() => {
       const gone = a.up ? b : a;
       const other = gone === a ? b : a;
       core.unlinkBridge(a, b);
+      if (underSocket && other === a) {
+        if (truthy(a.vars.get('park_after_bridge'))) return settle('park');
+        if (truthy(a.vars.get('hangup_after_bridge'))) return settle('hangup');
+        return settle('continue');
+      }
+      settle('hangup');
       // Each leg goes back to executing; with nothing left to do the survivor is hung up too.
       if (other.up) {
         if (other.runningState !== 'CS_EXECUTE') other.runningState = 'CS_EXECUTE';

@@ -63,6 +63,9 @@ interface Frame {
   nested?: Promise<void>;
 }
 
+/** What the originator of uuid_bridge does when the bridge is over. */
+export type AfterBridge = 'park' | 'hangup' | 'continue';
+
 interface Transfer {
   destination: string;
   context: string;
@@ -87,6 +90,13 @@ export class Session {
   running = false;
   /** Extension actions still to run. */
   pending: Array<{ app: string; data: string }> = [];
+  /**
+   * Set while uuid_bridge has the channel (CS_HIBERNATE, then the bridge in CS_SOFT_EXECUTE): the application that
+   * ran returned, and the extension goes on only when this settles with what the channel does after the bridge.
+   */
+  private uuidBridged?: Promise<AfterBridge>;
+  /** Ends the park loop on top (uuid_bridge moves the channel out of it). */
+  private parkBreak?: () => void;
 
   constructor(
     readonly core: Core,
@@ -191,6 +201,7 @@ export class Session {
         while (ch.up && this.pending.length && !this.transferTo) {
           const next = this.pending.shift() as { app: string; data: string };
           await this.execute(next.app, next.data);
+          await this.afterUuidBridge();
           await this.drainQueue();
         }
         const t = this.transferTo;
@@ -301,6 +312,46 @@ export class Session {
     for (const f of this.stack) if (BREAKABLE.has(f.name)) f.interrupt.stop('break');
   }
 
+  /**
+   * uuid_bridge takes this channel (switch_ivr_uuid_bridge): the park loop on top returns (the socket application
+   * completes; its listener stays attached), and what the channel does afterwards is `after` (see afterBridge).
+   */
+  takeForUuidBridge(after: Promise<AfterBridge>): void {
+    this.uuidBridged = after;
+    this.parkBreak?.();
+  }
+
+  /** Whether uuid_bridge has this channel now. */
+  get inUuidBridge(): boolean {
+    return !!this.uuidBridged;
+  }
+
+  /**
+   * The end of uuid_bridge_on_soft_execute for the originator: parked (park_after_bridge, or the other leg gone
+   * before the join with uuid_bridge_park_on_cancel), hung up, or back to CS_EXECUTE, where the extension goes on
+   * after the application that was running when uuid_bridge came (the socket application).
+   */
+  private async afterUuidBridge(): Promise<void> {
+    while (this.uuidBridged) {
+      const after = await this.uuidBridged;
+      this.uuidBridged = undefined;
+      if (!this.channel.up) return;
+      if (after === 'park') {
+        this.core.setRunningState(this.channel, 'CS_PARK');
+        this.stack.push({ name: 'park', interrupt: new Interrupt(), broadcast: false, locked: false });
+        try {
+          await this.park();
+        } finally {
+          this.stack.pop();
+        }
+      } else if (after === 'hangup') {
+        this.core.hangup(this.channel, 'NORMAL_CLEARING', 'switch');
+      } else {
+        this.core.setRunningState(this.channel, 'CS_EXECUTE');
+      }
+    }
+  }
+
   /** Interrupt every running application because the channel hung up. */
   onHangup(): void {
     this.hangupInterrupt.stop('hangup');
@@ -397,12 +448,29 @@ export class Session {
     const ch = this.channel;
     this.core.fireChannel(ch, 'CHANNEL_PARK');
     let released = false;
-    until?.then(() => {
+    const release = () => {
       released = true;
       const wake = this.queueWake;
       this.queueWake = undefined;
       wake?.();
-    });
+    };
+    until?.then(release);
+    this.parkBreak = release;
+    // park_timeout "<seconds>[:<cause>]" is read once when the park starts and cleared (switch_ivr_park); when it
+    // expires the channel is hung up with that cause (default NORMAL_CLEARING).
+    const timeoutVar = ch.vars.get('park_timeout');
+    let expiry: NodeJS.Timeout | undefined;
+    if (timeoutVar !== undefined) {
+      ch.vars.delete('park_timeout');
+      const [secs, cause] = timeoutVar.split(':');
+      const n = Number.parseInt(secs ?? '', 10);
+      if (n >= 0) {
+        expiry = setTimeout(() => {
+          if (ch.up && !released) this.core.hangup(ch, cause || 'NORMAL_CLEARING', 'switch');
+        }, n * 1000);
+        expiry.unref();
+      }
+    }
     while (ch.up && !released) {
       if (this.queue.length) {
         await this.runMessage(this.queue.shift() as SessionMessage);
@@ -415,6 +483,8 @@ export class Session {
       });
     }
     this.queueWake = undefined;
+    clearTimeout(expiry);
+    if (this.parkBreak === release) this.parkBreak = undefined;
     this.core.fireChannel(ch, 'CHANNEL_UNPARK');
   }
 

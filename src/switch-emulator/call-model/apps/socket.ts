@@ -33,6 +33,9 @@ const socket: AppFn = async (ctx, data) => {
       session.resetAfterSocketLoss();
   });
   await session.park(link.finished);
+  // uuid_bridge took the channel (CS_HIBERNATE): the application returns and what is queued waits for the channel's
+  // next turn (the park after the bridge).
+  if (session.inUuidBridge) return;
   // switch_ivr_parse_all_events: what the client queued before it went still runs.
   await session.drainQueue();
 };
