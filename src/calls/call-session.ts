@@ -410,8 +410,9 @@ export class CallSession {
               sip,
             ) + endpoint,
           legUuid,
-          ringback: !channel.answered && !this.moh && !this.announcing,
-          playing: () => !!this.moh || this.announcing,
+          ringback: !channel.answered && !this.moh && !this.announcing ? deps.config.ringback : null,
+          // Nothing follows the conversation but the survey: without one, FreeSWITCH ends the call itself.
+          afterConversation: this.surveyNode() ? 'dialplan' : 'hangup',
         });
         // The agent's leg is on its way; an answered caller with nothing playing hears the music meanwhile.
         if (channel.answered && !this.moh && !this.announcing) this.startMoh();
@@ -923,9 +924,14 @@ export class CallSession {
     return false;
   }
 
-  private async runSurvey(): Promise<void> {
+  private surveyNode() {
     const node = this.menu?.survey ? this.menu.nodes?.[this.menu.survey] : undefined;
-    if (node?.type !== 'survey') return;
+    return node?.type === 'survey' ? node : null;
+  }
+
+  private async runSurvey(): Promise<void> {
+    const node = this.surveyNode();
+    if (!node) return;
     this.phase = 'survey';
     const survey = new SurveyRun(node, this.menu!.survey!);
     let ins: Instruction | null = survey.start();

@@ -44,6 +44,11 @@ export interface Config {
   shed: { maxCalls: number; lagMs: number };
   defaultLine: string;
   holdMusic: string;
+  /**
+   * What a caller not yet answered hears (as early media) while an agent's phone rings; empty (HOTLINE_RINGBACK=phone):
+   * 180 Ringing only (the phone's own ringback), the caller answered when the agent answers.
+   */
+  ringback: string;
   reservationTtlS: number;
   wrapupS: number;
   defaultAhtS: number;
@@ -177,6 +182,11 @@ export function loadConfig(env: Env = process.env): Config {
       /^\d{3,8}$/.test(v) ? null : 'must be a hotline number such as 12345',
     ),
     holdMusic: r.str('HOTLINE_HOLD_MUSIC', 'local_stream://moh'),
+    // China's ringback: 450 Hz, 1 s on, 4 s off (freeswitch-conf's hotline_ringback).
+    // `phone`: 180 Ringing only.
+    ringback: ((v) => (v === 'phone' ? '' : v))(
+      r.str('HOTLINE_RINGBACK', 'tone_stream://%(1000,4000,450);loops=-1'),
+    ),
     reservationTtlS: r.int('HOTLINE_RESERVATION_TTL_S', 30, 5, 600),
     wrapupS: r.int('HOTLINE_WRAPUP_S', 5, 0, 600),
     defaultAhtS: r.int('HOTLINE_DEFAULT_AHT_S', 180, 10, 3600),

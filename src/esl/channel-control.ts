@@ -237,7 +237,7 @@ export class ChannelControl extends EventEmitter {
    * Rings an agent the way mod_callcenter does, without waiting for the caller's channel to take a turn: the
    * agent's leg is originated at once by a FreeSWITCH thread (`bgapi originate ... &park()` on this socket, whose
    * BACKGROUND_JOB comes back here by its Job-Owner-UUID), and joined to the caller with `uuid_bridge` when the
-   * agent answers. The caller keeps hearing what they heard (hold music, or ringback from `ring_ready`) until then.
+   * agent answers. The caller keeps hearing what they heard (hold music, or a ringback tone as early media) until then.
    * Emits 'bridge' when the agent answered; resolves when the conversation is over (CHANNEL_UNBRIDGE or a hangup)
    * or the agent's leg failed (its hangup cause as disposition). See src/esl/README.md for what the caller's
    * channel does after the conversation.
@@ -246,10 +246,17 @@ export class ChannelControl extends EventEmitter {
     /** `{vars}endpoint` for the agent's leg; origination_uuid must be `legUuid`. */
     dial: string;
     legUuid: string;
-    /** The caller hears nothing of ours yet: send 180 so their phone plays ringback meanwhile. */
-    ringback: boolean;
-    /** Whether something plays to the caller (hold music, an announcement) that must stop first. */
-    playing: () => boolean;
+    /**
+     * The caller hears nothing of ours yet: pre-answered (uuid_bridge joins only channels with media; the answer
+     * itself waits for the agent's), with this ringback tone as early media meanwhile; '' sends 180 instead and
+     * answers the caller when the agent answers; null: the caller hears what already plays.
+     */
+    ringback: string | null;
+    /**
+     * When the agent hangs up: `hangup` (nothing follows: FreeSWITCH ends the call) or `dialplan` (the caller goes
+     * on to the after-conversation extension, which brings it back to this router for the survey).
+     */
+    afterConversation: 'hangup' | 'dialplan';
   }): Promise<BridgeResult> {
     const leg = o.legUuid;
     return new Promise<BridgeResult>((resolve) => {
@@ -287,18 +294,20 @@ export class ChannelControl extends EventEmitter {
         this.joined = true;
         this.answerDue = false;
         this.emit('bridge', leg);
-        // One after another on this socket, not waiting for each reply (FreeSWITCH carries them out in order): the
-        // music stops, the caller is answered (uuid_bridge joins only a channel with media), the conversation must
-        // outlive this router (socket_resume would reset the channel when this socket closes), and the join. The
-        // conversation is over at CHANNEL_UNBRIDGE, or at CHANNEL_PARK when the caller is parked without one.
-        if (o.playing()) this.conn.api(`uuid_break ${this.uuid}`, () => undefined);
-        this.conn.api(`uuid_answer ${this.uuid}`, () => undefined);
+        // One after another on this socket, not waiting for each reply (FreeSWITCH carries them out in order): what
+        // plays (ringback, music) stops, and nothing queued is left to play after the conversation; the conversation
+        // must outlive this router (socket_resume would reset the channel when this socket closes); and the join,
+        // which answers a pre-answered caller. The conversation is over at CHANNEL_UNBRIDGE, or at CHANNEL_PARK when
+        // the caller is parked without one.
+        this.conn.api(`uuid_break ${this.uuid} all`, () => undefined);
+        if (!mediaUp) this.conn.api(`uuid_answer ${this.uuid}`, () => undefined);
         this.answered = true;
         // An agent's leg gone before the join completes (hung up at once, or killed by a transfer) would hang the
         // caller up with it: the caller is parked instead, under this socket.
         // hotline_agent_answered at once too: a conversation that outlives this router must not be queued again.
         this.conn.api(
-          `uuid_setvar_multi ${this.uuid} socket_resume=false;uuid_bridge_park_on_cancel=true;hotline_agent_answered=true`,
+          `uuid_setvar_multi ${this.uuid} socket_resume=false;uuid_bridge_park_on_cancel=true;hotline_agent_answered=true` +
+            (o.afterConversation === 'hangup' ? ';hangup_after_bridge=true' : ''),
           () => undefined,
         );
         this.conn.on(`esl::event::CHANNEL_PARK::${this.uuid}`, onUnbridge);
@@ -310,7 +319,15 @@ export class ChannelControl extends EventEmitter {
           }
         });
       });
-      if (o.ringback) this.conn.execute('ring_ready', '', () => undefined);
+      let mediaUp = this.answered;
+      if (o.ringback) {
+        this.conn.api(`uuid_pre_answer ${this.uuid}`, () => undefined);
+        this.conn.execute('playback', o.ringback, () => undefined);
+        mediaUp = true;
+      } else if (o.ringback === '') {
+        // 180 only: the caller's phone plays its own ringback; answered when the agent answers.
+        this.conn.execute('ring_ready', '', () => undefined);
+      }
     });
   }
 

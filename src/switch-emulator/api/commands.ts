@@ -246,6 +246,14 @@ const uuidAnswer: ApiFn = async (core, args) => {
   return '+OK\n';
 };
 
+/** uuid_pre_answer <uuid>: early media (183 with SDP) from the api thread, as uuid_answer answers. */
+const uuidPreAnswer: ApiFn = async (core, args) => {
+  const ch = findChannel(core, args);
+  if (!ch || !ch.up) return '-ERROR\n';
+  if (ch.direction === 'inbound') core.preAnswer(ch);
+  return '+OK\n';
+};
+
 const uuidGetvar: ApiFn = async (core, args) => {
   const [uuid, name] = args.trim().split(/\s+/);
   const ch = findChannel(core, uuid);
@@ -478,6 +486,7 @@ export const API_COMMANDS: Record<string, ApiFn> = {
   uuid_setvar: uuidSetvar,
   uuid_setvar_multi: uuidSetvarMulti,
   uuid_answer: uuidAnswer,
+  uuid_pre_answer: uuidPreAnswer,
   uuid_getvar: uuidGetvar,
   uuid_bridge: uuidBridge,
   uuid_dump: uuidDump,
