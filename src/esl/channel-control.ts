@@ -267,6 +267,9 @@ export class ChannelControl extends EventEmitter {
         if (settled) return;
         settled = true;
         this.joined = false;
+        // The agent did not answer: the ringback must not go on under what the caller hears next.
+        if (!r.bridged && o.ringback && !this.hungUp && !this.closed)
+          this.conn.api(`uuid_break ${this.uuid} all`, () => undefined);
         this.off('hangup', onGone);
         this.conn.off(`esl::event::CHANNEL_UNBRIDGE::${this.uuid}`, onUnbridge);
         this.conn.off(`esl::event::CHANNEL_PARK::${this.uuid}`, onUnbridge);
