@@ -73,16 +73,21 @@ export interface IvrServices {
 const ADMISSION_WAIT_MAX_MS = 300;
 
 /**
- * The channel variable naming the call an agent's leg was originated for: a router that adopts the call ends such a
- * leg of the dead router's (hupall), which would otherwise ring on, or sit answered with nobody to join it.
+ * Ends the agent's legs of a call whose router died (still ringing, or answered with nobody to join them): they carry
+ * hotline_call_id, as the desktop-loss policy's hupall expects too.
  */
-const OFFER_VAR = 'hotline_offer_of';
-
 async function endOffers(link: FreeSwitchLink | undefined, callId: string): Promise<void> {
   if (!link) return;
   await link
-    .api(`hupall NORMAL_CLEARING ${OFFER_VAR} ${dialToken(callId, 'call id')}`)
+    .api(`hupall NORMAL_CLEARING hotline_call_id ${dialToken(callId, 'call id')}`)
     .catch(() => undefined);
+}
+
+/** The channel variables of the caller's that its agent's leg takes over, when they are plain numbers. */
+function mediaTimeouts(vars: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['media_timeout', 'media_hold_timeout']) if (/^\d+$/.test(vars[k] ?? '')) out[k] = vars[k]!;
+  return out;
 }
 
 /** An agent's leg answered but never joined (its router died meanwhile) is hung up after this long. */
@@ -387,7 +392,6 @@ export class CallSession {
         result = { bridged: false, disposition: 'USER_NOT_REGISTERED' };
       } else if (deps.config.agentOffer === 'originate') {
         const legUuid = randomUUID();
-        const media = channel.info.variables;
         const offered = channel.offerAgent({
           dial:
             channelVars(
@@ -395,17 +399,11 @@ export class CallSession {
                 origination_uuid: legUuid,
                 originate_timeout: ringS,
                 hotline_call_id: this.id,
-                [OFFER_VAR]: this.id,
                 origination_caller_id_number: callerIdForDial(this.caller),
                 ignore_early_media: 'true',
                 // An agent who answers after this router died is not left in silence.
                 park_timeout: AGENT_LEG_PARK_TIMEOUT_S,
-                ...(media.media_timeout && /^\d+$/.test(media.media_timeout)
-                  ? { media_timeout: media.media_timeout }
-                  : {}),
-                ...(media.media_hold_timeout && /^\d+$/.test(media.media_hold_timeout)
-                  ? { media_hold_timeout: media.media_hold_timeout }
-                  : {}),
+                ...mediaTimeouts(channel.info.variables),
               },
               sip,
             ) + endpoint,

@@ -276,7 +276,8 @@ export class ChannelControl extends EventEmitter {
         resolve(r);
       };
       const onGone = () => {
-        if (!answered) void this.apiSettledAfterHangup(`uuid_kill ${leg}`);
+        // The socket lingers after the caller's hangup: the agent's phone stops ringing.
+        if (!answered && !this.closed) this.conn.api(`uuid_kill ${leg}`, () => undefined);
         done({
           bridged: answered,
           disposition: answered ? 'SUCCESS' : 'ORIGINATOR_CANCEL',
@@ -331,19 +332,6 @@ export class ChannelControl extends EventEmitter {
         // 180 only: the caller's phone plays its own ringback; answered when the agent answers.
         this.conn.execute('ring_ready', '', () => undefined);
       }
-    });
-  }
-
-  /** An api command that must go out even after the caller's hangup (the socket lingers): fire and forget. */
-  private apiSettledAfterHangup(command: string): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.closed) return resolve();
-      try {
-        this.conn.api(command, () => resolve());
-      } catch {
-        resolve();
-      }
-      setTimeout(resolve, 2000).unref();
     });
   }
 
