@@ -122,6 +122,8 @@ export class CallSession {
   private agentLeg = '';
   /** The ringing bookkeeping (agent state, screen-pop) sent alongside the agent's ring. */
   private ringing: Promise<void> = Promise.resolve();
+  /** The channel's ringback variable is the hold music (prepareChannel). */
+  private holdMusicRingback = false;
   /** The agent was let go at the end of the conversation (before the survey). */
   private agentReleased = false;
   private pendingTransfer: Exclude<TransferTarget, { kind: 'leave' }> | null = null;
@@ -198,6 +200,18 @@ export class CallSession {
       },
       'call arrived',
     );
+    // The menu's reads go out with the orphan check, in the same round trip (ioredis sends what one tick asked
+    // for in one write): the menu version is fixed when the call arrives.
+    const menuReads =
+      edge.fromSubcenter || this.referral
+        ? null
+        : Promise.all([
+            deps.ivr.menu(this.line.number),
+            deps.ivr.careListed(this.caller),
+            deps.ivr.incidents(this.line.number, Date.now()),
+          ]);
+    // An adopted call does not wait for them; their failure then is nobody's.
+    void menuReads?.catch(() => undefined);
     if (await this.adoptOrphan()) return;
     await deps.acd.createCall({
       id: this.id,
@@ -239,11 +253,7 @@ export class CallSession {
     }
 
     // The menu version is fixed for the whole call: a publish meanwhile does not change it.
-    const [menu, listed, incidents] = await Promise.all([
-      deps.ivr.menu(this.line.number),
-      deps.ivr.careListed(this.caller),
-      deps.ivr.incidents(this.line.number, Date.now()),
-    ]);
+    const [menu, listed, incidents] = await menuReads!;
     const careListed = listed || edge.care;
     this.menu = menu.doc;
     this.menuVersion = menu.version;
@@ -697,8 +707,10 @@ export class CallSession {
     }
     this.phase = 'talking';
     this.answeredAt = answeredAt;
-    // Read by the dialplan's failover if this router dies now: a served caller is not queued again.
-    void this.channel.setNow('hotline_agent_answered', 'true');
+    // Read by the dialplan's failover if this router dies now: a served caller is not queued again (offerAgent
+    // has already set it, with the join).
+    if (this.deps.config.agentOffer !== 'originate')
+      void this.channel.setNow('hotline_agent_answered', 'true');
     await this.deps.hub.send(agentId, { type: 'answered', callId: this.id });
     this.log.info({ agentId, waitS: (this.answeredAt - this.queuedAt) / 1000 }, 'agent answered');
   }
@@ -781,13 +793,29 @@ export class CallSession {
     this.channel.answerBeforeMedia();
   }
 
+  /**
+   * One api command, at once (three `set` applications cost a trip through the channel's queue each), and only
+   * for what the channel does not have yet: the project's dialplan sets the first two before the socket, and
+   * FreeSWITCH reads every byte of a command with a system call of its own. The hold music as ringback is for
+   * the bridge application only (agents rung with `HOTLINE_AGENT_OFFER=bridge`; transfers set it themselves).
+   */
   private async prepareChannel(): Promise<void> {
-    // One api command, at once: three `set` applications cost a trip through the channel's queue each.
-    await this.channel.setManyNow({
-      continue_on_fail: 'true',
-      hangup_after_bridge: 'false',
-      ringback: this.deps.config.holdMusic,
-    });
+    const have = this.channel.info.variables;
+    const vars: Record<string, string> = {};
+    if (have.continue_on_fail !== 'true') vars.continue_on_fail = 'true';
+    if (have.hangup_after_bridge !== 'false') vars.hangup_after_bridge = 'false';
+    if (this.deps.config.agentOffer === 'bridge') {
+      vars.ringback = this.deps.config.holdMusic;
+      this.holdMusicRingback = true;
+    }
+    if (Object.keys(vars).length) await this.channel.setManyNow(vars);
+  }
+
+  /** Before a bridge application: the caller hears the hold music while the other side rings. */
+  private async holdMusicAsRingback(): Promise<void> {
+    if (this.holdMusicRingback) return;
+    this.holdMusicRingback = true;
+    await this.channel.setManyNow({ ringback: this.deps.config.holdMusic });
   }
 
   /** Hold music until stopped; remembered so that stopping it can wait until it really stopped. */
@@ -911,6 +939,7 @@ export class CallSession {
 
   /** A B2BUA leg from FreeSWITCH to a sub-center or any SIP address. */
   private async transfer(uri: string): Promise<boolean> {
+    await this.holdMusicAsRingback();
     const r = await this.channel.bridge(
       `${channelVars({ leg_timeout: 20, hotline_call_id: this.id })}sofia/${this.deps.config.carrierProfile}/${sipTarget(uri)}`,
     );

@@ -61,6 +61,8 @@ export class ChannelControl extends EventEmitter {
   private answerDue = false;
   /** In a conversation joined by offerAgent's uuid_bridge. */
   private joined = false;
+  /** CHANNEL_UNBRIDGE and CHANNEL_PARK are subscribed (subscribeJoinEvents). */
+  private joinEventsOn = false;
   /** This router had the caller answered (or a previous one did, as far as the channel data says). */
   answered = false;
 
@@ -287,7 +289,7 @@ export class ChannelControl extends EventEmitter {
       const onUnbridge = () => done({ bridged: true, disposition: 'SUCCESS', otherUuid: leg });
       this.once('hangup', onGone);
       this.conn.on(`esl::event::CHANNEL_UNBRIDGE::${this.uuid}`, onUnbridge);
-      this.conn.bgapi('originate', `${o.dial} &park()`, (evt: Event) => {
+      const onJob = (evt: Event) => {
         if (settled) return;
         const body = (evt.getBody() ?? '').trim();
         if (!body.startsWith('+OK')) {
@@ -315,6 +317,7 @@ export class ChannelControl extends EventEmitter {
           () => undefined,
         );
         this.conn.on(`esl::event::CHANNEL_PARK::${this.uuid}`, onUnbridge);
+        this.subscribeJoinEvents();
         this.conn.api(`uuid_bridge ${this.uuid} ${leg}`, (r: Event) => {
           // The agent hung up at once, or the caller did: there was no conversation to wait for.
           if (!(r.getBody() ?? '').startsWith('+OK')) {
@@ -322,6 +325,14 @@ export class ChannelControl extends EventEmitter {
             done({ bridged: true, disposition: 'SUCCESS', otherUuid: leg });
           }
         });
+      };
+      // Without a Job-UUID header (modesl's bgapi adds one, 47 bytes that FreeSWITCH reads a byte per system
+      // call): FreeSWITCH names the job in its reply, which it sends before any event of the job.
+      this.conn.sendRecv(`bgapi originate ${o.dial} &park()`, (reply: Event) => {
+        const job = reply.getHeader('Job-UUID');
+        if (job) return void this.conn.once(`esl::event::BACKGROUND_JOB::${job}`, onJob);
+        const text = reply.getHeader('Reply-Text') ?? '';
+        done({ bridged: false, disposition: /^-ERR\s+([A-Z_]+)/.exec(text)?.[1] ?? 'UNKNOWN' });
       });
       let mediaUp = this.answered;
       if (o.ringback) {
@@ -333,6 +344,17 @@ export class ChannelControl extends EventEmitter {
         this.conn.execute('ring_ready', '', () => undefined);
       }
     });
+  }
+
+  /**
+   * The end of a conversation joined by uuid_bridge shows as CHANNEL_UNBRIDGE (or CHANNEL_PARK when the caller is
+   * parked without one); they are asked for only now, once per channel, so that the socket application's own park
+   * at the start of every call is not serialised and sent for nothing.
+   */
+  private subscribeJoinEvents(): void {
+    if (this.joinEventsOn) return;
+    this.joinEventsOn = true;
+    this.conn.sendRecv('event json CHANNEL_UNBRIDGE CHANNEL_PARK', () => undefined);
   }
 
   /**

@@ -6,30 +6,6 @@ import type { Logger } from '../logging/logger.ts';
 import { ChannelControl } from './channel-control.ts';
 import { outboundConnection } from './guarded-connection.ts';
 
-/** Of the events `myevents` turns on, those ChannelControl never looks at. */
-const UNUSED_EVENTS = [
-  // Answered by api (uuid_answer); the call flow never waits for the event.
-  'CHANNEL_ANSWER',
-  'CHANNEL_APPLICATION',
-  'CHANNEL_CREATE',
-  'CHANNEL_DATA',
-  'CHANNEL_DESTROY',
-  // CHANNEL_HANGUP carries the cause first; linger's disconnect notice covers a lost one.
-  'CHANNEL_HANGUP_COMPLETE',
-  'CHANNEL_ORIGINATE',
-  'CHANNEL_UUID',
-  'CHANNEL_OUTGOING',
-  'CHANNEL_PROGRESS',
-  'CHANNEL_PROGRESS_MEDIA',
-  'CHANNEL_STATE',
-  'CHANNEL_UNPARK',
-  'DETECTED_SPEECH',
-  // Digits are collected by play_and_get_digits, whose EXECUTE_COMPLETE carries them.
-  'DTMF',
-  'NOTALK',
-  'TALK',
-].join(' ');
-
 export class OutboundSocketServer extends EventEmitter {
   protocolErrors = 0;
   /** Prompts FreeSWITCH could not play (missing or unreadable files), over all channels. */
@@ -100,18 +76,10 @@ export class OutboundSocketServer extends EventEmitter {
     }, this.handshakeTimeoutMs);
     handshake.unref();
     socket.once('close', () => clearTimeout(handshake));
-    // modesl has sent `connect` and subscribed; myevents limits events to this channel and linger
-    // keeps the socket open after hangup so that the hangup's events are not lost.
+    // `connect` and the subscription went out with the connection (outboundConnection); the call flow starts
+    // at the reply to `connect`, and whatever it sends reaches FreeSWITCH behind them, handled in order.
     conn.once('esl::ready', () => {
       clearTimeout(handshake);
-      // Sent back to back (FreeSWITCH answers in order): each waited-for reply costs a round trip per call.
-      // The channel events the call flow does not use are dropped at the source: FreeSWITCH would serialise
-      // them and the router parse them, for every call.
-      conn.sendRecv('myevents', () => undefined);
-      conn.sendRecv(`nixevent ${UNUSED_EVENTS}`, () => undefined);
-      conn.sendRecv('linger', () => undefined);
-      // The call flow starts now: whatever it sends reaches FreeSWITCH after these three, which it handles in
-      // order, so there is no need to wait for their replies first.
       // A peer whose connect reply carried no channel data is not FreeSWITCH: there is no call to run.
       if (!conn.getInfo()) {
         this.protocolErrors++;

@@ -10,6 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeTcpPort, havePeers, type RealFreeSwitch, startFreeSwitch } from './freeswitch.ts';
 import { startPhones, type Phones } from './sip.ts';
 import { waitFor } from '../helpers/stack.ts';
+import {
+  RECIPE_EVENTS,
+  recipeScript,
+  startRecipeRouter,
+  type RecipeRouter,
+  type RecipeTrace,
+} from '../helpers/outbound-recipe.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MULTI_USAGE = '-USAGE: <uuid> <var>=<value>;<var>=<value>...\n';
@@ -20,6 +27,8 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
   let server: InstanceType<typeof esl.Server>;
   let inbound: Connection;
   let onCall: (conn: Connection) => Promise<void> = async () => undefined;
+  let recipe: RecipeRouter;
+  let onRecipeCall: (conn: Connection) => Promise<void> = async () => undefined;
   const events: EslEvent[] = [];
 
   const api = (cmd: string): Promise<string> =>
@@ -62,6 +71,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
       conn.on('error', () => undefined);
       void onCall(conn).catch(() => undefined);
     });
+    recipe = await startRecipeRouter((conn) => onRecipeCall(conn));
     // Loopback legs offer L16; the phones take PCMU only when asked for it.
     const probe = `<include>
 <context name="probe">
@@ -70,6 +80,11 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
       <action application="set" data="continue_on_fail=true"/>
       <action application="socket" data="127.0.0.1:${port} async full"/>
       <action application="transfer" data="after XML probe"/>
+    </condition>
+  </extension>
+  <extension name="router_recipe">
+    <condition field="destination_number" expression="^recipe$">
+      <action application="socket" data="127.0.0.1:${recipe.port} async full"/>
     </condition>
   </extension>
   <extension name="after_served">
@@ -122,6 +137,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
     phones?.stop();
     inbound?.socket?.destroy();
     server?.close();
+    await recipe?.close();
     await fs?.stop();
   });
 
@@ -258,6 +274,31 @@ describe.skipIf(!havePeers)('real FreeSWITCH: what the switch emulator models', 
       ).toBe(parkAfter ? 'NORMAL_CLEARING' : 'USER_BUSY');
     });
   }
+
+  // The router's handshake and originate (src/esl/guarded-connection.ts, ChannelControl.offerAgent), checked against
+  // test/switch-emulator/real-freeswitch.test.ts: only the subscribed events of this channel reach the socket (not
+  // the socket application's own CHANNEL_PARK, nor CHANNEL_STATE and the rest that myevents turns on), and a bgapi
+  // without a Job-UUID header is named in the reply, before its BACKGROUND_JOB.
+  it("the router's outbound recipe: myevents json, nixevent ALL, event json <list>; a bare bgapi names its job", async () => {
+    const leg = randomUUID();
+    const traced = new Promise<RecipeTrace>((resolve) => {
+      onRecipeCall = async (conn) =>
+        resolve(
+          await recipeScript(
+            conn,
+            `{origination_uuid=${leg},absolute_codec_string=PCMU}user/1001@${fs.domain}`,
+            leg,
+          ),
+        );
+    });
+    await api('bgapi originate loopback/recipe/probe &park');
+    const t = await traced;
+    expect(t.job).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t.reply).toBe(`+OK Job-UUID: ${t.job}`);
+    expect(t.jobEventId).toBe(t.job);
+    expect(t.jobBody).toBe(`+OK ${leg}\n`);
+    expect(t.events).toEqual(RECIPE_EVENTS);
+  });
 
   it('applications sent while a playback runs start at once, nested; one uuid_break ends both', async () => {
     const seen: Array<{ name: string; data: string; at: number }> = [];

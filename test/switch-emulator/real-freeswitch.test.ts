@@ -28,6 +28,12 @@ import {
   startEmulator,
   startRouter,
 } from './helpers.ts';
+import {
+  RECIPE_EVENTS,
+  recipeScript,
+  startRecipeRouter,
+  type RecipeTrace,
+} from '../helpers/outbound-recipe.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MULTI_USAGE = '-USAGE: <uuid> <var>=<value>;<var>=<value>...\n';
@@ -699,6 +705,32 @@ describe('the emulator does what a real FreeSWITCH 1.10.12 does', () => {
       expect(named?.getHeader('Application-UUID')).toBe('abcabcab-0000-0000-0000-000000000001');
       expect(named?.getHeader('Application-UUID-Name')).toBe('hold-music');
     });
+  });
+
+  // Real (test/real/emulator-parity.test.ts): the router's outbound socket (src/esl/guarded-connection.ts) sends
+  // `myevents json`, `nixevent ALL`, `event json <OUTBOUND_EVENTS>` and `linger` right behind `connect`; of the
+  // channel's events only those come (not the socket application's own CHANNEL_PARK), and a `bgapi` without a
+  // Job-UUID header is named in the reply ("+OK Job-UUID: <id>"), before its BACKGROUND_JOB.
+  it("the router's outbound recipe: only the subscribed events; a bare bgapi names its job", async () => {
+    const leg = randomUUID();
+    let traced: Promise<RecipeTrace> | undefined;
+    const r = await startRecipeRouter(async (conn) => {
+      traced = recipeScript(conn, `{origination_uuid=${leg}}user/1001@hotline.local`, leg);
+      await traced;
+    });
+    routers.push(r);
+    emu = await startEmulator({
+      dialplan: () => [{ app: 'socket', data: `127.0.0.1:${r.port} async full` }],
+    });
+    emu.setAgent('1001@hotline.local', { behaviour: 'answer', answerAfterMs: 50, talkMs: 2000 });
+    await emu.placeCall({ destination: 'recipe', callerIdNumber: '13800000110' }).ended;
+    expect(traced).toBeDefined();
+    const t = await traced!;
+    expect(t.job).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t.reply).toBe(`+OK Job-UUID: ${t.job}`);
+    expect(t.jobEventId).toBe(t.job);
+    expect(t.jobBody).toBe(`+OK ${leg}\n`);
+    expect(t.events).toEqual(RECIPE_EVENTS);
   });
 
   describe('uuid_bridge of a caller under the socket application (how the router rings an agent)', () => {

@@ -25,6 +25,11 @@ const socket: AppFn = async (ctx, data) => {
   session.link = link;
   const connected = await Promise.race([link.connected, session.hangupInterrupt.wait(-1).then(() => false)]);
   if (!connected || !ch.up) return;
+  // The channel's thread sees the connect only at its next look (socket_function waits for LFLAG_CONNECTED with
+  // switch_cond_next, a timer tick): commands the client sent right behind `connect` (the router's subscription)
+  // are in place before the park's CHANNEL_PARK, which therefore reaches only a client subscribed to it by then.
+  await new Promise((r) => setTimeout(r, 1));
+  if (!ch.up) return;
   // socket_resume: CS_RESET stops the hold music or prompt the client left playing (see resetAfterSocketLoss), so
   // the dialplan's next action (the backup router's socket) gets the caller at once; without it, an application
   // running when the socket goes goes on, and the park loop returns after it.
