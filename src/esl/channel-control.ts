@@ -63,6 +63,8 @@ export class ChannelControl extends EventEmitter {
   private joined = false;
   /** CHANNEL_UNBRIDGE and CHANNEL_PARK are subscribed (subscribeJoinEvents). */
   private joinEventsOn = false;
+  /** CHANNEL_EXECUTE and CHANNEL_EXECUTE_COMPLETE are subscribed (the first tracked application). */
+  private appEventsOn = false;
   /** This router had the caller answered (or a previous one did, as far as the channel data says). */
   answered = false;
 
@@ -102,6 +104,15 @@ export class ChannelControl extends EventEmitter {
     return this.info.uuid;
   }
 
+  /** An application nobody waits for: a bare sendmsg to this socket's channel, without an Event-UUID to track. */
+  private sendApp(app: string, arg: string): void {
+    this.conn.send('sendmsg', {
+      'call-command': 'execute',
+      'execute-app-name': app,
+      ...(arg ? { 'execute-app-arg': arg } : {}),
+    });
+  }
+
   /** Runs a dialplan application and resolves when FreeSWITCH reports it complete. */
   execute(app: string, arg = ''): Promise<AppResult> {
     return this.executeTracked(app, arg).done;
@@ -129,6 +140,7 @@ export class ChannelControl extends EventEmitter {
         resolve({ response: 'HANGUP', variables: {} });
       };
       this.once('hangup', onGone);
+      this.subscribeAppEvents();
       if (this.answerDue && app !== 'bridge') {
         // Sent before the application, which FreeSWITCH therefore runs on an answered channel.
         this.answerDue = false;
@@ -337,11 +349,11 @@ export class ChannelControl extends EventEmitter {
       let mediaUp = this.answered;
       if (o.ringback) {
         this.conn.api(`uuid_pre_answer ${this.uuid}`, () => undefined);
-        this.conn.execute('playback', o.ringback, () => undefined);
+        this.sendApp('playback', o.ringback);
         mediaUp = true;
       } else if (o.ringback === '') {
         // 180 only: the caller's phone plays its own ringback; answered when the agent answers.
-        this.conn.execute('ring_ready', '', () => undefined);
+        this.sendApp('ring_ready', '');
       }
     });
   }
@@ -351,6 +363,12 @@ export class ChannelControl extends EventEmitter {
    * parked without one); they are asked for only now, once per channel, so that the socket application's own park
    * at the start of every call is not serialised and sent for nothing.
    */
+  private subscribeAppEvents(): void {
+    if (this.appEventsOn) return;
+    this.appEventsOn = true;
+    this.conn.sendRecv('event json CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE', () => undefined);
+  }
+
   private subscribeJoinEvents(): void {
     if (this.joinEventsOn) return;
     this.joinEventsOn = true;

@@ -68,17 +68,12 @@ export function inboundConnection(
 
 /**
  * The channel events a call's outbound socket takes from the start: the call flow's applications (started and
- * complete), the bridge of the bridge application, the hangup, and the BACKGROUND_JOB of its originates.
+ * complete: subscribed at the first one, ChannelControl.executeTracked), the bridge of the bridge application, the
+ * hangup, and the BACKGROUND_JOB of its originates.
  * ChannelControl.offerAgent adds CHANNEL_UNBRIDGE and CHANNEL_PARK when it joins an agent (the park of the
  * socket application itself, a full event of every channel variable, is then not sent for nothing).
  */
-export const OUTBOUND_EVENTS = [
-  'CHANNEL_EXECUTE',
-  'CHANNEL_EXECUTE_COMPLETE',
-  'CHANNEL_BRIDGE',
-  'CHANNEL_HANGUP',
-  'BACKGROUND_JOB',
-] as const;
+export const OUTBOUND_EVENTS = ['CHANNEL_BRIDGE', 'CHANNEL_HANGUP', 'BACKGROUND_JOB'] as const;
 
 /**
  * FreeSWITCH's outbound socket. Its listener reads a command's header lines one byte per recv() and yields the

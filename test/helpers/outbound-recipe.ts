@@ -81,6 +81,8 @@ export function recipeScript(conn: Connection, dial: string, leg: string): Promi
         trace.jobEventId = job.getHeader('Job-UUID') ?? '';
         trace.jobBody = job.getBody() ?? '';
         conn.api(`uuid_kill ${leg}`, () => {
+          // The router subscribes the applications' events at the first one it tracks (ChannelControl).
+          conn.sendRecv('event json CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE', () => undefined);
           conn.execute('playback', 'silence_stream://100', () => {
             conn.send(`sendmsg ${uuid}`, { 'call-command': 'hangup', 'hangup-cause': 'NORMAL_CLEARING' });
           });
