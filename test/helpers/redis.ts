@@ -9,8 +9,8 @@ export function testPrefix(): string {
   return `hltest-${randomBytes(4).toString('hex')}:`;
 }
 
-export async function cleanup(prefix: string): Promise<void> {
-  const r = new Redis(REDIS_URL);
+export async function cleanup(prefix: string, url: string = REDIS_URL): Promise<void> {
+  const r = new Redis(url);
   let cursor = '0';
   do {
     const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);

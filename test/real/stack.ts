@@ -1,5 +1,7 @@
 // The router in this process (real Redis, its own key prefix) in front of a real FreeSWITCH that runs the
 // project's freeswitch-conf and dialplans, with sipp phones and callers: the real-server tier's fixture.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/env.ts';
@@ -154,8 +156,11 @@ export async function startRealStack(
     async stop() {
       for (const s of sockets) s.terminate();
       await router.stop();
+      // Kept with FreeSWITCH's own files when asked (HOTLINE_KEEP_REALFS), for a run that failed.
+      if (process.env.HOTLINE_KEEP_REALFS) writeFileSync(path.join(fs.dir, 'router.log'), logs.join(''));
       await fs.stop();
-      await cleanup(prefix);
+      // The keys live in whichever Redis the router was given (a test may bring its own).
+      await cleanup(prefix, config.redis.url);
     },
   };
 }
