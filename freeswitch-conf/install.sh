@@ -5,7 +5,8 @@
 #
 # CONF_DIR defaults to /etc/freeswitch (the Debian/SignalWire package layout; /usr/local/freeswitch/conf for a source
 # build). With --from-vanilla DIR, an empty CONF_DIR is first filled from DIR (a stock "vanilla" configuration, e.g.
-# /usr/share/freeswitch/conf/vanilla): that is how docker-compose.yml prepares its configuration volume.
+# /usr/share/freeswitch/conf/vanilla in the Debian image layout). docker-compose.yml does not need it: its image
+# keeps the stock configuration in /etc/freeswitch, which Docker copies into the new configuration volume.
 # Safe to run again: files are copied over, stock files it replaces are kept once as NAME.hotline-orig, the stock
 # SIP profiles on ports 5060/5080 are renamed NAME.xml.hotline-disabled, vars.xml gets its two include lines once,
 # and switch.conf.xml's (commented-out) RTP port range is set from hotline_rtp_start_port/hotline_rtp_end_port.

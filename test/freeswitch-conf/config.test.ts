@@ -753,7 +753,10 @@ describe('docker-compose.yml and Dockerfile', () => {
     );
     expect(svc('redis').image).toBe('redis:7');
     expect(svc('drachtio').image).toMatch(/drachtio\/drachtio-server/);
-    expect(svc('freeswitch').image).toMatch(/freeswitch/);
+    // Pinned to the versions the real-server tier runs (../shared/peers): FreeSWITCH 1.10.12, drachtio-server 0.9.10.
+    expect(svc('freeswitch').image).toMatch(/freeswitch[^:]*:1\.10\.12(-\d+)?\}$/);
+    expect(svc('freeswitch-conf').image).toBe(svc('freeswitch').image);
+    expect(svc('drachtio').image).toMatch(/:0\.9\.10\}$/);
     expect(svc('router').build).toBeDefined();
     for (const s of Object.values(compose.services)) expect(s.networks).toEqual(['hotline']);
   });
