@@ -100,7 +100,14 @@ local callId, agentId, via, now, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
 -- The hottest script: one read per hash.
 local c = redis.call('HMGET', ck, 'state', 'owner', 'skill', 'priority')
-if c[1] ~= 'queued' then return redis.error_reply('call-not-waiting') end
+if c[1] ~= 'queued' then
+  -- Reserved already by this very decision, not yet rung (sent again after its reply was lost to a Redis restart):
+  -- the same answer, or the reservation would stand with no one ringing the agent until it expired.
+  if c[1] == 'offering' and hget(ck, 'agent') == agentId and hget(ak, 'callId') == callId and hget(ak, 'state') == 'reserved' then
+    return c[2] or ''
+  end
+  return redis.error_reply('call-not-waiting')
+end
 local a = redis.call('HMGET', ak, 'state', 'skills')
 if a[1] ~= 'ready' then return redis.error_reply('agent-not-ready') end
 -- The skills are flat JSON ({"general":1,...}): a plain search for the key is enough, and cheaper than decoding.
@@ -214,6 +221,11 @@ return done('ok')
 export const CONNECT = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
+-- Applied already: ioredis sends a command again when its reply was lost (Redis stopped after running it, before
+-- answering), and a refusal then would end a conversation that is going on.
+if hget(ck, 'state') == 'talking' and hget(ck, 'agent') == agentId and hget(ak, 'callId') == callId then
+  return 'ok'
+end
 if hget(ck, 'state') ~= 'offering' or hget(ck, 'agent') ~= agentId or hget(ak, 'callId') ~= callId then
   return redis.error_reply('not-offered-to-agent')
 end
@@ -233,6 +245,9 @@ export const FINISH = `${LIB}
 local callId, now, wrapupS = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local ck = P .. 'call:' .. callId
 local cstate = hget(ck, 'state') or 'gone'
+-- Ended already (the same end sent again after a lost reply, or a second end): the agent is not freed twice, which
+-- would cut their wrap-up short or free them from the next call.
+if cstate == 'ended' then return cstate end
 if hget(ck, 'skill') then redis.call('ZREM', queue_key(ck), callId) end
 local agentId = hget(ck, 'agent')
 if agentId and agentId ~= '' then

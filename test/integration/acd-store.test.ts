@@ -135,6 +135,28 @@ describe('ACD store', () => {
     expect((await acd.getAgent('a2'))!.state).toBe('ready');
   });
 
+  it('an answer or an end applied twice (sent again after a reply lost to a Redis restart) changes nothing more', async () => {
+    await arrive('d1');
+    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a' });
+    // The same reservation again is the same answer (no agent left reserved with nobody ringing them); another
+    // agent for the call is refused.
+    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a' });
+    expect(await acd.reserve('d1', 'a2', 'hrss', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
+    await acd.setRinging('a1', 'd1');
+    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
+    expect(await acd.connect('d1', 'a1')).toBe(true);
+    // The second CONNECT used to be refused, and the router ended a conversation that was going on.
+    expect(await acd.connect('d1', 'a1')).toBe(true);
+    expect((await acd.getCall('d1'))!.state).toBe('talking');
+    expect(await acd.connect('d1', 'a2')).toBe(false);
+    expect(await acd.finish('d1', 10)).toBe('talking');
+    expect((await acd.getAgent('a1'))!.state).toBe('wrapup');
+    // The second FINISH used to free the agent from their wrap-up.
+    expect(await acd.finish('d1', 10)).toBe('ended');
+    expect((await acd.getAgent('a1'))!.state).toBe('wrapup');
+    expect(await acd.endWrapup('a1')).toBe(true);
+  });
+
   it('takes an abandoned call out of the queue', async () => {
     expect(await acd.finish('c3', 0)).toBe('queued');
     expect(await acd.queueLength('hrss')).toBe(0);

@@ -72,7 +72,9 @@ describe.skipIf(!havePeers)('real FreeSWITCH: faults under calls', () => {
     // Every caller was answered and got FreeSWITCH's BYE after the conversation (sipp exits 0 only then). A caller
     // that failed is shown with the end of its SIP trace, so that a failure says what the caller saw.
     expect(
-      results.map((r, i) => (r.code === 0 ? 0 : `${numbers[i]}: ${r.code}\n${r.messages.slice(-3000)}`)),
+      results.map((r, i) =>
+        r.code === 0 ? 0 : `${numbers[i]}: ${r.code}\n${r.stderr.slice(-500)}\n${r.messages.slice(-3000)}`,
+      ),
     ).toEqual(numbers.map(() => 0));
     // One record per caller, each answered by an agent.
     const records = await waitFor(
