@@ -445,11 +445,36 @@ ${(o.headers ?? []).map((h) => `      ${h}\n`).join('')}      Content-Type: appl
 }
 
 /** One call from the "carrier" (sipp on 127.0.0.1) to FreeSWITCH's carrier profile. */
+/** sipp's exit status when a bind fails with EADDRINUSE. */
+const SIPP_BIND_ERROR = 254;
+
 export async function placeCall(fs: { carrierPort: number }, o: CallerOptions): Promise<Sipp> {
-  return run(callerScenario(o), ['-m', '1', '-l', '1', `127.0.0.1:${fs.carrierPort}`], {
-    timeoutS: o.timeoutS ?? 60,
-    ip: o.ip,
-  });
+  const start = () =>
+    run(callerScenario(o), ['-m', '1', '-l', '1', `127.0.0.1:${fs.carrierPort}`], {
+      timeoutS: o.timeoutS ?? 60,
+      ip: o.ip,
+    });
+  let current = await start();
+  // freeSipPort checks a port and closes it before sipp binds it: another process may take it in between, and sipp
+  // then exits before sending anything. That caller never called: it calls again from a fresh port.
+  const done = (async (): Promise<SippResult> => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await current.done;
+      if (r.code !== SIPP_BIND_ERROR || r.messages || attempt >= 3) return r;
+      current = await start();
+    }
+  })();
+  return {
+    get port() {
+      return current.port;
+    },
+    get dir() {
+      return current.dir;
+    },
+    done,
+    kill: () => current.kill(),
+    messages: () => current.messages(),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
