@@ -103,8 +103,9 @@ local c = redis.call('HMGET', ck, 'state', 'owner', 'skill', 'priority')
 if c[1] ~= 'queued' then
   -- Reserved already by this very decision, not yet rung (sent again after its reply was lost to a Redis restart):
   -- the same answer, or the reservation would stand with no one ringing the agent until it expired.
-  if c[1] == 'offering' and hget(ck, 'agent') == agentId and hget(ak, 'callId') == callId and hget(ak, 'state') == 'reserved' then
-    return c[2] or ''
+  if c[1] == 'offering' and hget(ck, 'agent') == agentId then
+    local a = redis.call('HMGET', ak, 'callId', 'state')
+    if a[1] == callId and a[2] == 'reserved' then return c[2] or '' end
   end
   return redis.error_reply('call-not-waiting')
 end
@@ -221,14 +222,12 @@ return done('ok')
 export const CONNECT = `${LIB}
 local callId, agentId, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ck, ak = P .. 'call:' .. callId, P .. 'agent:' .. agentId
+local c = redis.call('HMGET', ck, 'state', 'agent')
+if c[2] ~= agentId or hget(ak, 'callId') ~= callId then return redis.error_reply('not-offered-to-agent') end
 -- Applied already: ioredis sends a command again when its reply was lost (Redis stopped after running it, before
 -- answering), and a refusal then would end a conversation that is going on.
-if hget(ck, 'state') == 'talking' and hget(ck, 'agent') == agentId and hget(ak, 'callId') == callId then
-  return 'ok'
-end
-if hget(ck, 'state') ~= 'offering' or hget(ck, 'agent') ~= agentId or hget(ak, 'callId') ~= callId then
-  return redis.error_reply('not-offered-to-agent')
-end
+if c[1] == 'talking' then return 'ok' end
+if c[1] ~= 'offering' then return redis.error_reply('not-offered-to-agent') end
 redis.call('HSET', ck, 'state', 'talking', 'agent', agentId, 'answeredAt', now)
 set_agent(agentId, 'talking', now, callId, '')
 redis.call('HSET', ak, 'noAnswerStreak', 0)

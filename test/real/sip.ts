@@ -444,10 +444,10 @@ ${(o.headers ?? []).map((h) => `      ${h}\n`).join('')}      Content-Type: appl
   return xml(parts.join('\n'), `caller ${o.dialled}`);
 }
 
-/** One call from the "carrier" (sipp on 127.0.0.1) to FreeSWITCH's carrier profile. */
 /** sipp's exit status when a bind fails with EADDRINUSE. */
 const SIPP_BIND_ERROR = 254;
 
+/** One call from the "carrier" (sipp on 127.0.0.1) to FreeSWITCH's carrier profile. */
 export async function placeCall(fs: { carrierPort: number }, o: CallerOptions): Promise<Sipp> {
   const start = () =>
     run(callerScenario(o), ['-m', '1', '-l', '1', `127.0.0.1:${fs.carrierPort}`], {
