@@ -385,7 +385,7 @@ export class CallSession {
       answering = this.onAnswered(agentId);
     };
     channel.once('bridge', onBridge);
-    let result: { bridged: boolean; disposition: string };
+    let result: { bridged: boolean; disposition: string; joined?: boolean };
     try {
       const endpoint = deps.agentDialString
         ? await deps.agentDialString(extension)
@@ -413,7 +413,9 @@ export class CallSession {
                 ignore_early_media: 'true',
                 // An agent who answers after this router died is not left in silence.
                 park_timeout: AGENT_LEG_PARK_TIMEOUT_S,
-                ...mediaTimeouts(channel.info.variables),
+                // A directory user's leg takes them from its domain's variables when it answers (the same
+                // globals as the caller's); FreeSWITCH reads every byte sent here with two system calls.
+                ...(endpoint.startsWith('user/') ? {} : mediaTimeouts(channel.info.variables)),
               },
               sip,
             ) + endpoint,
@@ -449,6 +451,9 @@ export class CallSession {
     if (answering) await (answering as Promise<void>).catch(() => undefined);
     const [stored, { queues, settings }] = await configP;
     this.skill = stored?.skill ?? this.skill;
+    // A transfer asked for at once ends the agent's leg itself, put through or not: it goes ahead.
+    if ((this.phase as Phase) === 'talking' && result.joined === false && !this.pendingTransfer)
+      return this.notPutThrough(result);
     if ((this.phase as Phase) === 'talking') {
       const wrapupS = queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS;
       if (this.pendingTransfer && !channel.hungUp) return this.carryOutTransfer(wrapupS);
@@ -475,6 +480,40 @@ export class CallSession {
     if (agentState === 'not_ready') {
       await deps.hub.send(agentId, { type: 'state', state: 'not_ready', reason: 'no-answer' });
     }
+    if (channel.hungUp) return this.finish('abandoned');
+    this.backToQueue();
+  }
+
+  /**
+   * The agent answered, but their leg was gone before the caller was put through (a phone that hangs up as it
+   * answers, or a join slowed by an overloaded FreeSWITCH): nobody spoke to the caller, who goes back to their
+   * place in line (the next agent is offered the call first) instead of being asked about a conversation that
+   * never was, or hung up. The agent is free again at once, with no wrap-up: there was nothing to wrap up.
+   */
+  private async notPutThrough(result: { disposition: string }): Promise<void> {
+    const { deps, channel } = this;
+    const from = this.agentId;
+    this.log.warn(
+      { agentId: from, disposition: result.disposition },
+      'agent left before the caller was put through; caller back in line',
+    );
+    await deps.acd.releaseAfterTransfer(from, this.id, 0);
+    await deps.acd.hold(this.id);
+    await deps.hub.send(from, { type: 'ended', callId: this.id, outcome: 'missed' });
+    this.noAnswer.push(from);
+    this.agentId = '';
+    this.agentLeg = '';
+    this.answeredAt = 0;
+    deps.requestDispatch();
+    if (channel.hungUp) return this.finish('abandoned');
+    // Waiting again: if this router dies now the caller fails over, and the next conversation ends as planned.
+    await channel.setManyNow({
+      hotline_agent_answered: 'false',
+      socket_resume: 'true',
+      hangup_after_bridge: 'false',
+      park_after_bridge: 'false',
+    });
+    await deps.acd.requeueTo(this.id, this.skill, [from]);
     if (channel.hungUp) return this.finish('abandoned');
     this.backToQueue();
   }

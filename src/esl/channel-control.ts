@@ -25,6 +25,12 @@ export interface BridgeResult {
   /** originate_disposition: SUCCESS, NO_ANSWER, USER_BUSY, CALL_REJECTED, USER_NOT_REGISTERED, ... */
   disposition: string;
   otherUuid?: string;
+  /**
+   * Agent offers by originate only: whether the caller was put through (the caller's CHANNEL_BRIDGE came). False
+   * when the agent answered but their leg was gone before the join completed: a phone that hangs up as it
+   * answers, or a join slowed by an overloaded FreeSWITCH. The caller never heard the agent.
+   */
+  joined?: boolean;
 }
 
 export interface ChannelControlOptions {
@@ -59,6 +65,8 @@ export class ChannelControl extends EventEmitter {
   private readonly startWaiters = new Map<string, () => void>();
   /** See answerBeforeMedia. */
   private answerDue = false;
+  /** The router ended the agent's leg (killLeg) during the current offer or conversation. */
+  private legKilled = false;
   /** In a conversation joined by offerAgent's uuid_bridge. */
   private joined = false;
   /** CHANNEL_UNBRIDGE and CHANNEL_PARK are subscribed (subscribeJoinEvents). */
@@ -277,10 +285,20 @@ export class ChannelControl extends EventEmitter {
       if (this.hungUp || this.closed) return resolve({ bridged: false, disposition: 'ORIGINATOR_CANCEL' });
       let answered = false;
       let settled = false;
+      let putThrough = false;
+      this.legKilled = false;
+      const onCallerBridge = () => {
+        putThrough = true;
+        // The join is done: the conversation's end is as planned again (hang-up or dialplan), unless the router
+        // has ended the agent's leg meanwhile (a transfer), which wants the caller parked.
+        if (!this.legKilled) this.conn.api(`uuid_setvar ${this.uuid} park_after_bridge`, () => undefined);
+      };
       const done = (r: BridgeResult) => {
         if (settled) return;
         settled = true;
         this.joined = false;
+        if (answered) r.joined = putThrough;
+        this.conn.off(`esl::event::CHANNEL_BRIDGE::${this.uuid}`, onCallerBridge);
         // The agent did not answer: the ringback must not go on under what the caller hears next.
         if (!r.bridged && o.ringback && !this.hungUp && !this.closed)
           this.conn.api(`uuid_break ${this.uuid} all`, () => undefined);
@@ -310,6 +328,8 @@ export class ChannelControl extends EventEmitter {
         }
         answered = true;
         this.joined = true;
+        // FreeSWITCH sends a channel's events in order: CHANNEL_BRIDGE, when it comes, precedes the UNBRIDGE or PARK.
+        this.conn.on(`esl::event::CHANNEL_BRIDGE::${this.uuid}`, onCallerBridge);
         this.answerDue = false;
         this.emit('bridge', leg);
         // One after another on this socket, not waiting for each reply (FreeSWITCH carries them out in order): what
@@ -321,10 +341,13 @@ export class ChannelControl extends EventEmitter {
         if (!mediaUp) this.conn.api(`uuid_answer ${this.uuid}`, () => undefined);
         this.answered = true;
         // An agent's leg gone before the join completes (hung up at once, or killed by a transfer) would hang the
-        // caller up with it: the caller is parked instead, under this socket.
+        // caller up with it: the caller is parked instead, under this socket. uuid_bridge_park_on_cancel covers a
+        // leg gone while the caller waits for it; park_after_bridge one gone before the caller's thread looks for
+        // it (uuid_bridge_on_soft_execute hangs the caller up with DESTINATION_OUT_OF_ORDER otherwise), and is
+        // taken back at the caller's CHANNEL_BRIDGE.
         // hotline_agent_answered at once too: a conversation that outlives this router must not be queued again.
         this.conn.api(
-          `uuid_setvar_multi ${this.uuid} socket_resume=false;uuid_bridge_park_on_cancel=true;hotline_agent_answered=true` +
+          `uuid_setvar_multi ${this.uuid} socket_resume=false;uuid_bridge_park_on_cancel=true;park_after_bridge=true;hotline_agent_answered=true` +
             (o.afterConversation === 'hangup' ? ';hangup_after_bridge=true' : ''),
           () => undefined,
         );
@@ -446,6 +469,7 @@ export class ChannelControl extends EventEmitter {
    * conversation the agent ended: see offerAgent); and is again to fail over if this router dies.
    */
   killLeg(uuid: string): Promise<string> {
+    this.legKilled = true;
     if (this.joined)
       void this.apiSettled(`uuid_setvar_multi ${this.uuid} park_after_bridge=true;socket_resume=true`);
     return this.apiSettled(`uuid_kill ${uuid}`);

@@ -155,6 +155,24 @@ describe('agent states', () => {
     expect(g1).toMatchObject({ state: 'not_ready', reason: 'no-answer', noAnswerStreak: 1 });
   });
 
+  it('a phone that hangs up as it answers: the caller, never put through, goes to the next agent', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    await sleep(5);
+    await stack.addAgent('g2', '1002', { general: 1 });
+    // 1001's leg is gone right after its answer, before the router's uuid_bridge reaches it.
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50, hangupAfterAnswerMs: 0 });
+    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50 });
+    const call = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800004545',
+      hangupAfterBridgeMs: 100,
+    });
+    const rec = await recordOf(call);
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'g2', noAnswerAgents: ['g1'] });
+    const g1 = (await stack.admin('/admin/agents')).body.find((a: { id: string }) => a.id === 'g1');
+    expect(g1).toMatchObject({ state: 'ready' });
+  });
+
   it('never offers an agent in wrap-up; ending wrap-up early makes the agent offerable at once', async () => {
     await setQueue('general', { wrapupS: 60 });
     await stack.addAgent('g1', '1001', { general: 1 });

@@ -69,8 +69,16 @@ describe("a dead router's calls nobody heard end", () => {
       30_000,
       'both dead calls closed',
     );
-    const recs = (await s.admin('/admin/records')).body.records as CallRecord[];
-    const byId = new Map(recs.map((r) => [r.uuid, r]));
+    // A call is closed in the ACD before its record is written: wait for the records themselves.
+    const byId = await waitFor(
+      async () => {
+        const recs = (await s.admin('/admin/records')).body.records as CallRecord[];
+        const m = new Map(recs.map((r) => [r.uuid, r]));
+        return m.has(waiting.uuid) && m.has(talking.uuid) ? m : null;
+      },
+      10_000,
+      'both records written',
+    );
     expect(byId.get(waiting.uuid)).toMatchObject({ outcome: 'abandoned' });
     expect(byId.get(talking.uuid)).toMatchObject({ outcome: 'answered', agent: 'o1' });
     expect(byId.get(talking.uuid)!.instance).toMatch(/router-that-died, which died/);

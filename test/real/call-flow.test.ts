@@ -29,6 +29,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
   let phones: Phones;
   let silent: Phones;
   let talkers: Phones;
+  let droppers: Phones;
   let police: Awaited<ReturnType<typeof startUas>>;
   beforeAll(async () => {
     // The 110 line: a SIP endpoint the carrier profile reaches by address, answering every call.
@@ -45,12 +46,15 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     phones = await startPhones(s.fs, ['1001', '1002', '1003'], { behaviour: 'answer', ringMs: 200 });
     silent = await startPhones(s.fs, ['1004'], { behaviour: 'noanswer' });
     talkers = await startPhones(s.fs, ['1005'], { behaviour: 'answer', ringMs: 200, talkMs: 1500 });
+    // 1006 hangs up the moment it has answered: its leg is gone before the caller can be put through.
+    droppers = await startPhones(s.fs, ['1006'], { behaviour: 'answer', ringMs: 200, talkMs: 10 });
   });
   afterAll(async () => {
     police?.stop();
     phones?.stop();
     silent?.stop();
     talkers?.stop();
+    droppers?.stop();
     await s?.stop();
   });
   afterEach(async () => {
@@ -88,6 +92,19 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
       /^Call-Info: <http:\/\/127\.0\.0\.1:\d+\/agent\/\?call=[0-9a-f-]+>;purpose=info\r?$/m,
     );
     expect(invite).toMatch(/^From: "12345政务服务便民热线" <sip:/m);
+    // The router no longer sends the media timeouts for a directory user: the agent's answered leg has its
+    // domain's, the same as the caller's.
+    const agentLeg = await waitFor(
+      async () =>
+        (await s.fs.api('show channels'))
+          .split('\n')
+          .find((l) => l.includes('sofia/hotline_agents/1001'))
+          ?.split(',')[0],
+      5_000,
+      "the agent's leg",
+    );
+    expect((await s.fs.api(`uuid_getvar ${agentLeg} media_timeout`)).trim()).toBe('300000');
+    expect((await s.fs.api(`uuid_getvar ${agentLeg} media_hold_timeout`)).trim()).toBe('1800000');
     expect((await call.done).code).toBe(0);
     const rec = await recordOf(who);
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'a1', line: '12345' });
@@ -182,6 +199,24 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     const rec = await recordOf(who);
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'q2' });
     expect(rec.noAnswerAgents).toContain('q1');
+  });
+
+  it('a phone that hangs up as it answers, before the caller is put through: the caller goes to the next agent', async () => {
+    await s.addAgent('d1', '1006', { general: 1 });
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      steps: [{ wait: 16_000 }, { hangup: true }],
+    });
+    await waitFor(() => droppers.invites().length > 0, 12_000, 'the dropping phone rung');
+    await s.addAgent('d2', '1002', { general: 1 });
+    await call.done;
+    expect(droppers.invites().length).toBeGreaterThan(0);
+    const rec = await recordOf(who);
+    // Not hung up, not recorded as served by the agent who was never on the line with them.
+    expect(rec).toMatchObject({ outcome: 'answered', agent: 'd2' });
+    expect(rec.noAnswerAgents).toContain('d1');
   });
 
   it('a care-list caller is served before a normal caller who waited longer', async () => {

@@ -310,6 +310,11 @@ export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutc
   core.answer(leg);
   core.emit('agent:answered', endpointKey, leg.uuid);
   if (script.talkMs !== undefined) scheduleAgentHangup(core, leg, script.talkMs);
+  if (script.hangupAfterAnswerMs !== undefined)
+    setTimeout(
+      () => leg.up && core.hangup(leg, 'NORMAL_CLEARING', 'agent', true),
+      script.hangupAfterAnswerMs,
+    );
   return { ok: true, leg };
 }
 

@@ -38,6 +38,11 @@ export interface AgentEndpointScript {
   domain?: string;
   answerAfterMs?: number;
   talkMs?: number;
+  /**
+   * The phone hangs up this long after its own answer, put through or not (a phone that drops as it answers): as a
+   * sipp phone counting its talk from its 200 OK. talkMs counts from the bridge.
+   */
+  hangupAfterAnswerMs?: number;
 }
 
 export interface CallSummary {
