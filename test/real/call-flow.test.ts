@@ -207,9 +207,10 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     const call = await placeCall(s.fs, {
       dialled: '12345',
       callerId: who,
-      steps: [{ wait: 16_000 }, { hangup: true }],
+      // The 12345 menu's greeting and key wait take about 11 s before the caller is queued.
+      steps: [{ wait: 30_000 }, { hangup: true }],
     });
-    await waitFor(() => droppers.invites().length > 0, 12_000, 'the dropping phone rung');
+    await waitFor(() => droppers.invites().length > 0, 25_000, 'the dropping phone rung');
     await s.addAgent('d2', '1002', { general: 1 });
     await call.done;
     expect(droppers.invites().length).toBeGreaterThan(0);
