@@ -173,6 +173,19 @@ describe('agent states', () => {
     expect(g1).toMatchObject({ state: 'ready' });
   });
 
+  it('a caller whose joins keep failing is let go after the second, recorded as failed, never as served', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    await sleep(5);
+    await stack.addAgent('g2', '1002', { general: 1 });
+    // Both phones drop as they answer: what an overloaded switch, whose joins take seconds, looks like.
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50, hangupAfterAnswerMs: 0 });
+    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50, hangupAfterAnswerMs: 0 });
+    const call = stack.emulator.placeCall({ destination: '12345', callerIdNumber: '13800004646' });
+    const rec = await recordOf(call);
+    expect(rec).toMatchObject({ outcome: 'failed', noAnswerAgents: ['g1', 'g2'] });
+    expect(rec.answeredAt).toBeUndefined();
+  });
+
   it('never offers an agent in wrap-up; ending wrap-up early makes the agent offerable at once', async () => {
     await setQueue('general', { wrapupS: 60 });
     await stack.addAgent('g1', '1001', { general: 1 });
