@@ -6,7 +6,7 @@ import { expectedWaitS, rank } from '../acd/policy.ts';
 import type { AcdStore } from '../acd/store.ts';
 import type { PriorityClass } from '../acd/types.ts';
 import type { Config, EmergencyService } from '../config/env.ts';
-import type { ChannelControl } from '../esl/channel-control.ts';
+import type { BridgeResult, ChannelControl } from '../esl/channel-control.ts';
 import {
   agentUserEndpoint,
   callerIdForDial,
@@ -395,7 +395,7 @@ export class CallSession {
       answering = this.onAnswered(agentId);
     };
     channel.once('bridge', onBridge);
-    let result: { bridged: boolean; disposition: string; joined?: boolean };
+    let result: BridgeResult;
     try {
       const endpoint = deps.agentDialString
         ? await deps.agentDialString(extension)
@@ -423,9 +423,10 @@ export class CallSession {
                 ignore_early_media: 'true',
                 // An agent who answers after this router died is not left in silence.
                 park_timeout: AGENT_LEG_PARK_TIMEOUT_S,
-                // A directory user's leg takes them from its domain's variables when it answers (the same
-                // globals as the caller's); FreeSWITCH reads every byte sent here with two system calls.
-                ...(endpoint.startsWith('user/') ? {} : mediaTimeouts(channel.info.variables)),
+                // A directory user's leg (no SIP edge dial string) takes them from its domain's variables when
+                // it answers (the same globals as the caller's); FreeSWITCH reads every byte sent here with two
+                // system calls.
+                ...(deps.agentDialString ? mediaTimeouts(channel.info.variables) : {}),
               },
               sip,
             ) + endpoint,
@@ -500,7 +501,7 @@ export class CallSession {
    * place in line (the next agent is offered the call first) instead of being asked about a conversation that
    * never was, or hung up. The agent is free again at once, with no wrap-up: there was nothing to wrap up.
    */
-  private async notPutThrough(result: { disposition: string }): Promise<void> {
+  private async notPutThrough(result: BridgeResult): Promise<void> {
     const { deps, channel } = this;
     const from = this.agentId;
     this.log.warn(
@@ -514,9 +515,10 @@ export class CallSession {
     this.agentId = '';
     this.agentLeg = '';
     this.answeredAt = 0;
-    deps.requestDispatch();
-    if (channel.hungUp) return this.finish('abandoned');
-    if (++this.lostJoins > MAX_LOST_JOINS) {
+    if (channel.hungUp || ++this.lostJoins > MAX_LOST_JOINS) {
+      // The agent is free for the next caller (backToQueue asks for the round otherwise).
+      deps.requestDispatch();
+      if (channel.hungUp) return this.finish('abandoned');
       // Joins failing again and again mean a FreeSWITCH too loaded to put callers through (each join waits its
       // turn for seconds while agents give up on the silence): another offer would only add to the load. The
       // caller is let go, recorded as failed, never as served.

@@ -136,12 +136,17 @@ describe('skills, overflow and fallback', () => {
 });
 
 describe('agent states', () => {
-  it('re-offers on ring timeout, counts the no-answer, and sets not ready after K misses', async () => {
-    const s = (await stack.admin('/admin/acd/settings')).body;
-    await stack.admin('/admin/acd/settings', { method: 'PUT', body: { ...s, maxNoAnswer: 1 } });
+  /** g1 on 1001, then g2 on 1002: g1 has been idle longer, so it is offered the first call. */
+  const twoGeneralAgents = async () => {
     await stack.addAgent('g1', '1001', { general: 1 });
     await sleep(5);
     await stack.addAgent('g2', '1002', { general: 1 });
+  };
+
+  it('re-offers on ring timeout, counts the no-answer, and sets not ready after K misses', async () => {
+    const s = (await stack.admin('/admin/acd/settings')).body;
+    await stack.admin('/admin/acd/settings', { method: 'PUT', body: { ...s, maxNoAnswer: 1 } });
+    await twoGeneralAgents();
     stack.emulator.setAgent('1001', { behaviour: 'no-answer' });
     stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50 });
     const call = stack.emulator.placeCall({
@@ -156,9 +161,7 @@ describe('agent states', () => {
   });
 
   it('a phone that hangs up as it answers: the caller, never put through, goes to the next agent', async () => {
-    await stack.addAgent('g1', '1001', { general: 1 });
-    await sleep(5);
-    await stack.addAgent('g2', '1002', { general: 1 });
+    await twoGeneralAgents();
     // 1001's leg is gone right after its answer, before the router's uuid_bridge reaches it.
     stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50, hangupAfterAnswerMs: 0 });
     stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50 });
@@ -174,9 +177,7 @@ describe('agent states', () => {
   });
 
   it('a caller whose joins keep failing is let go after the second, recorded as failed, never as served', async () => {
-    await stack.addAgent('g1', '1001', { general: 1 });
-    await sleep(5);
-    await stack.addAgent('g2', '1002', { general: 1 });
+    await twoGeneralAgents();
     // Both phones drop as they answer: what an overloaded switch, whose joins take seconds, looks like.
     stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50, hangupAfterAnswerMs: 0 });
     stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50, hangupAfterAnswerMs: 0 });
