@@ -35,7 +35,8 @@ interface MissedInfo {
   missedAt: number;
 }
 
-const MISSED_OUTCOMES = new Set(['abandoned', 'ended-in-ivr']);
+// 'failed': a caller let go because they could not be put through (two agents' legs gone before the join).
+const MISSED_OUTCOMES = new Set(['abandoned', 'ended-in-ivr', 'failed']);
 export const MISSED_CALLBACK_PATH = '漏接回拨';
 
 export class MissedCallbacks {
