@@ -77,12 +77,16 @@ if state == 'ready' then redis.call('HSET', ak, 'noAnswerStreak', 0) end
 return done(old)
 `;
 
-/** ARGV: prefix, callId, now. Puts a call in its queue (skill and class from its hash). */
+/**
+ * ARGV: prefix, callId, now, then optional field/value pairs set on the call first (its skill, class, queue time:
+ * one round trip instead of an HSET and then the script). Puts a call in its queue (skill and class from its hash).
+ */
 export const ENQUEUE = `${LIB}
 local callId, now = ARGV[2], tonumber(ARGV[3])
 local ck = P .. 'call:' .. callId
 local st = hget(ck, 'state')
 if st == 'ended' or st == 'lost' then return redis.error_reply('call-ended') end
+if #ARGV > 3 then redis.call('HSET', ck, unpack(ARGV, 4)) end
 local queuedAt = tonumber(hget(ck, 'queuedAt') or now)
 redis.call('HSET', ck, 'state', 'queued', 'agent', '')
 redis.call('ZADD', queue_key(ck), queuedAt, callId)

@@ -280,14 +280,13 @@ export class AcdStore {
     priority: PriorityClass,
     now = Date.now(),
   ): Promise<void> {
-    await this.redis.hset(this.keys.call(callId), {
-      skill,
-      priority,
-      queuedAt: now,
-      firstQueuedAt: now,
-      ivrPath: JSON.stringify(ivrPath),
-    });
-    await this.run(ENQUEUE, callId, now);
+    await this.run(
+      ENQUEUE,
+      callId,
+      now,
+      ...['skill', skill, 'priority', priority, 'queuedAt', now, 'firstQueuedAt', now],
+      ...['ivrPath', JSON.stringify(ivrPath)],
+    );
   }
 
   /** The agent's call was transferred away: the agent goes to wrap-up (or ready when wrapupS is 0). */
@@ -312,8 +311,7 @@ export class AcdStore {
 
   /** Puts the call in `skill`'s queue, keeping its original queue time, not offered to `tried`. */
   async requeueTo(callId: string, skill: string, tried: string[]): Promise<void> {
-    await this.redis.hset(this.keys.call(callId), { skill, agent: '', tried: JSON.stringify(tried) });
-    await this.run(ENQUEUE, callId, Date.now());
+    await this.run(ENQUEUE, callId, Date.now(), 'skill', skill, 'agent', '', 'tried', JSON.stringify(tried));
   }
 
   /** Re-queues a call at its original place (after its router died, or a callback kept in line). */

@@ -12,7 +12,17 @@ export interface AuditEntry {
   operator: string;
 }
 
+/**
+ * How long a parsed version is kept in memory. Versions never change (SET NX), so this only bounds how long a
+ * version number re-used after Redis lost its data (an older snapshot, then a publish) could still show the old
+ * document.
+ */
+const VERSION_CACHE_MS = 60_000;
+
 export class MenuStore {
+  /** Parsed versions by line and version: every call reads the current one, which is almost always the same. */
+  private readonly versionCache = new Map<string, { at: number; doc: MenuDocument }>();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
@@ -50,8 +60,17 @@ export class MenuStore {
   }
 
   async get(line: string, version: number): Promise<MenuDocument | null> {
-    const text = await this.redis.get(this.keys.ivrVersion(line, version));
-    return text ? (JSON.parse(text) as MenuDocument) : null;
+    const key = this.keys.ivrVersion(line, version);
+    const hit = this.versionCache.get(key);
+    const now = Date.now();
+    if (hit && now - hit.at < VERSION_CACHE_MS) return hit.doc;
+    const text = await this.redis.get(key);
+    if (!text) return null;
+    // Frozen: one object serves every call of this version, and none may change it for the others.
+    const doc = deepFreeze(JSON.parse(text) as MenuDocument);
+    if (this.versionCache.size > 200) this.versionCache.clear();
+    this.versionCache.set(key, { at: now, doc });
+    return doc;
   }
 
   async versions(line: string): Promise<number[]> {
@@ -99,4 +118,12 @@ export class IvrFunnel {
     }
     return [...byNode.entries()].map(([node, counts]) => ({ node, counts }));
   }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import { dayOf } from './day.ts';
 import { IntervalStats } from './interval-stats.ts';
-import { indexCallRecord } from '../screen-pop/caller-history.ts';
+import { queueCallerIndex } from '../screen-pop/caller-history.ts';
 
 export { dayOf };
 
@@ -72,13 +72,12 @@ export class CallRecordStore {
   }
 
   async write(rec: CallRecord, serviceLevelS = 15): Promise<void> {
-    await this.stats.add(rec, serviceLevelS);
-    // The caller's history (previous calls shown in the screen-pop) includes calls that never reached
-    // an agent, so it is indexed here, where every record is written.
-    await indexCallRecord(this.redis, this.keys, rec);
     const day = dayOf(rec.arrivedAt);
-    await this.redis
-      .multi()
+    // One transaction, one round trip: the interval measures, the caller's history (previous calls shown in the
+    // screen-pop include calls that never reached an agent, so they are indexed here, where every record is
+    // written), the record and the day's counters.
+    const m = this.stats.queueAdd(this.redis.multi(), rec, serviceLevelS);
+    await queueCallerIndex(m, this.keys, rec)
       .set(this.keys.record(rec.id), JSON.stringify(rec), 'EX', RECORD_TTL_S)
       .zadd(this.keys.recordsByDay(day), rec.arrivedAt, rec.id)
       .expire(this.keys.recordsByDay(day), RECORD_TTL_S)

@@ -1,6 +1,6 @@
 // Per 15-minute interval measures, by line, priority class and skill: what the center's reports and
 // the forecaster read. The pure part turns one call record into counter increments; Redis keeps sums.
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import type { CallRecord } from './call-records.ts';
 import { dayOf } from './day.ts';
@@ -116,10 +116,14 @@ export class IntervalStats {
   ) {}
 
   async add(rec: CallRecord, serviceLevelS: number): Promise<void> {
+    await this.queueAdd(this.redis.multi(), rec, serviceLevelS).exec();
+  }
+
+  /** The increments of add, queued on a transaction the caller sends (with the record itself). */
+  queueAdd(m: ChainableCommander, rec: CallRecord, serviceLevelS: number): ChainableCommander {
     const key = this.keys.stats(dayOf(rec.arrivedAt));
-    const m = this.redis.multi();
     for (const [f, by] of increments(rec, serviceLevelS)) m.hincrby(key, f, by);
-    await m.expire(key, 400 * 86400).exec();
+    return m.expire(key, 400 * 86400);
   }
 
   async rows(day: string): Promise<IntervalRow[]> {

@@ -1,7 +1,7 @@
 // The caller's previous calls for the screen-pop: an index of call records by caller number (a sorted
 // set per number, scored by arrival, kept 31 days) and the lookup that turns it into the pop's
 // history block (outcomes, survey scores, the repeat-caller flag).
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { CallRecord } from '../records/call-records.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { CallerHistory, PreviousCall } from './messages.ts';
@@ -32,32 +32,29 @@ export function callerIndexKey(keys: Keys, caller: string): string {
 }
 
 /**
- * Adds a finished call to its caller's index. The call flow should call this right after
- * CallRecordStore.write (the hub also does it when it relays an `ended`, which covers every call
- * that reached an agent). Idempotent; anonymous callers are skipped.
+ * Adds a finished call to its caller's index. CallRecordStore.write does it with every record (queueCallerIndex,
+ * in the record's own transaction). Idempotent; anonymous callers are skipped.
  */
 export async function indexCallRecord(
   redis: Redis,
   keys: Keys,
   rec: Pick<CallRecord, 'id' | 'caller' | 'arrivedAt'>,
 ): Promise<void> {
-  if (!rec.caller || !/\d{3,}/.test(rec.caller)) return;
-  const key = callerIndexKey(keys, rec.caller);
-  await redis
-    .multi()
-    .zadd(key, rec.arrivedAt, rec.id)
-    .zremrangebyscore(key, '-inf', String(Date.now() - INDEX_TTL_S * 1000))
-    .expire(key, INDEX_TTL_S)
-    .exec();
+  await queueCallerIndex(redis.multi(), keys, rec).exec();
 }
 
-/** Indexes the record of callId if it has been written (used when the hub relays `ended`). */
-export async function indexRecordById(redis: Redis, keys: Keys, callId: string): Promise<boolean> {
-  const text = await redis.get(keys.record(callId));
-  if (!text) return false;
-  const rec = JSON.parse(text) as CallRecord;
-  await indexCallRecord(redis, keys, rec);
-  return true;
+/** indexCallRecord's commands, queued on a transaction the caller sends. */
+export function queueCallerIndex(
+  m: ChainableCommander,
+  keys: Keys,
+  rec: Pick<CallRecord, 'id' | 'caller' | 'arrivedAt'>,
+): ChainableCommander {
+  if (!rec.caller || !/\d{3,}/.test(rec.caller)) return m;
+  const key = callerIndexKey(keys, rec.caller);
+  return m
+    .zadd(key, rec.arrivedAt, rec.id)
+    .zremrangebyscore(key, '-inf', String(Date.now() - INDEX_TTL_S * 1000))
+    .expire(key, INDEX_TTL_S);
 }
 
 function toPrevious(rec: CallRecord): PreviousCall {

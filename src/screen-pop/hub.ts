@@ -13,7 +13,6 @@ import type { AcdStore } from '../acd/store.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Keys } from '../redis/keys.ts';
 import { checkAgentToken, revokeAgentTokens, type TokenClaims } from './agent-token.ts';
-import { indexRecordById } from './caller-history.ts';
 import { completeOffer } from './context.ts';
 import {
   type ClientMessage,
@@ -895,8 +894,6 @@ export class ScreenPopHub {
   // ---- wrap-up ----
 
   private async afterEnded(agentId: string, callId: string, outcome: string): Promise<void> {
-    // The record is written before `ended` is sent: index it for the next pop of this caller.
-    void indexRecordById(this.pub, this.keys, callId).catch(() => undefined);
     if (this.explicitWrapup) return;
     // Until the call flow reports wrap-up and states itself, tell the desktop where the call left
     // the agent: in wrap-up (with its length), or the state the ACD set.

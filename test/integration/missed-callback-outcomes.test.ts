@@ -60,7 +60,7 @@ describe('missed-call callback outcomes', () => {
       ['13800007006', 'message'],
     ];
     for (const [caller, outcome] of outcomes) await missed.onRecord(record(caller, outcome));
-    const pending = await redis.zrange(`${prefix}missedcb:pending`, 0, -1);
+    const pending = await redis.zrange(`${prefix}missedcb:pending`, '0', '-1');
     expect(pending.sort()).toEqual(['13800007001', '13800007002', '13800007003']);
   });
 });
