@@ -17,6 +17,7 @@ import { CallSession } from './calls/call-session.ts';
 import type { Config } from './config/env.ts';
 import { FreeSwitchLink } from './esl/inbound-client.ts';
 import { LoadShedder } from './esl/load-shedder.ts';
+import { DEFAULT_SWITCH_PRESSURE, SwitchPressure } from './esl/switch-pressure.ts';
 import { OutboundSocketServer } from './esl/outbound-server.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { Logger } from './logging/logger.ts';
@@ -48,6 +49,8 @@ export interface RouterParts {
   sipEdgeStatus: () => { state: string; calls: number; poolUp: number; poolSize: number } | null;
   /** Load shedding figures for /health. */
   load: () => { shedCalls: number; lagMs: number };
+  /** FreeSWITCH's overload control (switch-pressure.ts), for /health. */
+  pressure: () => SwitchPressure;
   /** Asks for an ACD decision round (rounds cover every queue and coalesce). */
   requestDispatch: () => void;
   /** Missed-call callback: its do-not-call list (admin API). */
@@ -90,6 +93,7 @@ export class HotlineRouter {
   readonly callbacks: CallbackPlacer;
   /** Admission control: over its limits the router passes new calls on. */
   readonly shedder: LoadShedder;
+  readonly pressure: SwitchPressure;
   /** Records calls that reached FreeSWITCH but no router (fallback group, overload). */
   readonly reconciler: SwitchReconciler;
   readonly tidal: TidalScheduler; // tidal seats: carries out the tidal plan (one leader among instances)
@@ -166,6 +170,7 @@ export class HotlineRouter {
       },
       requestDispatch,
       load: () => this.shedder,
+      pressure: () => this.pressure,
       missed: () => this.missed,
       metrics: () => this.metrics,
     };
@@ -233,6 +238,7 @@ export class HotlineRouter {
       async (req) => sessions.get(req.callId)?.requestTransfer(req.agentId, req.target) ?? null,
     );
     this.shedder = new LoadShedder(config.shed);
+    this.pressure = new SwitchPressure({ ...DEFAULT_SWITCH_PRESSURE, highMs: config.shed.connectMs });
     this.reconciler = new SwitchReconciler({
       config,
       redis,
@@ -369,6 +375,7 @@ export class HotlineRouter {
     }
     this.parts.outbound.on('channel', (channel) => {
       if (channel.info.variables.hotline_agent_answered === 'true') return this.afterConversation(channel);
+      this.pressure.observe(channel.connectMs, Date.now());
       const admission = this.shedder.admit(sessions.size);
       if (admission.shed) {
         // Passed on, not dropped: with its socket closed, FreeSWITCH's dialplan sends the caller to the backup
@@ -398,6 +405,7 @@ export class HotlineRouter {
           ivr: this.parts.ivr,
           agentDialString: sipEdge ? (ext) => sipEdge.agentDialString(ext) : undefined,
           link: this.parts.fsLink,
+          switchBusy: () => this.pressure.turnAway(Date.now()),
           log: log.child({ component: 'call' }),
         },
         channel,

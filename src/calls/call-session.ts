@@ -35,6 +35,8 @@ import type { FreeSwitchLink } from '../esl/inbound-client.ts';
 import {
   CALLBACK_CONFIRMED,
   LEAVE_MESSAGE,
+  LINE_BUSY,
+  LINE_BUSY_PATH,
   LONG_WAIT_CALLBACK,
   positionPrompt,
   shouldOfferCallback,
@@ -57,6 +59,8 @@ export interface SessionDeps {
   agentDialString?: (extension: string) => Promise<string | null>;
   /** The inbound event socket: a three-way call's extra leg is originated and watched through it. */
   link?: FreeSwitchLink;
+  /** Whether this new caller is to be told the line is busy: FreeSWITCH is overloaded (esl/switch-pressure.ts). */
+  switchBusy?: () => boolean;
   log: Logger;
 }
 
@@ -265,6 +269,10 @@ export class CallSession {
     // The menu version is fixed for the whole call: a publish meanwhile does not change it.
     const [menu, listed, incidents] = await menuReads!;
     const careListed = listed || edge.care;
+    // An overloaded FreeSWITCH: a share of new callers hears that the line is busy instead of joining a wait that
+    // would drag everyone down; never an elderly or disabled caller (adopted, referred and sub-center calls came
+    // back above and are never turned away either).
+    if (!careListed && deps.switchBusy?.()) return this.lineBusy();
     this.menu = menu.doc;
     this.menuVersion = menu.version;
     this.prepareAndAnswer();
@@ -1046,6 +1054,20 @@ export class CallSession {
   }
 
   private finishing: Promise<void> | null = null;
+
+  /**
+   * Told the line is busy and let go, as early media (the call is never answered, so the citizen pays nothing),
+   * then 486 Busy Here. Recorded as busy; the missed-call callback calls them back once agents are idle.
+   */
+  private async lineBusy(): Promise<void> {
+    const { channel } = this;
+    this.ivrPath = [LINE_BUSY_PATH];
+    this.log.warn({}, 'FreeSWITCH overloaded: caller told the line is busy');
+    await channel.preAnswerNow();
+    if (!channel.hungUp) await channel.playback(LINE_BUSY.file);
+    if (!channel.hungUp) channel.hangup('USER_BUSY');
+    return this.finish('busy');
+  }
 
   private finish(outcome: Outcome, wrapupS = 0): Promise<void> {
     this.finishing ??= this.doFinish(outcome, wrapupS);

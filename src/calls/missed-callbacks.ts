@@ -35,8 +35,9 @@ interface MissedInfo {
   missedAt: number;
 }
 
-// 'failed': a caller let go because they could not be put through (two agents' legs gone before the join).
-const MISSED_OUTCOMES = new Set(['abandoned', 'ended-in-ivr', 'failed']);
+// 'failed': a caller let go because they could not be put through (two agents' legs gone before the join); 'busy':
+// one turned away by an overloaded switch.
+const MISSED_OUTCOMES = new Set(['abandoned', 'ended-in-ivr', 'failed', 'busy']);
 export const MISSED_CALLBACK_PATH = '漏接回拨';
 
 export class MissedCallbacks {

@@ -120,6 +120,14 @@ export const LONG_WAIT_CALLBACK: Prompt = {
   text: '当前等待时间较长，我们已为您登记回电，坐席空闲时会立即回电。再见。',
 };
 
+/** What a caller turned away by an overloaded switch hears (esl/switch-pressure.ts), before a 486. */
+export const LINE_BUSY: Prompt = {
+  file: 'ivr/queue/line-busy.wav',
+  text: '您好，线路繁忙，请稍后再拨。',
+};
+/** The record's IVR path for such a caller. */
+export const LINE_BUSY_PATH = '线路繁忙';
+
 export const LEAVE_MESSAGE: Prompt = {
   file: 'ivr/queue/leave-message.wav',
   text: '当前坐席繁忙，请在提示音后留言，我们将尽快处理。',

@@ -41,7 +41,7 @@ export interface Config {
   /** The directory domain agents' phones register in (FreeSWITCH's hotline_agents_domain). */
   agentsDomain: string;
   /** Above this many calls in hand, or this much event-loop lag, new calls are passed on (load shedding). */
-  shed: { maxCalls: number; lagMs: number };
+  shed: { maxCalls: number; lagMs: number; connectMs: number };
   defaultLine: string;
   holdMusic: string;
   /**
@@ -174,6 +174,8 @@ export function loadConfig(env: Env = process.env): Config {
     shed: {
       maxCalls: r.int('HOTLINE_SHED_MAX_CALLS', 5000, 1, 1_000_000),
       lagMs: r.int('HOTLINE_SHED_LAG_MS', 1000, 50, 600_000),
+      // FreeSWITCH's mean connect time over which a share of new callers is told the line is busy (0: never).
+      connectMs: r.int('HOTLINE_SHED_CONNECT_MS', 30, 0, 60_000),
     },
     agentsDomain: r.str('HOTLINE_AGENTS_DOMAIN', 'hotline.local', (v) =>
       /^[A-Za-z0-9.-]{1,253}$/.test(v) ? null : 'must be a domain name such as hotline.local',

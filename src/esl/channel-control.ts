@@ -75,6 +75,12 @@ export class ChannelControl extends EventEmitter {
   private appEventsOn = false;
   /** This router had the caller answered (or a previous one did, as far as the channel data says). */
   answered = false;
+  /**
+   * From the socket's accept to FreeSWITCH's reply to `connect`, ms: about 4 on an idle switch (it creates the
+   * listener's queues, reads the command a byte at a time, serialises the channel's variables); far more when
+   * FreeSWITCH is short of CPU. NaN when not measured.
+   */
+  connectMs = NaN;
 
   constructor(
     private readonly conn: Connection,
@@ -451,6 +457,11 @@ export class ChannelControl extends EventEmitter {
       return `${k}=${v}`;
     });
     return this.apiSettled(`uuid_setvar_multi ${this.uuid} ${pairs.join(';')}`);
+  }
+
+  /** Early media at once (api uuid_pre_answer): what plays next is heard, and the call is not answered. */
+  async preAnswerNow(): Promise<void> {
+    await this.apiSettled(`uuid_pre_answer ${this.uuid}`);
   }
 
   /**

@@ -52,6 +52,7 @@ export class OutboundSocketServer extends EventEmitter {
   }
 
   private onSocket(socket: net.Socket): void {
+    const acceptedAt = performance.now();
     this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('close', () => this.sockets.delete(socket));
@@ -100,6 +101,7 @@ export class OutboundSocketServer extends EventEmitter {
           this.protocolErrors++;
         },
       });
+      channel.connectMs = performance.now() - acceptedAt;
       channel.once('closed', () => {
         if (!socket.destroyed) socket.end();
       });

@@ -8,7 +8,15 @@ import { queueCallerIndex } from '../screen-pop/caller-history.ts';
 export { dayOf };
 
 export type Outcome =
-  'answered' | 'abandoned' | 'transferred' | 'ended-in-ivr' | 'message' | 'callback-failed' | 'failed';
+  | 'answered'
+  | 'abandoned'
+  | 'transferred'
+  | 'ended-in-ivr'
+  | 'message'
+  | 'callback-failed'
+  | 'failed'
+  /** Told the line is busy: FreeSWITCH was overloaded (esl/switch-pressure.ts). */
+  | 'busy';
 
 export interface CallRecord {
   id: string;

@@ -20,6 +20,7 @@ export const OUTCOME_LABELS: Record<string, string> = {
   message: '已留言',
   'callback-failed': '回拨未接通',
   failed: '失败',
+  busy: '线路繁忙未接入',
   missed: '未接听',
 };
 

@@ -192,6 +192,11 @@ export class SwitchEmulator extends EventEmitter {
     await new Promise((r) => setTimeout(r, 10));
   }
 
+  /** Stages an overloaded switch: every outbound socket's `connect` is answered this many ms late (0: at once). */
+  setConnectDelay(ms: number): void {
+    this.core.connectDelayMs = ms;
+  }
+
   setAgent(endpoint: string, script: AgentEndpointScript): void {
     this.core.agents.set(endpoint, script);
   }

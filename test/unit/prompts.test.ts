@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CALLBACK_CONFIRMED,
   LEAVE_MESSAGE,
+  LINE_BUSY,
   LONG_WAIT_CALLBACK,
   QUEUE_PROMPT_PARTS,
 } from '../../src/calls/queue-prompts.ts';
@@ -86,6 +87,7 @@ const codePrompts = (): Prompt[] => [
   ...QUEUE_PROMPT_PARTS,
   CALLBACK_CONFIRMED,
   LONG_WAIT_CALLBACK,
+  LINE_BUSY,
   LEAVE_MESSAGE,
 ];
 

@@ -30,6 +30,16 @@ const Health = Type.Object({
       description: 'calls passed on to the backup router because this one was over its limits, since start',
     }),
     eventLoopLagMs: Type.Number({ description: 'p99 event-loop delay over the last half second' }),
+    switchPressure: Type.Object(
+      {
+        connectMs: Type.Number({
+          description: "FreeSWITCH's mean time to answer a new socket's connect, last busy half second (ms)",
+        }),
+        busyShare: Type.Number({ description: 'share of new callers told the line is busy now (0..1)' }),
+        turnedAway: Type.Integer({ description: 'callers told the line is busy since start' }),
+      },
+      { description: "FreeSWITCH's overload control (HOTLINE_SHED_CONNECT_MS)" },
+    ),
   }),
   sipEdge: Type.Optional(
     Type.Object({
@@ -69,6 +79,11 @@ export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = a
           promptErrors: parts.outbound.promptErrors,
           shedCalls: parts.load().shedCalls,
           eventLoopLagMs: Math.round(parts.load().lagMs * 10) / 10,
+          switchPressure: {
+            connectMs: Math.round((parts.pressure().lastMeanMs || 0) * 10) / 10,
+            busyShare: parts.pressure().share,
+            turnedAway: parts.pressure().turnedAway,
+          },
         },
         ...(parts.sipEdgeStatus() ? { sipEdge: parts.sipEdgeStatus()! } : {}),
       };

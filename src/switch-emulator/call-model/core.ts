@@ -52,6 +52,11 @@ export class Core extends EventEmitter {
   readonly agents = new Map<string, AgentEndpointScript>();
   readonly log: Logger;
   socketConnector?: SocketConnector;
+  /**
+   * How long an outbound socket's `connect` waits for its reply, ms: a real FreeSWITCH short of CPU answers it in
+   * tens of ms or more (it reads the command a byte at a time behind every runnable thread), against a few ms.
+   */
+  connectDelayMs = 0;
   private sessionCounter = 0;
   private readonly dtmfHandlers = new Map<string, DtmfHandler>();
   private readonly startedMs = Date.now();

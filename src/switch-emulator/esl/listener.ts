@@ -232,7 +232,11 @@ export class Listener {
       return;
     }
     if (this.session || lc.startsWith('myevents ')) {
-      if (this.session && lc.startsWith('connect')) return this.connect();
+      if (this.session && lc.startsWith('connect')) {
+        const delay = this.deps.core.connectDelayMs;
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+        return this.connect();
+      }
       if (this.session && lc.startsWith('getvar')) {
         const name = cmd.split(' ')[1] ?? '';
         this.reply(this.session.channel.vars.get(name) ?? '');
