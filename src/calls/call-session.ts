@@ -270,8 +270,9 @@ export class CallSession {
     const [menu, listed, incidents] = await menuReads!;
     const careListed = listed || edge.care;
     // An overloaded FreeSWITCH: a share of new callers hears that the line is busy instead of joining a wait that
-    // would drag everyone down; never an elderly or disabled caller (adopted, referred and sub-center calls came
-    // back above and are never turned away either).
+    // would drag everyone down; never a caller on the care list or marked care by the SIP edge (adopted, referred
+    // and sub-center calls came back above and are never turned away either). It is decided before the menu, so a
+    // caller who would have declared themselves elderly or disabled there (key 9) is not known yet.
     if (!careListed && deps.switchBusy?.()) return this.lineBusy();
     this.menu = menu.doc;
     this.menuVersion = menu.version;
@@ -1057,7 +1058,7 @@ export class CallSession {
 
   /**
    * Told the line is busy and let go, as early media (the call is never answered, so the citizen pays nothing),
-   * then 486 Busy Here. Recorded as busy; the missed-call callback calls them back once agents are idle.
+   * then 486 Busy Here. Recorded as busy, which puts them on the missed-call callback list (when that is on).
    */
   private async lineBusy(): Promise<void> {
     const { channel } = this;
