@@ -16,7 +16,13 @@ async function records(): Promise<CallRecord[]> {
   return (await stack.admin('/admin/records')).body.records as CallRecord[];
 }
 async function recordOf(call: EmulatedCall): Promise<CallRecord> {
-  return waitFor(async () => (await records()).find((r) => r.uuid === call.uuid), 10_000, 'record');
+  try {
+    return await waitFor(async () => (await records()).find((r) => r.uuid === call.uuid), 10_000, 'record');
+  } catch (err) {
+    // A call that never ended: what the router said about it is what tells why (seen once, in a loaded full run).
+    const mine = stack.logs.filter((l) => l.includes(call.uuid) || l.includes('"callId"')).slice(-40);
+    throw new Error(`${(err as Error).message}\n${mine.join('')}`, { cause: err });
+  }
 }
 async function setQueue(skill: string, patch: Record<string, unknown>) {
   const q = (await stack.admin('/admin/queues')).body.find((x: { skill: string }) => x.skill === skill);
