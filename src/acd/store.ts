@@ -284,8 +284,16 @@ export class AcdStore {
       ENQUEUE,
       callId,
       now,
-      ...['skill', skill, 'priority', priority, 'queuedAt', now, 'firstQueuedAt', now],
-      ...['ivrPath', JSON.stringify(ivrPath)],
+      'skill',
+      skill,
+      'priority',
+      priority,
+      'queuedAt',
+      now,
+      'firstQueuedAt',
+      now,
+      'ivrPath',
+      JSON.stringify(ivrPath),
     );
   }
 

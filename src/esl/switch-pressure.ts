@@ -72,22 +72,20 @@ export class SwitchPressure {
   /** Closes the windows that ended by `now`; a window with too few sockets counts as a quiet one. */
   private roll(now: number): void {
     if (Number.isNaN(this.windowStart)) this.windowStart = now;
-    while (now - this.windowStart >= this.opts.windowMs) {
+    const ended = Math.floor((now - this.windowStart) / this.opts.windowMs);
+    if (ended >= 1) {
       const enough = this.count >= this.opts.minSamples;
       const mean = enough ? this.sum / this.count : 0;
       if (enough) this.lastMeanMs = mean;
-      if (enough && mean >= this.opts.highMs)
-        this.share = Math.min(this.opts.maxShare, this.share + this.opts.stepUp);
-      else if (mean < this.opts.highMs / 2) this.share = Math.max(0, this.share - this.opts.stepDown);
-      this.share = Math.round(this.share * 1000) / 1000;
+      let share = this.share;
+      if (enough && mean >= this.opts.highMs) share = Math.min(this.opts.maxShare, share + this.opts.stepUp);
+      else if (mean < this.opts.highMs / 2) share -= this.opts.stepDown;
+      // The windows after it had no socket at all are quiet ones.
+      share -= (ended - 1) * this.opts.stepDown;
+      this.share = Math.max(0, Math.round(share * 1000) / 1000);
       this.sum = 0;
       this.count = 0;
-      // A long quiet spell closes at once, not window by window.
-      const gap = now - this.windowStart - this.opts.windowMs;
-      if (gap >= this.opts.windowMs * 40) {
-        this.share = 0;
-        this.windowStart = now;
-      } else this.windowStart += this.opts.windowMs;
+      this.windowStart += ended * this.opts.windowMs;
     }
   }
 }

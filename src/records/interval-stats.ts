@@ -115,11 +115,7 @@ export class IntervalStats {
     private readonly keys: Keys,
   ) {}
 
-  async add(rec: CallRecord, serviceLevelS: number): Promise<void> {
-    await this.queueAdd(this.redis.multi(), rec, serviceLevelS).exec();
-  }
-
-  /** The increments of add, queued on a transaction the caller sends (with the record itself). */
+  /** A finished call's increments, queued on a transaction the caller sends (with the record itself). */
   queueAdd(m: ChainableCommander, rec: CallRecord, serviceLevelS: number): ChainableCommander {
     const key = this.keys.stats(dayOf(rec.arrivedAt));
     for (const [f, by] of increments(rec, serviceLevelS)) m.hincrby(key, f, by);
