@@ -310,11 +310,12 @@ export async function originateLeg(core: Core, req: LegRequest): Promise<LegOutc
   core.answer(leg);
   core.emit('agent:answered', endpointKey, leg.uuid);
   if (script.talkMs !== undefined) scheduleAgentHangup(core, leg, script.talkMs);
-  if (script.hangupAfterAnswerMs !== undefined)
-    setTimeout(
-      () => leg.up && core.hangup(leg, 'NORMAL_CLEARING', 'agent', true),
-      script.hangupAfterAnswerMs,
-    );
+  if (script.hangupAfterAnswerMs !== undefined) {
+    const drop = () => leg.up && core.hangup(leg, 'NORMAL_CLEARING', 'agent', true);
+    // setImmediate runs after this turn's BACKGROUND_JOB is written and before the next read of any socket.
+    if (script.hangupAfterAnswerMs === 0) setImmediate(drop);
+    else setTimeout(drop, script.hangupAfterAnswerMs);
+  }
   return { ok: true, leg };
 }
 

@@ -40,7 +40,10 @@ export interface AgentEndpointScript {
   talkMs?: number;
   /**
    * The phone hangs up this long after its own answer, put through or not (a phone that drops as it answers): as a
-   * sipp phone counting its talk from its 200 OK. talkMs counts from the bridge.
+   * sipp phone counting its talk from its 200 OK. talkMs counts from the bridge. 0 is before anything the router
+   * sends after the answer can arrive (the originate's result is out first): always gone before the join. A
+   * timer of 0 ms was not: on a loaded machine the router's uuid_bridge sometimes came in first, the join
+   * completed and the leg hung up a millisecond later, a 1 ms conversation (seen once in 60 calls).
    */
   hangupAfterAnswerMs?: number;
 }
