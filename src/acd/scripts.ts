@@ -73,7 +73,7 @@ if force ~= '1' and (old == 'reserved' or old == 'ringing' or old == 'talking') 
   return redis.error_reply('agent-busy')
 end
 set_agent(id, state, now, callId, reason)
-if state == 'ready' then redis.call('HSET', ak, 'noAnswerStreak', 0) end
+if state == 'ready' then redis.call('HSET', ak, 'noAnswerStreak', 0, 'dropStreak', 0) end
 return done(old)
 `;
 
@@ -153,6 +153,29 @@ if hget(ck, 'state') == 'offering' then
   emit_call(callId, 'queued')
 end
 return done(agentState)
+`;
+
+/**
+ * The agent answered but their leg was gone before the caller was put through. ARGV: prefix, callId, agentId, now,
+ * maxMiss, quick. A quick loss ('1': the leg went within moments of its answer) is the phone's doing, such as a
+ * handset or an auto-answer that drops every call; it counts in the agent's dropStreak, and maxMiss of them in a
+ * row, with no conversation between, set the agent not ready with reason phone-drops: otherwise such a phone takes
+ * every caller's first offer while it stays the longest idle. A slow loss (a join that waited its turn on an
+ * overloaded switch until the agent gave up) is not the agent's fault and only frees them. The streak is cleared by
+ * a conversation (releaseAfterTransfer) or the agent setting themselves ready. Returns the agent's new state, or
+ * 'unchanged' when the agent no longer holds the call.
+ */
+export const DROPPED_JOIN = `${LIB}
+local callId, agentId, now, maxMiss, quick = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local ak = P .. 'agent:' .. agentId
+if hget(ak, 'callId') ~= callId then return done('unchanged') end
+local state = 'ready'
+if quick == '1' then
+  local streak = redis.call('HINCRBY', ak, 'dropStreak', 1)
+  if maxMiss > 0 and streak >= maxMiss then state = 'not_ready' end
+end
+set_agent(agentId, state, now, '', (state == 'not_ready') and 'phone-drops' or '')
+return done(state)
 `;
 
 /**

@@ -6,6 +6,7 @@ import { runScript, runScriptInOrder } from '../redis/run-script.ts';
 import {
   ADOPT,
   CONNECT,
+  DROPPED_JOIN,
   END_WRAPUP,
   EXTEND_RESERVATION,
   ENQUEUE,
@@ -303,7 +304,14 @@ export class AcdStore {
     if (agent?.callId !== callId) return;
     if (wrapupS > 0) {
       await this.setAgentState(agentId, 'wrapup', '', callId, true);
-      await this.redis.hset(this.keys.agent(agentId), 'wrapupUntil', Date.now() + wrapupS * 1000);
+      // A conversation took place: the phone is fine (the ready branch clears the streak in SET_AGENT_STATE).
+      await this.redis.hset(
+        this.keys.agent(agentId),
+        'wrapupUntil',
+        Date.now() + wrapupS * 1000,
+        'dropStreak',
+        0,
+      );
     } else await this.setAgentState(agentId, 'ready', '', '', true);
   }
 
@@ -392,6 +400,14 @@ export class AcdStore {
   /** The agent did not answer: the call keeps its place; returns the agent's new state. */
   async noAnswer(callId: string, agentId: string, maxNoAnswer: number): Promise<string> {
     return (await this.run(NO_ANSWER, callId, agentId, Date.now(), maxNoAnswer)) as string;
+  }
+
+  /**
+   * The agent's leg was gone before the caller was put through; `quick` when it went within moments of the answer
+   * (the phone's doing). Frees the agent, or sets them not ready (phone-drops) after maxMiss quick losses in a row.
+   */
+  async droppedJoin(callId: string, agentId: string, maxMiss: number, quick: boolean): Promise<string> {
+    return (await this.run(DROPPED_JOIN, callId, agentId, Date.now(), maxMiss, quick ? '1' : '0')) as string;
   }
 
   /** Gives a reservation back without blaming the agent. */
@@ -513,6 +529,7 @@ function toAgent(h: Record<string, string>): AgentView {
     reason: h.reason || undefined,
     callId: h.callId || undefined,
     noAnswerStreak: Number(h.noAnswerStreak ?? 0),
+    dropStreak: Number(h.dropStreak ?? 0),
     pool: h.pool || undefined,
   };
 }

@@ -5,8 +5,9 @@ export type PriorityClass = 'care' | 'enterprise' | 'normal';
 export const PRIORITY_CLASSES: readonly PriorityClass[] = ['care', 'enterprise', 'normal'];
 
 /**
- * Reasons an agent gives for not being ready; 'no-answer' and 'desktop-lost' are set by the router itself (missed
- * offers in a row; the agent's desktop gone and not back within the grace).
+ * Reasons an agent gives for not being ready; 'no-answer', 'desktop-lost' and 'phone-drops' are set by the router
+ * itself (missed offers in a row; the agent's desktop gone and not back within the grace; calls the phone dropped
+ * as it answered, in a row).
  */
 export const NOT_READY_REASONS = [
   'break',
@@ -16,6 +17,7 @@ export const NOT_READY_REASONS = [
   'back-office',
   'no-answer',
   'desktop-lost',
+  'phone-drops',
 ] as const;
 export type NotReadyReason = (typeof NOT_READY_REASONS)[number];
 
@@ -33,6 +35,8 @@ export interface AgentView {
   callId?: string;
   /** Offers in a row the agent did not answer. */
   noAnswerStreak?: number;
+  /** Calls in a row the agent's phone dropped as it answered (before the caller was put through). */
+  dropStreak?: number;
   /** The pool the agent works in now (front line or back office), for tidal moves. */
   pool?: string;
 }

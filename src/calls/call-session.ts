@@ -102,6 +102,15 @@ function mediaTimeouts(vars: Record<string, string>): Record<string, string> {
  */
 const MAX_LOST_JOINS = 1;
 
+/**
+ * An agent's leg gone sooner than this after its answer, before the join, is the phone's doing (a handset or an
+ * auto-answer that drops every call: 10-30 ms on the real server), and counts towards setting the agent not ready
+ * (phone-drops, after the no-answer limit in a row). A later loss is a join stalled on an overloaded switch until a
+ * person gave up on the silence (the realfs bench's agents hang up 1 s after answering), which is not the agent's
+ * fault.
+ */
+const QUICK_DROP_MS = 500;
+
 /** An agent's leg answered but never joined (its router died meanwhile) is hung up after this long. */
 const AGENT_LEG_PARK_TIMEOUT_S = 10;
 
@@ -473,7 +482,7 @@ export class CallSession {
     this.skill = stored?.skill ?? this.skill;
     // A transfer asked for at once ends the agent's leg itself, put through or not: it goes ahead.
     if ((this.phase as Phase) === 'talking' && result.joined === false && !this.pendingTransfer)
-      return this.notPutThrough(result);
+      return this.notPutThrough(result, settings.maxNoAnswer);
     if ((this.phase as Phase) === 'talking') {
       const wrapupS = queues.get(this.skill)?.wrapupS ?? deps.config.wrapupS;
       if (this.pendingTransfer && !channel.hungUp) return this.carryOutTransfer(wrapupS);
@@ -510,16 +519,22 @@ export class CallSession {
    * place in line (the next agent is offered the call first) instead of being asked about a conversation that
    * never was, or hung up. The agent is free again at once, with no wrap-up: there was nothing to wrap up.
    */
-  private async notPutThrough(result: BridgeResult): Promise<void> {
+  private async notPutThrough(result: BridgeResult, maxMiss: number): Promise<void> {
     const { deps, channel } = this;
     const from = this.agentId;
+    const afterAnswerMs = this.answeredAt ? Date.now() - this.answeredAt : null;
+    const quick = afterAnswerMs !== null && afterAnswerMs < QUICK_DROP_MS;
     this.log.warn(
-      { agentId: from, disposition: result.disposition },
+      { agentId: from, disposition: result.disposition, afterAnswerMs },
       'agent left before the caller was put through; caller back in line',
     );
-    await deps.acd.releaseAfterTransfer(from, this.id, 0);
+    const agentState = await deps.acd.droppedJoin(this.id, from, maxMiss, quick);
     await deps.acd.hold(this.id);
     await deps.hub.send(from, { type: 'ended', callId: this.id, outcome: 'missed' });
+    if (agentState === 'not_ready') {
+      this.log.warn({ agentId: from }, 'phone dropped calls as it answered, in a row: agent set not ready');
+      await deps.hub.send(from, { type: 'state', state: 'not_ready', reason: 'phone-drops' });
+    }
     this.noAnswer.push(from);
     this.agentId = '';
     this.agentLeg = '';

@@ -246,3 +246,45 @@ describe('ACD store', () => {
     expect(await acd.connect('l1', 'a3')).toBe(true);
   });
 });
+
+describe('a phone that drops calls as it answers', () => {
+  /** One offer of a new call to d1, answered: where a lost join begins. */
+  async function answered(id: string): Promise<void> {
+    await arrive(id, 'drops');
+    expect((await acd.reserve(id, 'd1', 'drops', 30)).ok).toBe(true);
+    expect(await acd.connect(id, 'd1')).toBe(true);
+  }
+  const d1 = async () => (await acd.getAgent('d1'))!;
+
+  it('sets the agent not ready after K quick losses in a row; slow losses and conversations do not count', async () => {
+    await acd.upsertAgent({ id: 'd1', name: '赵六', extension: '1009', skills: { drops: 1 } });
+    await acd.setAgentState('d1', 'ready');
+    await answered('dr1');
+    expect(await acd.droppedJoin('dr1', 'd1', 2, true)).toBe('ready');
+    expect(await d1()).toMatchObject({ state: 'ready', dropStreak: 1, callId: undefined });
+    // A join that waited on an overloaded switch until the agent gave up is not the phone's doing.
+    await answered('dr2');
+    expect(await acd.droppedJoin('dr2', 'd1', 2, false)).toBe('ready');
+    expect((await d1()).dropStreak).toBe(1);
+    await answered('dr3');
+    expect(await acd.droppedJoin('dr3', 'd1', 2, true)).toBe('not_ready');
+    expect(await d1()).toMatchObject({ state: 'not_ready', reason: 'phone-drops', dropStreak: 2 });
+    // Not offered while not ready; ready again (the agent's own act) starts a new count.
+    await arrive('dr4', 'drops');
+    expect(await acd.readyAgents()).not.toContainEqual(expect.objectContaining({ id: 'd1' }));
+    await acd.setAgentState('d1', 'ready');
+    expect(await d1()).toMatchObject({ state: 'ready', dropStreak: 0 });
+    expect((await acd.reserve('dr4', 'd1', 'drops', 30)).ok).toBe(true);
+    expect(await acd.connect('dr4', 'd1')).toBe(true);
+    expect(await acd.droppedJoin('dr4', 'd1', 2, true)).toBe('ready');
+    // A conversation clears the count: the phone works.
+    await answered('dr5');
+    await acd.releaseAfterTransfer('d1', 'dr5', 5);
+    expect(await d1()).toMatchObject({ state: 'wrapup', dropStreak: 0 });
+    // A loss reported for a call the agent no longer holds changes nothing.
+    expect(await acd.droppedJoin('dr4', 'd1', 2, true)).toBe('unchanged');
+    expect(await d1()).toMatchObject({ state: 'wrapup', dropStreak: 0 });
+    for (const id of ['dr1', 'dr2', 'dr3', 'dr4', 'dr5']) await acd.finish(id, 0);
+    await acd.setAgentState('d1', 'logged_out', '', '', true);
+  });
+});

@@ -182,6 +182,37 @@ describe('agent states', () => {
     expect(g1).toMatchObject({ state: 'ready' });
   });
 
+  it('a phone that drops every call as it answers is set not ready (phone-drops) after the no-answer limit', async () => {
+    const s = (await stack.admin('/admin/acd/settings')).body;
+    await stack.admin('/admin/acd/settings', { method: 'PUT', body: { ...s, maxNoAnswer: 2 } });
+    await twoGeneralAgents();
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50, hangupAfterAnswerMs: 0 });
+    stack.emulator.setAgent('1002', { behaviour: 'answer', answerAfterMs: 50 });
+    const agent = async (id: string) =>
+      (await stack.admin('/admin/agents')).body.find((a: { id: string }) => a.id === id);
+    // Each caller is offered to g1 first (the longest idle: g2 has just finished a call), loses that offer to the
+    // phone and is put through to g2.
+    for (const [i, streak] of [1, 2].entries()) {
+      const call = stack.emulator.placeCall({
+        destination: '12345',
+        callerIdNumber: `1380000470${i}`,
+        hangupAfterBridgeMs: 100,
+      });
+      const rec = await recordOf(call);
+      expect(rec).toMatchObject({ outcome: 'answered', agent: 'g2', noAnswerAgents: ['g1'] });
+      expect(await agent('g1')).toMatchObject({ dropStreak: streak });
+    }
+    expect(await agent('g1')).toMatchObject({ state: 'not_ready', reason: 'phone-drops' });
+    // The next caller goes straight to g2, with no lost offer first.
+    await waitFor(async () => (await agent('g2'))?.state === 'ready', 5_000, 'g2 ready');
+    const third = stack.emulator.placeCall({
+      destination: '12345',
+      callerIdNumber: '13800004709',
+      hangupAfterBridgeMs: 100,
+    });
+    expect(await recordOf(third)).toMatchObject({ outcome: 'answered', agent: 'g2', noAnswerAgents: [] });
+  });
+
   it('a caller whose joins keep failing is let go after the second, recorded as failed, never as served', async () => {
     await twoGeneralAgents();
     // Both phones drop as they answer: what an overloaded switch, whose joins take seconds, looks like.

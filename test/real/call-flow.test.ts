@@ -1,7 +1,7 @@
 // The call scenarios of the earlier issues, end to end on a real FreeSWITCH 1.10.12 running the project's
 // freeswitch-conf and dialplans as installed by install.sh: sipp callers on the carrier profile, sipp phones
 // registered with digest on the agents profile, the router over the real event socket.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { waitFor } from '../helpers/stack.ts';
 import { havePeers } from './freeswitch.ts';
 import { placeCall, startPhones, startUas, type Phones } from './sip.ts';
@@ -201,7 +201,13 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     expect(rec.noAnswerAgents).toContain('q1');
   });
 
-  it('a phone that hangs up as it answers, before the caller is put through: the caller goes to the next agent', async () => {
+  it('a phone that hangs up as it answers, before the caller is put through: the caller goes to the next agent, the agent is set not ready', async () => {
+    // The no-answer limit at 1: the phone's first quick drop sets its agent not ready (phone-drops).
+    const settings = (await s.admin('/admin/acd/settings')).body;
+    await s.admin('/admin/acd/settings', { method: 'PUT', body: { ...settings, maxNoAnswer: 1 } });
+    onTestFinished(async () => {
+      await s.admin('/admin/acd/settings', { method: 'PUT', body: settings });
+    });
     await s.addAgent('d1', '1006', { general: 1 });
     const who = caller();
     const call = await placeCall(s.fs, {
@@ -218,6 +224,16 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     // Not hung up, not recorded as served by the agent who was never on the line with them.
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'd2' });
     expect(rec.noAnswerAgents).toContain('d1');
+    const d1 = ((await s.admin('/admin/agents')).body as Array<{ id: string }>).find((a) => a.id === 'd1');
+    // Not offered the next caller. Mostly the leg is gone after the originate's +OK, before the join: phone-drops.
+    // Sometimes FreeSWITCH's originate itself fails on the 10 ms hang-up (2 runs in 4 here): a
+    // no-answer miss, which the same limit counts.
+    expect(d1, JSON.stringify(d1)).toMatchObject({ state: 'not_ready' });
+    expect(d1, JSON.stringify(d1)).toSatisfy(
+      (a: { reason?: string; dropStreak?: number; noAnswerStreak?: number }) =>
+        (a.reason === 'phone-drops' && a.dropStreak === 1) ||
+        (a.reason === 'no-answer' && a.noAnswerStreak === 1),
+    );
   });
 
   it('a care-list caller is served before a normal caller who waited longer', async () => {

@@ -22,6 +22,7 @@ const REASON_LABELS = {
   'back-office': '工单处理',
   'no-answer': '未接听',
   'desktop-lost': '工作台断开',
+  'phone-drops': '话机接起即断',
   login: '刚登录',
 };
 const OUTCOME_LABELS = {

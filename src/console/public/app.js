@@ -25,6 +25,7 @@ const REASON_LABELS = {
   'back-office': '工单处理',
   'no-answer': '未接听',
   'desktop-lost': '工作台断开',
+  'phone-drops': '话机接起即断',
 };
 const POOL_LABELS = { front: '一线', back: '后台/备岗', backup: '备岗' };
 

@@ -38,11 +38,16 @@ const Agent = Type.Object({
   reason: Type.Optional(
     Type.String({
       description:
-        'why not ready: break, meal, training, meeting, back-office, or no-answer (set by the ACD)',
+        'why not ready: break, meal, training, meeting, back-office, or no-answer, desktop-lost, phone-drops (set by the router)',
     }),
   ),
   callId: Type.Optional(Type.String()),
   noAnswerStreak: Type.Optional(Type.Integer({ description: 'offers missed in a row' })),
+  dropStreak: Type.Optional(
+    Type.Integer({
+      description: 'calls in a row the phone dropped as it answered, before the caller was put through',
+    }),
+  ),
   pool: Type.Optional(Type.String()),
   desktopConnected: Type.Boolean(),
 });
