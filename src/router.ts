@@ -94,6 +94,8 @@ export class HotlineRouter {
   /** Admission control: over its limits the router passes new calls on. */
   readonly shedder: LoadShedder;
   readonly pressure: SwitchPressure;
+  /** Whether the log last said callers are being turned away. */
+  private pressureLogged = false;
   /** Records calls that reached FreeSWITCH but no router (fallback group, overload). */
   readonly reconciler: SwitchReconciler;
   readonly tidal: TidalScheduler; // tidal seats: carries out the tidal plan (one leader among instances)
@@ -376,6 +378,16 @@ export class HotlineRouter {
     this.parts.outbound.on('channel', (channel) => {
       if (channel.info.variables.hotline_agent_answered === 'true') return this.afterConversation(channel);
       this.pressure.observe(channel.connectMs, Date.now());
+      if (this.pressureLogged !== this.pressure.share > 0) {
+        this.pressureLogged = this.pressure.share > 0;
+        // When turning callers away starts and stops: what operators look for after a busy spell.
+        log.warn(
+          { share: this.pressure.share, connectMs: Math.round(this.pressure.lastMeanMs) },
+          this.pressure.share > 0
+            ? 'FreeSWITCH overloaded (slow connect): turning a share of new callers away as busy'
+            : 'FreeSWITCH keeps up again: no caller turned away',
+        );
+      }
       const admission = this.shedder.admit(sessions.size);
       if (admission.shed) {
         // Passed on, not dropped: with its socket closed, FreeSWITCH's dialplan sends the caller to the backup

@@ -1,6 +1,7 @@
 // The router as a separate OS process for the realfs bench: `node --import tsx src/main.ts`, as in production and
 // as test/helpers/router-process.ts starts it, but ready when /health says so (that helper waits for the
 // "router started" info line, which HOTLINE_LOG_LEVEL=warn does not print).
+import { appendFileSync } from 'node:fs';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +40,10 @@ export async function startBenchRouter(
   });
   tracker.add(child);
   const logs: string[] = [];
+  // REALFS_ROUTER_LOG=<file>: the router's whole log, appended there (with REALFS_ROUTER_LOG_LEVEL, e.g. info).
+  const logFile = process.env.REALFS_ROUTER_LOG;
   const keep = (d: Buffer) => {
+    if (logFile) appendFileSync(logFile, d);
     for (const line of d.toString().split('\n')) if (line.trim()) logs.push(line);
     if (logs.length > 200) logs.splice(0, logs.length - 200);
   };
