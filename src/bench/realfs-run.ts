@@ -4,6 +4,7 @@
 // mod_callcenter (one queue, longest-idle-agent), and the router (the project's dialplan -> socket -> router in
 // its own process). Every process it starts is killed on the way out, errors and signals included.
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ import {
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const MODES = ['dialplan', 'callcenter', 'router'] as const;
+export const MODES = ['dialplan', 'callcenter', 'router', 'park'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface RealfsOptions {
@@ -88,6 +89,7 @@ export interface RealfsReport {
 const CC_QUEUE = 'realfs@default';
 const CC_DIALLED = 'callcenter';
 const ROUTER_DIALLED = '12345';
+const PARK_DIALLED = 'parkdrive';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ext = (i: number) => String(1001 + i);
@@ -135,6 +137,12 @@ function inboundWithBenchExtensions(): string {
         <action application="hangup" data="NORMAL_CLEARING"/>
       </condition>
     </extension>
+    <extension name="realfs_bench_park">
+      <condition field="destination_number" expression="^${PARK_DIALLED}$">
+        <action application="multiset" data="${parkVars()}"/>
+        <action application="park"/>
+      </condition>
+    </extension>
     <extension name="realfs_bench_callcenter">
       <condition field="destination_number" expression="^${CC_DIALLED}$">
         <action application="answer"/>
@@ -144,6 +152,23 @@ function inboundWithBenchExtensions(): string {
     </extension>
 `;
   return `${src.slice(0, at + open.length)}${bench}${src.slice(at + open.length)}`;
+}
+
+/**
+ * The park mode's variables: those the 12345 extension sets (read from the dialplan, so that the caller's channel
+ * events carry as many), with hangup_after_bridge on since nothing follows the conversation.
+ */
+function parkVars(): string {
+  const src = readFileSync(path.join(repo, 'dialplans', 'hotline_inbound.xml'), 'utf8');
+  const at = src.indexOf('<extension name="12345_government_service">');
+  const m = /application="multiset" data="([^"]+)"/.exec(src.slice(at));
+  if (at < 0 || !m) throw new Error('dialplans/hotline_inbound.xml: no 12345 multiset to copy');
+  return m[1]!
+    .replace('hangup_after_bridge=false', 'hangup_after_bridge=true')
+    .replace(
+      'hotline_dialplan_extension=12345_government_service',
+      'hotline_dialplan_extension=realfs_bench_park',
+    );
 }
 
 /** One queue, every agent as user/<ext>@domain, longest idle agent first, no wrap-up. */
@@ -184,6 +209,40 @@ ${list.map((e) => `    <tier agent="${e}@default" queue="${CC_QUEUE}" level="1" 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** Starts src/bench/realfs-parkdrive.ts and resolves with its pid once it is subscribed. */
+async function startParkDriver(tracker: ProcessTracker, env: Record<string, string>): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bench/realfs-parkdrive.ts'], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  tracker.add(child);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(new Error(`park driver not ready in 20 s: ${out.slice(-2000)}`)),
+      20_000,
+    );
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('parkdrive ready')) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (process.env.PARKDRIVE_TRACE) process.stderr.write(d);
+    });
+    child.once('exit', (c) => {
+      clearTimeout(t);
+      reject(new Error(`park driver exited (${c}): ${out.slice(-2000)}`));
+    });
+  });
+  return child.pid!;
+}
 
 /** An api command with a bound on the wait (a FreeSWITCH that stopped answering must not hang the bench). */
 async function api(fs: RealFreeSwitch, command: string, timeoutMs = 10_000): Promise<string> {
@@ -392,6 +451,20 @@ export async function runRealfs(
       }
     }
     const routerRef = router;
+    let parkPid: number | null = null;
+    if (o.modes.includes('park')) {
+      log('realfs: starting the park-mode driver process');
+      parkPid = await startParkDriver(tracker, {
+        PARKDRIVE_FS_HOST: '127.0.0.1',
+        PARKDRIVE_FS_PORT: String(fs.eslPort),
+        PARKDRIVE_FS_PASSWORD: 'ClueCon',
+        PARKDRIVE_AGENTS: Array.from({ length: o.agents }, (_, i) => ext(i)).join(','),
+        PARKDRIVE_DOMAIN: fs.domain,
+      });
+    }
+    /** The process beside FreeSWITCH whose CPU a mode's calls also cost. */
+    const sidePid = (mode: Mode): number | null =>
+      mode === 'router' ? (routerRef?.pid ?? null) : mode === 'park' ? parkPid : null;
     {
       // What they burn doing nothing (timers, heartbeats), for reading CPU per call at low rates.
       const f0 = treeCpuMs(fsRef.pid!);
@@ -430,7 +503,13 @@ export async function runRealfs(
         (_, i) => `139${String(n).padStart(2, '0')}${String(i).padStart(6, '0')}`,
       );
       const dialled = (i: number) =>
-        mode === 'dialplan' ? `dp${ext(i % o.agents)}` : mode === 'callcenter' ? CC_DIALLED : ROUTER_DIALLED;
+        mode === 'dialplan'
+          ? `dp${ext(i % o.agents)}`
+          : mode === 'callcenter'
+            ? CC_DIALLED
+            : mode === 'park'
+              ? PARK_DIALLED
+              : ROUTER_DIALLED;
       const csv = path.join(dir, 'callers.csv');
       writeFileSync(csv, `SEQUENTIAL\n${callerIds.map((c, i) => `${c};${dialled(i)}`).join('\n')}\n`);
       const injectS = calls / rate;
@@ -449,7 +528,8 @@ export async function runRealfs(
           timeoutS: callerTimeoutS + 60,
         });
         const fs0 = treeCpuMs(fsRef.pid!);
-        const r0 = mode === 'router' && routerRef ? treeCpuMs(routerRef.pid) : 0;
+        const side = sidePid(mode);
+        const r0 = side ? treeCpuMs(side) : 0;
         const t0 = Date.now();
         caller = await startSipp({
           tracker,
@@ -478,7 +558,7 @@ export async function runRealfs(
         const wallS = (Date.now() - t0) / 1000;
         await sleep(500); // the router writes its records as the channels go
         const cpuFsMs = treeCpuMs(fsRef.pid!) - fs0;
-        const cpuRouterMs = mode === 'router' && routerRef ? treeCpuMs(routerRef.pid) - r0 : null;
+        const cpuRouterMs = side ? treeCpuMs(side) - r0 : null;
         await phones.stop();
         const callerMsgs = parseMessageLog(readFileSync(caller.messageFile, 'utf8'));
         const phoneMsgs = parseMessageLog(readFileSync(phones.messageFile, 'utf8'));

@@ -21,7 +21,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const FS_BIN = '/opt/peers/freeswitch/bin/freeswitch';
 const CC_MOD = '/opt/peers/freeswitch/lib/freeswitch/mod/mod_callcenter.so';
 const SIPP = '/usr/bin/sipp';
-const ALL_MODES: readonly Mode[] = ['dialplan', 'callcenter', 'router'];
+const ALL_MODES: readonly Mode[] = ['dialplan', 'callcenter', 'router', 'park'];
+/** What --modes means without it (park is an experiment, asked for by name). */
+const DEFAULT_MODES: readonly Mode[] = ['dialplan', 'callcenter', 'router'];
 
 export function parseRealfsArgs(argv: readonly string[]): RealfsOptions {
   const opt = (name: string): string | undefined => {
@@ -55,7 +57,7 @@ export function parseRealfsArgs(argv: readonly string[]): RealfsOptions {
           throw new Error(`--modes=${modesRaw}: a list of ${ALL_MODES.join(', ')}`);
         return m as Mode;
       })
-    : [...ALL_MODES];
+    : [...DEFAULT_MODES];
   const level = opt('fs-loglevel') ?? 'notice';
   if (!/^(debug|info|notice|warning|err|crit|alert|console|[0-7])$/.test(level))
     throw new Error(`--fs-loglevel=${level}: a FreeSWITCH log level`);
@@ -98,6 +100,7 @@ const LABEL: Record<Mode, string> = {
   dialplan: "FreeSWITCH's own dialplan (bridge user/<ext>, the floor)",
   callcenter: 'mod_callcenter (one queue, longest-idle-agent, no wrap-up)',
   router: 'router (hotline_inbound -> socket -> router process, ACD in Redis)',
+  park: 'park (12345 variables, park; a bare driver on the inbound socket rings the longest-idle agent: originate, uuid_bridge; no Redis, no records)',
 };
 
 export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
