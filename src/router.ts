@@ -19,6 +19,7 @@ import { FreeSwitchLink } from './esl/inbound-client.ts';
 import { LoadShedder } from './esl/load-shedder.ts';
 import { DEFAULT_SWITCH_PRESSURE, SwitchPressure } from './esl/switch-pressure.ts';
 import { OutboundSocketServer } from './esl/outbound-server.ts';
+import { ParkedCalls } from './esl/parked-calls.ts';
 import { buildHttpApp } from './http/app.ts';
 import type { Logger } from './logging/logger.ts';
 import { NumberPlanStore } from './number-plan/store.ts';
@@ -47,6 +48,8 @@ export interface RouterParts {
   eslPort: () => number;
   /** The SIP edge's state for /health, when one runs. */
   sipEdgeStatus: () => { state: string; calls: number; poolUp: number; poolSize: number } | null;
+  /** Parked callers (HOTLINE_PARKED_CALL_SOCKETS) for /health: null when off. */
+  parkedStatus: () => { state: string; sessions: number } | null;
   /** Load shedding figures for /health. */
   load: () => { shedCalls: number; lagMs: number };
   /** FreeSWITCH's overload control (switch-pressure.ts), for /health. */
@@ -96,6 +99,8 @@ export class HotlineRouter {
   readonly pressure: SwitchPressure;
   /** Whether the log last said callers are being turned away. */
   private pressureLogged = false;
+  /** Parked callers driven over inbound sockets (HOTLINE_PARKED_CALL_SOCKETS), when on. */
+  readonly parked: ParkedCalls | null;
   /** Records calls that reached FreeSWITCH but no router (fallback group, overload). */
   readonly reconciler: SwitchReconciler;
   readonly tidal: TidalScheduler; // tidal seats: carries out the tidal plan (one leader among instances)
@@ -171,6 +176,7 @@ export class HotlineRouter {
         };
       },
       requestDispatch,
+      parkedStatus: () => (this.parked ? { state: this.parked.state, sessions: this.parked.sessions } : null),
       load: () => this.shedder,
       pressure: () => this.pressure,
       missed: () => this.missed,
@@ -375,7 +381,22 @@ export class HotlineRouter {
         }
       };
     }
-    this.parts.outbound.on('channel', (channel) => {
+    this.parked =
+      config.parkedCallSockets > 0
+        ? new ParkedCalls({
+            host: config.freeswitch.host,
+            port: config.freeswitch.port,
+            password: config.freeswitch.password,
+            poolSize: config.parkedCallSockets,
+            // One instance takes each parked caller; the key outlives any call.
+            claim: async (uuid) =>
+              (await redis.set(keys.parkClaim(uuid), config.instanceId, 'EX', 86_400, 'NX')) === 'OK',
+            log: log.child({ component: 'esl-parked' }),
+            onPromptError: () => this.parts.outbound.promptErrors++,
+          })
+        : null;
+    // A caller's channel reached this router: by its own socket, or parked by the dialplan (parked-calls.ts).
+    const onChannel = (channel: ChannelControl) => {
       if (channel.info.variables.hotline_agent_answered === 'true') return this.afterConversation(channel);
       this.pressure.observe(channel.connectMs, Date.now());
       if (this.pressureLogged !== this.pressure.share > 0) {
@@ -431,7 +452,9 @@ export class HotlineRouter {
       session
         .run()
         .catch((err: Error) => log.error({ err: err.message, callId: session.id }, 'call flow failed'));
-    });
+    };
+    this.parked?.on('channel', onChannel);
+    this.parts.outbound.on('channel', onChannel);
   }
 
   /**
@@ -510,6 +533,7 @@ export class HotlineRouter {
     await this.tidal.start(); // tidal seats
     this.eslPort = await parts.outbound.listen(config.eslListen.host, config.eslListen.port);
     parts.fsLink.start();
+    this.parked?.start();
     this.sipEdge?.start(); // SIP edge (issue 7): connects to drachtio-server in the background
     this.http = await buildHttpApp(parts, this.log);
     await this.http.listen({ host: config.http.host, port: config.http.port });
@@ -581,6 +605,7 @@ export class HotlineRouter {
     this.reconciler.stop();
     this.shedder.stop();
     this.parts.fsLink.stop();
+    this.parked?.stop();
     await this.sipEdge?.stop(); // SIP edge (issue 7)
     this.parts.hub.close();
     await this.http?.close();

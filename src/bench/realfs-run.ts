@@ -34,7 +34,9 @@ import {
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const MODES = ['dialplan', 'callcenter', 'router', 'park'] as const;
+export const MODES = ['dialplan', 'callcenter', 'router', 'routerpark', 'park'] as const;
+/** The modes that run the router process: by the dialplan's socket, or parked (HOTLINE_PARKED_CALL_SOCKETS). */
+export const routerMode = (m: Mode): boolean => m === 'router' || m === 'routerpark';
 export type Mode = (typeof MODES)[number];
 
 export interface RealfsOptions {
@@ -90,6 +92,7 @@ const CC_QUEUE = 'realfs@default';
 const CC_DIALLED = 'callcenter';
 const ROUTER_DIALLED = '12345';
 const PARK_DIALLED = 'parkdrive';
+const ROUTERPARK_DIALLED = 'parkrouter';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ext = (i: number) => String(1001 + i);
@@ -137,6 +140,12 @@ function inboundWithBenchExtensions(): string {
         <action application="hangup" data="NORMAL_CLEARING"/>
       </condition>
     </extension>
+    <extension name="realfs_bench_router_parked">
+      <condition field="destination_number" expression="^${ROUTERPARK_DIALLED}$">
+        <action application="multiset" data="${parkedRouterVars()}"/>
+        <action application="park"/>
+      </condition>
+    </extension>
     <extension name="realfs_bench_park">
       <condition field="destination_number" expression="^${PARK_DIALLED}$">
         <action application="multiset" data="${parkVars()}"/>
@@ -154,21 +163,33 @@ function inboundWithBenchExtensions(): string {
   return `${src.slice(0, at + open.length)}${bench}${src.slice(at + open.length)}`;
 }
 
+/** What the 12345 extension sets, read from the dialplan. */
+function twelve345Vars(): string {
+  const src = readFileSync(path.join(repo, 'dialplans', 'hotline_inbound.xml'), 'utf8');
+  const at = src.indexOf('<extension name="12345_government_service">');
+  const m = /application="multiset" data="([^"]+)"/.exec(src.slice(at));
+  if (at < 0 || !m) throw new Error('dialplans/hotline_inbound.xml: no 12345 multiset to copy');
+  return m[1]!;
+}
+
 /**
  * The park mode's variables: those the 12345 extension sets (read from the dialplan, so that the caller's channel
  * events carry as many), with hangup_after_bridge on since nothing follows the conversation.
  */
 function parkVars(): string {
-  const src = readFileSync(path.join(repo, 'dialplans', 'hotline_inbound.xml'), 'utf8');
-  const at = src.indexOf('<extension name="12345_government_service">');
-  const m = /application="multiset" data="([^"]+)"/.exec(src.slice(at));
-  if (at < 0 || !m) throw new Error('dialplans/hotline_inbound.xml: no 12345 multiset to copy');
-  return m[1]!
+  return twelve345Vars()
     .replace('hangup_after_bridge=false', 'hangup_after_bridge=true')
     .replace(
       'hotline_dialplan_extension=12345_government_service',
       'hotline_dialplan_extension=realfs_bench_park',
     );
+}
+
+/** The routerpark mode's variables: the 12345 extension's, as 12345, parked for the router (hotline_call_control). */
+function parkedRouterVars(): string {
+  return twelve345Vars()
+    .replace('hotline_dialed=${destination_number}', 'hotline_dialed=12345')
+    .replace('hotline_call_control=$${hotline_call_control}', 'hotline_call_control=park');
 }
 
 /** One queue, every agent as user/<ext>@domain, longest idle agent first, no wrap-up. */
@@ -382,7 +403,7 @@ export async function runRealfs(
         `only ${onPhones} of ${o.agents} agents registered at the phones:\n${regs.slice(0, 3000)}`,
       );
 
-    if (o.modes.includes('router')) {
+    if (o.modes.some(routerMode)) {
       log('realfs: starting the router process');
       router = await startBenchRouter(
         {
@@ -398,6 +419,7 @@ export async function runRealfs(
           HOTLINE_AGENTS_DOMAIN: fs.domain,
           HOTLINE_WRAPUP_S: '0',
           HOTLINE_LOG_LEVEL: process.env.REALFS_ROUTER_LOG_LEVEL ?? 'warn',
+          HOTLINE_PARKED_CALL_SOCKETS: o.modes.includes('routerpark') ? '4' : '0',
         },
         tracker,
       );
@@ -464,7 +486,7 @@ export async function runRealfs(
     }
     /** The process beside FreeSWITCH whose CPU a mode's calls also cost. */
     const sidePid = (mode: Mode): number | null =>
-      mode === 'router' ? (routerRef?.pid ?? null) : mode === 'park' ? parkPid : null;
+      routerMode(mode) ? (routerRef?.pid ?? null) : mode === 'park' ? parkPid : null;
     {
       // What they burn doing nothing (timers, heartbeats), for reading CPU per call at low rates.
       const f0 = treeCpuMs(fsRef.pid!);
@@ -488,7 +510,7 @@ export async function runRealfs(
         for (let i = 0; i < o.agents; i++)
           await api(fsRef, `callcenter_config agent set status ${ext(i)}@default Available`);
       }
-      if (mode === 'router' && routerRef) {
+      if (routerMode(mode) && routerRef) {
         const list = await routerRef.admin('/admin/agents');
         for (const a of (list.body ?? []) as Array<{ id: string; state: string }>) {
           if (a.state === 'not_ready' || a.state === 'logged_out')
@@ -509,7 +531,9 @@ export async function runRealfs(
             ? CC_DIALLED
             : mode === 'park'
               ? PARK_DIALLED
-              : ROUTER_DIALLED;
+              : mode === 'routerpark'
+                ? ROUTERPARK_DIALLED
+                : ROUTER_DIALLED;
       const csv = path.join(dir, 'callers.csv');
       writeFileSync(csv, `SEQUENTIAL\n${callerIds.map((c, i) => `${c};${dialled(i)}`).join('\n')}\n`);
       const injectS = calls / rate;
@@ -566,7 +590,7 @@ export async function runRealfs(
         const fig = figures(cs, agentSide(phoneMsgs));
         let unrecorded: number | null = null;
         let outcomes: Record<string, number> | undefined;
-        if (mode === 'router' && records) {
+        if (routerMode(mode) && records) {
           // The records store (what GET /admin/records reads), for the China days the run touched.
           const days = [...new Set([dayOf(t0 - 60_000), dayOf(Date.now())])];
           const want = new Set(cs.keys());

@@ -15,13 +15,19 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchContext, type BenchGroup, type BenchRow, round, row } from './types.ts';
-import type { Mode, RealfsOptions, RealfsReport, RunResult } from './realfs-run.ts';
+import {
+  routerMode,
+  type Mode,
+  type RealfsOptions,
+  type RealfsReport,
+  type RunResult,
+} from './realfs-run.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FS_BIN = '/opt/peers/freeswitch/bin/freeswitch';
 const CC_MOD = '/opt/peers/freeswitch/lib/freeswitch/mod/mod_callcenter.so';
 const SIPP = '/usr/bin/sipp';
-const ALL_MODES: readonly Mode[] = ['dialplan', 'callcenter', 'router', 'park'];
+const ALL_MODES: readonly Mode[] = ['dialplan', 'callcenter', 'router', 'routerpark', 'park'];
 /** What --modes means without it (park is an experiment, asked for by name). */
 const DEFAULT_MODES: readonly Mode[] = ['dialplan', 'callcenter', 'router'];
 
@@ -100,6 +106,8 @@ const LABEL: Record<Mode, string> = {
   dialplan: "FreeSWITCH's own dialplan (bridge user/<ext>, the floor)",
   callcenter: 'mod_callcenter (one queue, longest-idle-agent, no wrap-up)',
   router: 'router (hotline_inbound -> socket -> router process, ACD in Redis)',
+  routerpark:
+    'routerpark (the 12345 variables with hotline_call_control=park, park; the router drives the parked caller over its inbound sockets)',
   park: 'park (12345 variables, park; a bare driver on the inbound socket rings the longest-idle agent: originate, uuid_bridge; no Redis, no records)',
 };
 
@@ -121,7 +129,7 @@ export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
   for (const r of rep.results) {
     const f = r.figures;
     const n = `realfs.${r.mode}.${r.rate}cps`;
-    const base = r.mode === 'router' ? cc(r.rate) : undefined;
+    const base = routerMode(r.mode) ? cc(r.rate) : undefined;
     rows.push(row(`${n}.placed`, f.placed, 'calls', undefined, setup));
     rows.push(row(`${n}.bridged`, f.bridged, 'calls', undefined, failNote));
     rows.push(row(`${n}.failed`, f.failed, 'calls', undefined, failNote));
@@ -226,7 +234,7 @@ export function rawTable(results: readonly RunResult[]): string {
 /** The router's p50/p95 over mod_callcenter's, per rate, as a short summary line each. */
 function ratios(results: readonly RunResult[]): string[] {
   const out: string[] = [];
-  for (const r of results.filter((x) => x.mode === 'router')) {
+  for (const r of results.filter((x) => routerMode(x.mode))) {
     const c = results.find((x) => x.mode === 'callcenter' && x.rate === r.rate);
     const d = results.find((x) => x.mode === 'dialplan' && x.rate === r.rate);
     if (!c) continue;

@@ -11,6 +11,11 @@ export interface Config {
   http: { host: string; port: number };
   eslListen: { host: string; port: number };
   freeswitch: { host: string; port: number; password: string };
+  /**
+   * Callers the dialplan parks (hotline_call_control=park) are driven over this many inbound command sockets plus
+   * one event socket (src/esl/parked-calls.ts); 0: only callers that come by the dialplan's socket.
+   */
+  parkedCallSockets: number;
   redis: { url: string; prefix: string };
   adminToken: string;
   /** What the shared admin token (automation) may do; revocable in Redis (POST /admin/api-tokens/shared/revoke). */
@@ -141,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
         /[\r\n]/.test(v) ? 'must not contain line breaks' : null,
       ),
     },
+    parkedCallSockets: r.int('HOTLINE_PARKED_CALL_SOCKETS', 0, 0, 64),
     redis: {
       url: r.str('HOTLINE_REDIS_URL', 'redis://127.0.0.1:6379/0', (v) =>
         /^rediss?:\/\/[^\s]+$/.test(v) ? null : 'must be a redis:// or rediss:// URL',

@@ -1,8 +1,10 @@
-// Promise-based control of one caller's channel over its outbound event socket. The call flow talks
-// to this interface only, so it does not know about ESL frames, modesl or the switch behind it.
+// Promise-based control of one caller's channel, over its outbound event socket or (a parked caller) over the
+// router's inbound sockets (channel-link.ts). The call flow talks to this interface only, so it does not know about
+// ESL frames, modesl or the switch behind it.
 import { EventEmitter } from 'node:events';
-import type { Connection, Event } from 'modesl';
+import type { Event } from 'modesl';
 import type { Logger } from '../logging/logger.ts';
+import type { ChannelLink } from './channel-link.ts';
 
 export interface ChannelInfo {
   uuid: string;
@@ -81,24 +83,25 @@ export class ChannelControl extends EventEmitter {
    * FreeSWITCH is short of CPU. NaN when not measured.
    */
   connectMs = NaN;
+  /** A parked caller: from its CHANNEL_PARK's timestamp to its arrival here, ms (parked-calls.ts). */
+  parkDelayMs = NaN;
 
   constructor(
-    private readonly conn: Connection,
+    private readonly link: ChannelLink,
     private readonly opts: ChannelControlOptions = {},
   ) {
     super();
-    const data = conn.getInfo();
+    const data = link.data;
     this.info = channelInfoOf(data);
     this.answered = data.getHeader('Answer-State') === 'answered';
-    const uuid = this.info.uuid;
-    conn.on(`esl::event::CHANNEL_HANGUP::${uuid}`, (e: Event) => this.onHangup(e));
-    conn.on(`esl::event::CHANNEL_HANGUP_COMPLETE::${uuid}`, (e: Event) => this.onHangup(e));
-    conn.on(`esl::event::CHANNEL_BRIDGE::${uuid}`, (e: Event) => {
+    link.on('CHANNEL_HANGUP', (e: Event) => this.onHangup(e));
+    link.on('CHANNEL_HANGUP_COMPLETE', (e: Event) => this.onHangup(e));
+    link.on('CHANNEL_BRIDGE', (e: Event) => {
       // Bridged: the agent's answer answered the caller.
       this.answerDue = false;
       this.emit('bridge', e.getHeader('Other-Leg-Unique-ID') ?? e.getHeader('Bridge-B-Unique-ID') ?? '');
     });
-    conn.on(`esl::event::CHANNEL_EXECUTE::${uuid}`, (e: Event) => {
+    link.on('CHANNEL_EXECUTE', (e: Event) => {
       const id = e.getHeader('Application-UUID') ?? '';
       const w = this.startWaiters.get(id);
       if (w) {
@@ -106,12 +109,16 @@ export class ChannelControl extends EventEmitter {
         w();
       }
     });
-    conn.on('esl::event::disconnect::notice', () => {
+    link.onGone(() => {
       // With linger FreeSWITCH sends a notice when the channel is gone; the socket may stay open.
       if (!this.hungUp) this.onHangup(null);
     });
-    conn.on('esl::end', () => this.onClosed());
-    conn.socket?.on('close', () => this.onClosed());
+    link.onClosed(() => this.onClosed());
+  }
+
+  /** Whether this caller is driven over the inbound sockets (parked by the dialplan) rather than its own socket. */
+  get parked(): boolean {
+    return this.link.kind === 'parked';
   }
 
   get uuid(): string {
@@ -120,11 +127,7 @@ export class ChannelControl extends EventEmitter {
 
   /** An application nobody waits for: a bare sendmsg to this socket's channel, without an Event-UUID to track. */
   private sendApp(app: string, arg: string): void {
-    this.conn.send('sendmsg', {
-      'call-command': 'execute',
-      'execute-app-name': app,
-      ...(arg ? { 'execute-app-arg': arg } : {}),
-    });
+    this.link.sendApp(app, arg);
   }
 
   /** Runs a dialplan application and resolves when FreeSWITCH reports it complete. */
@@ -160,12 +163,12 @@ export class ChannelControl extends EventEmitter {
         this.answerDue = false;
         void this.answerNow().catch(() => undefined);
       }
-      appUuid = this.conn.execute(app, arg, (evt: Event) => {
+      appUuid = this.link.execute(app, arg, (evt: Event) => {
         this.off('hangup', onGone);
         this.startWaiters.delete(appUuid);
         markStarted(true);
         resolve({ response: evt.getHeader('Application-Response') ?? '', variables: variablesOf(evt) });
-      }) as unknown as string;
+      });
       if (appUuid) this.startWaiters.set(appUuid, () => markStarted(true));
     });
     return { started, done };
@@ -293,29 +296,32 @@ export class ChannelControl extends EventEmitter {
       let settled = false;
       let putThrough = false;
       this.legKilled = false;
+      // A parked caller has no dialplan to go on in after the conversation: it stays parked (park_after_bridge) and
+      // this router goes on with it (the survey) over the same link.
+      const keepParkAfter = this.parked && o.afterConversation === 'dialplan';
       const onCallerBridge = () => {
         putThrough = true;
         // The join is done: the conversation's end is as planned again (hang-up or dialplan), unless the router
         // has ended the agent's leg meanwhile (a transfer), which wants the caller parked.
-        if (!this.legKilled) this.conn.api(`uuid_setvar ${this.uuid} park_after_bridge`, () => undefined);
+        if (!this.legKilled && !keepParkAfter) this.link.api(`uuid_setvar ${this.uuid} park_after_bridge`);
       };
       const done = (r: BridgeResult) => {
         if (settled) return;
         settled = true;
         this.joined = false;
         if (answered) r.joined = putThrough;
-        this.conn.off(`esl::event::CHANNEL_BRIDGE::${this.uuid}`, onCallerBridge);
+        this.link.off('CHANNEL_BRIDGE', onCallerBridge);
         // The agent did not answer: the ringback must not go on under what the caller hears next.
         if (!r.bridged && o.ringback && !this.hungUp && !this.closed)
-          this.conn.api(`uuid_break ${this.uuid} all`, () => undefined);
+          this.link.api(`uuid_break ${this.uuid} all`);
         this.off('hangup', onGone);
-        this.conn.off(`esl::event::CHANNEL_UNBRIDGE::${this.uuid}`, onUnbridge);
-        this.conn.off(`esl::event::CHANNEL_PARK::${this.uuid}`, onUnbridge);
+        this.link.off('CHANNEL_UNBRIDGE', onUnbridge);
+        this.link.off('CHANNEL_PARK', onUnbridge);
         resolve(r);
       };
       const onGone = () => {
         // The socket lingers after the caller's hangup: the agent's phone stops ringing.
-        if (!answered && !this.closed) this.conn.api(`uuid_kill ${leg}`, () => undefined);
+        if (!answered && !this.closed) this.link.api(`uuid_kill ${leg}`);
         done({
           bridged: answered,
           disposition: answered ? 'SUCCESS' : 'ORIGINATOR_CANCEL',
@@ -324,9 +330,11 @@ export class ChannelControl extends EventEmitter {
       };
       const onUnbridge = () => done({ bridged: true, disposition: 'SUCCESS', otherUuid: leg });
       this.once('hangup', onGone);
-      this.conn.on(`esl::event::CHANNEL_UNBRIDGE::${this.uuid}`, onUnbridge);
-      const onJob = (evt: Event) => {
+      this.link.on('CHANNEL_UNBRIDGE', onUnbridge);
+      const onJob = (evt: Event | null, replyText: string) => {
         if (settled) return;
+        if (!evt)
+          return done({ bridged: false, disposition: /^-ERR\s+([A-Z_]+)/.exec(replyText)?.[1] ?? 'UNKNOWN' });
         const body = (evt.getBody() ?? '').trim();
         if (!body.startsWith('+OK')) {
           const cause = /^-ERR\s+([A-Z_]+)/.exec(body)?.[1] ?? 'UNKNOWN';
@@ -335,7 +343,7 @@ export class ChannelControl extends EventEmitter {
         answered = true;
         this.joined = true;
         // FreeSWITCH sends a channel's events in order: CHANNEL_BRIDGE, when it comes, precedes the UNBRIDGE or PARK.
-        this.conn.on(`esl::event::CHANNEL_BRIDGE::${this.uuid}`, onCallerBridge);
+        this.link.on('CHANNEL_BRIDGE', onCallerBridge);
         this.answerDue = false;
         this.emit('bridge', leg);
         // One after another on this socket, not waiting for each reply (FreeSWITCH carries them out in order): what
@@ -343,8 +351,8 @@ export class ChannelControl extends EventEmitter {
         // must outlive this router (socket_resume would reset the channel when this socket closes); and the join,
         // which answers a pre-answered caller. The conversation is over at CHANNEL_UNBRIDGE, or at CHANNEL_PARK when
         // the caller is parked without one.
-        this.conn.api(`uuid_break ${this.uuid} all`, () => undefined);
-        if (!mediaUp) this.conn.api(`uuid_answer ${this.uuid}`, () => undefined);
+        this.link.api(`uuid_break ${this.uuid} all`);
+        if (!mediaUp) this.link.api(`uuid_answer ${this.uuid}`);
         this.answered = true;
         // An agent's leg gone before the join completes (hung up at once, or killed by a transfer) would hang the
         // caller up with it: the caller is parked instead, under this socket. uuid_bridge_park_on_cancel covers a
@@ -352,14 +360,13 @@ export class ChannelControl extends EventEmitter {
         // it (uuid_bridge_on_soft_execute hangs the caller up with DESTINATION_OUT_OF_ORDER otherwise), and is
         // taken back at the caller's CHANNEL_BRIDGE.
         // hotline_agent_answered at once too: a conversation that outlives this router must not be queued again.
-        this.conn.api(
+        this.link.api(
           `uuid_setvar_multi ${this.uuid} socket_resume=false;uuid_bridge_park_on_cancel=true;park_after_bridge=true;hotline_agent_answered=true` +
             (o.afterConversation === 'hangup' ? ';hangup_after_bridge=true' : ''),
-          () => undefined,
         );
-        this.conn.on(`esl::event::CHANNEL_PARK::${this.uuid}`, onUnbridge);
+        this.link.on('CHANNEL_PARK', onUnbridge);
         this.subscribeJoinEvents();
-        this.conn.api(`uuid_bridge ${this.uuid} ${leg}`, (r: Event) => {
+        this.link.api(`uuid_bridge ${this.uuid} ${leg}`, (r: Event) => {
           // The agent hung up at once, or the caller did: there was no conversation to wait for.
           if (!(r.getBody() ?? '').startsWith('+OK')) {
             void this.apiSettled(`uuid_setvar ${this.uuid} socket_resume true`);
@@ -367,17 +374,10 @@ export class ChannelControl extends EventEmitter {
           }
         });
       };
-      // Without a Job-UUID header (modesl's bgapi adds one, 47 bytes that FreeSWITCH reads a byte per system
-      // call): FreeSWITCH names the job in its reply, which it sends before any event of the job.
-      this.conn.sendRecv(`bgapi originate ${o.dial} &park()`, (reply: Event) => {
-        const job = reply.getHeader('Job-UUID');
-        if (job) return void this.conn.once(`esl::event::BACKGROUND_JOB::${job}`, onJob);
-        const text = reply.getHeader('Reply-Text') ?? '';
-        done({ bridged: false, disposition: /^-ERR\s+([A-Z_]+)/.exec(text)?.[1] ?? 'UNKNOWN' });
-      });
+      this.link.bgapi(`originate ${o.dial} &park()`, onJob);
       let mediaUp = this.answered;
       if (o.ringback) {
-        this.conn.api(`uuid_pre_answer ${this.uuid}`, () => undefined);
+        this.link.api(`uuid_pre_answer ${this.uuid}`);
         this.sendApp('playback', o.ringback);
         mediaUp = true;
       } else if (o.ringback === '') {
@@ -395,13 +395,13 @@ export class ChannelControl extends EventEmitter {
   private subscribeAppEvents(): void {
     if (this.appEventsOn) return;
     this.appEventsOn = true;
-    this.conn.sendRecv('event json CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE', () => undefined);
+    this.link.subscribe(['CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE']);
   }
 
   private subscribeJoinEvents(): void {
     if (this.joinEventsOn) return;
     this.joinEventsOn = true;
-    this.conn.sendRecv('event json CHANNEL_UNBRIDGE CHANNEL_PARK', () => undefined);
+    this.link.subscribe(['CHANNEL_UNBRIDGE', 'CHANNEL_PARK']);
   }
 
   /**
@@ -429,10 +429,10 @@ export class ChannelControl extends EventEmitter {
           'ESL peer went silent; socket closed',
         );
         this.opts.onSilent?.(command);
-        this.conn.socket?.destroy();
+        this.link.destroy();
       }, this.opts.replyTimeoutMs ?? 10_000);
       silent.unref();
-      this.conn.api(command, (evt: Event) => {
+      this.link.api(command, (evt: Event) => {
         clearTimeout(silent);
         this.off('hangup', gone);
         this.off('closed', gone);
@@ -488,17 +488,13 @@ export class ChannelControl extends EventEmitter {
 
   hangup(cause = 'NORMAL_CLEARING'): void {
     if (this.closed) return;
-    this.conn.send(`sendmsg ${this.uuid}`, { 'call-command': 'hangup', 'hangup-cause': cause });
+    this.link.hangup(cause);
   }
 
   /** Ends the socket session (after the channel is gone, with linger). */
   exit(): void {
     if (this.closed) return;
-    try {
-      this.conn.send('exit');
-    } catch {
-      // the socket may already be half-closed by FreeSWITCH
-    }
+    this.link.exit();
   }
 
   private onHangup(e: Event | null): void {

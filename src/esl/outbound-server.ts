@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Logger } from '../logging/logger.ts';
 import { ChannelControl } from './channel-control.ts';
+import { OutboundChannelLink } from './channel-link.ts';
 import { outboundConnection } from './guarded-connection.ts';
 
 export class OutboundSocketServer extends EventEmitter {
@@ -92,7 +93,7 @@ export class OutboundSocketServer extends EventEmitter {
         return;
       }
       this.sessions++;
-      const channel = new ChannelControl(conn, {
+      const channel = new ChannelControl(new OutboundChannelLink(conn), {
         log: this.log,
         onPromptError: () => this.promptErrors++,
         replyTimeoutMs: this.replyTimeoutMs,

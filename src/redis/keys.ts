@@ -11,6 +11,8 @@ export class Keys {
   queueConfigs = () => `${this.prefix}queues`;
   acdSettings = () => `${this.prefix}acd-settings`;
   callByUuid = (uuid: string) => `${this.prefix}calluuid:${uuid}`;
+  /** Which instance took a parked caller (every instance sees its CHANNEL_PARK). */
+  parkClaim = (uuid: string) => `${this.prefix}parkclaim:${uuid}`;
   stats = (day: string) => `${this.prefix}stats:${day}`;
   call = (id: string) => `${this.prefix}call:${id}`;
   /** The ACD's change stream (every script's changes to waiting calls and ready agents) and its sequence. */

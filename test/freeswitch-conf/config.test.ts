@@ -118,7 +118,10 @@ function contexts(): Map<string, Extension[]> {
           conditions,
           actions: last.children
             .filter((a) => a.name === 'action')
-            .flatMap((a) => expandMultiset({ app: a.attrs.application as string, data: a.attrs.data ?? '' })),
+            .flatMap((a) =>
+              // An application named by a variable (hotline_call_control) is its default, expanded at load.
+              expandMultiset({ app: expand(a.attrs.application as string), data: a.attrs.data ?? '' }),
+            ),
         });
       }
       out.set(ctx.attrs.name as string, list);
@@ -257,6 +260,7 @@ describe('preprocessor variables', () => {
       hotline_carrier_sip_port: '5080',
       hotline_agents_sip_port: '5060',
       hotline_local_ip: '$${local_ip_v4}',
+      hotline_call_control: 'socket',
     })) {
       expect(vars.get(k), k).toBe(v);
     }

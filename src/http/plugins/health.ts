@@ -17,6 +17,16 @@ const Health = Type.Object({
       description: 'events received on the inbound link since start, by Event-Name',
     }),
   }),
+  parkedCalls: Type.Union([
+    Type.Null(),
+    Type.Object(
+      {
+        state: Type.String(),
+        sessions: Type.Integer({ description: 'parked callers taken since start' }),
+      },
+      { description: 'callers parked by the dialplan and driven over inbound sockets (null: not on)' },
+    ),
+  ]),
   socketServer: Type.Object({
     ok: Type.Boolean(),
     port: Type.Integer(),
@@ -70,6 +80,7 @@ export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = a
           reconnects: link.reconnects,
           events: { ...link.eventCounts },
         },
+        parkedCalls: parts.parkedStatus(),
         socketServer: {
           ok: parts.outbound.listening,
           port: parts.eslPort(),
