@@ -391,6 +391,10 @@ export class HotlineRouter {
             // One instance takes each parked caller; the key outlives any call.
             claim: async (uuid) =>
               (await redis.set(keys.parkClaim(uuid), config.instanceId, 'EX', 86_400, 'NX')) === 'OK',
+            ownerGone: async (uuid) => {
+              const owner = await redis.get(keys.parkClaim(uuid));
+              return !!owner && owner !== config.instanceId && !(await acd.ownerAlive(owner));
+            },
             log: log.child({ component: 'esl-parked' }),
             onPromptError: () => this.parts.outbound.promptErrors++,
           })
@@ -549,7 +553,11 @@ export class HotlineRouter {
   }
 
   /** See OrphanReaper.sweep: dead routers' calls whose hangup nobody heard. Returns how many were closed. */
-  async sweepOrphans(withAgents = this.orphanSweeps++ % ORPHAN_AGENTS_EVERY === 0): Promise<number> {
+  async sweepOrphans(
+    // Parked callers have no dialplan to hand them on when their router dies: a dead router's calls with an agent
+    // (ringing, or in a conversation) are looked for at every sweep, not every 6th.
+    withAgents = this.orphanSweeps++ % ORPHAN_AGENTS_EVERY === 0 || this.parked !== null,
+  ): Promise<number> {
     if (this.sweepingOrphans) return 0;
     this.sweepingOrphans = true;
     const replica = this.dispatcher.replica;
@@ -569,6 +577,20 @@ export class HotlineRouter {
                 (a) => a.state === 'talking' || a.state === 'reserved' || a.state === 'ringing',
               ),
         channelUp: (uuid) => channelUp(this.parts.fsLink, uuid),
+        adoptUp: this.parked
+          ? (uuid, owner) =>
+              this.parked!.adopt(uuid, async () => {
+                // From the dead router to this one, once: several instances sweep.
+                const took = await this.parts.redis.eval(
+                  "local v = redis.call('GET', KEYS[1]) if v == ARGV[1] or not v then redis.call('SET', KEYS[1], ARGV[2], 'EX', 86400) return 1 end return 0",
+                  1,
+                  new Keys(this.config.redis.prefix).parkClaim(uuid),
+                  owner,
+                  this.config.instanceId,
+                );
+                return took === 1;
+              })
+          : undefined,
       });
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'orphan sweep failed');

@@ -89,6 +89,11 @@ export class OrphanReaper {
     waiting: () => Iterable<{ id: string; owner: string }>;
     busyAgents: () => Promise<Array<{ callId?: string }>>;
     channelUp: (uuid: string) => Promise<boolean>;
+    /**
+     * A dead router's call whose channel is still up: a parked caller has no dialplan to move it on, and is taken
+     * here (ParkedCalls.adopt). Absent, or 'skipped': left to the dialplan and its hangup, as a socket's caller.
+     */
+    adoptUp?: (uuid: string, owner: string) => Promise<string>;
   }): Promise<number> {
     if (Date.now() < this.holdUntil) return 0;
     const { acd, config } = this.deps;
@@ -112,6 +117,12 @@ export class OrphanReaper {
       }
       if (up) {
         this.goneSince.delete(callId);
+        const done = await deps.adoptUp?.(call.uuid, call.owner).catch(() => 'skipped');
+        if (done && done !== 'skipped')
+          this.deps.log.warn(
+            { callId, previousOwner: call.owner, done },
+            'took a parked caller whose router died',
+          );
         continue;
       }
       // The hangup event path (onEvent, which knows whether the caller was bridged) gets the first chance; it

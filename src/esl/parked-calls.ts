@@ -10,7 +10,7 @@ import type { Connection, Event } from 'modesl';
 import type { Logger } from '../logging/logger.ts';
 import { ChannelControl } from './channel-control.ts';
 import type { ChannelLink } from './channel-link.ts';
-import { inboundConnection } from './guarded-connection.ts';
+import { inboundConnection, jsonEvent } from './guarded-connection.ts';
 
 /** What the event socket takes: a parked caller's arrival and everything ChannelControl follows. */
 const PARKED_EVENTS = [
@@ -34,6 +34,9 @@ const PARKED_FILTERS: Array<[string, string]> = [
   ['Application', '-park'],
 ];
 
+/** See ParkedCalls.connect: the longest a parked caller's event waits in FreeSWITCH's queue for this socket. */
+const EVENT_NUDGE_MS = 5;
+
 /** Where a parked caller goes when the router lets go of it with the channel still up, as after a socket's close. */
 export const PARKED_FAILOVER = 'hotline_router_gone XML hotline_inbound';
 
@@ -48,6 +51,10 @@ export interface ParkedCallsOptions {
   log: Logger;
   onPromptError?: () => void;
   replyTimeoutMs?: number;
+  /** Whether the instance that took this parked caller is dead (another one's, not alive). */
+  ownerGone?: (uuid: string) => Promise<boolean>;
+  /** How often the event socket's listener is woken (see connect); 0: never. */
+  eventNudgeMs?: number;
 }
 
 export class ParkedCalls extends EventEmitter {
@@ -62,6 +69,7 @@ export class ParkedCalls extends EventEmitter {
   private readonly jobWaiters = new Map<string, (e: Event) => void>();
   private readonly links = new Map<string, ParkedChannelLink>();
   private retry: NodeJS.Timeout | null = null;
+  private nudge: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ParkedCallsOptions) {
     super();
@@ -75,6 +83,7 @@ export class ParkedCalls extends EventEmitter {
   stop(): void {
     this.state = 'stopped';
     if (this.retry) clearTimeout(this.retry);
+    if (this.nudge) clearInterval(this.nudge);
     for (const c of [this.events, ...this.pool]) c?.socket?.destroy();
     this.events = null;
     this.pool = [];
@@ -119,6 +128,18 @@ export class ParkedCalls extends EventEmitter {
       this.pool = pool;
       this.events = ev;
       this.state = 'connected';
+      // FreeSWITCH's listener thread sends a socket its queued events when it wakes, and it sleeps up to 20 ms on
+      // the socket when nothing comes in (mod_event_socket read_packet): a parked caller's CHANNEL_PARK waited
+      // 10 ms on average before the router heard of the call. A bare newline wakes it (read_packet skips blank
+      // lines, then sends what is queued): one byte per nudge, against a wait on every call's every event.
+      const nudgeMs = this.opts.eventNudgeMs ?? EVENT_NUDGE_MS;
+      if (nudgeMs > 0) {
+        const sock = ev.socket;
+        this.nudge = setInterval(() => {
+          if (sock && !sock.destroyed) sock.write('\n');
+        }, nudgeMs);
+        this.nudge.unref();
+      }
       this.opts.log.info({ pool: pool.length }, 'parked calls: inbound sockets up');
       this.emit('connected');
     } catch (err) {
@@ -130,6 +151,7 @@ export class ParkedCalls extends EventEmitter {
   private onLost(): void {
     if (this.state !== 'connected') return;
     this.state = 'disconnected';
+    if (this.nudge) clearInterval(this.nudge);
     this.opts.log.warn('parked calls: an inbound socket closed; the parked callers in hand are let go');
     for (const c of [this.events, ...this.pool]) c?.socket?.destroy();
     this.events = null;
@@ -159,29 +181,89 @@ export class ParkedCalls extends EventEmitter {
   private onPark(e: Event): void {
     const uuid = e.getHeader('Unique-ID') ?? '';
     if (!uuid || this.links.has(uuid) || e.getHeader('variable_hotline_call_control') !== 'park') return;
-    // Parked again after a conversation with a survey to follow: the session that holds it goes on.
-    if (e.getHeader('variable_hotline_agent_answered') === 'true') return;
+    // Parked again after a conversation (a survey to follow, or a join that did not complete): the session that
+    // holds it goes on. If its router died meanwhile, nobody will: the conversation is over, the call ends.
+    if (e.getHeader('variable_hotline_agent_answered') === 'true') return this.afterConversation(uuid);
     const firedAt = Number(e.getHeader('Event-Date-Timestamp')) / 1000;
     void this.opts.claim(uuid).then(
       (mine) => {
-        if (!mine || this.links.has(uuid) || !this.events) return;
-        const link = new ParkedChannelLink(uuid, e, this);
-        this.links.set(uuid, link);
-        link.onClosed(() => this.links.delete(uuid));
-        this.sessions++;
-        const channel = new ChannelControl(link, {
-          log: this.opts.log,
-          onPromptError: this.opts.onPromptError,
-          replyTimeoutMs: this.opts.replyTimeoutMs,
-        });
-        // How long the park took to reach us (FreeSWITCH's clock against ours: one host). Not a socket's connect:
-        // switch-pressure.ts's thresholds do not apply (it includes the event socket's 20 ms poll), so it is kept
-        // apart from connectMs.
-        channel.parkDelayMs = Number.isFinite(firedAt) ? Math.max(0, Date.now() - firedAt) : NaN;
-        this.emit('channel', channel);
+        if (mine) this.take(uuid, e, Number.isFinite(firedAt) ? Math.max(0, Date.now() - firedAt) : NaN);
       },
       (err: Error) => this.opts.log.warn({ err: err.message, uuid }, 'parked call could not be claimed'),
     );
+  }
+
+  /**
+   * A served caller parked again by a router other than this one: ended when that router is dead (looked at again
+   * once a heartbeat that outlived it must have expired). Several instances may end it; once is enough.
+   */
+  private afterConversation(uuid: string, again = true): void {
+    const check = this.opts.ownerGone;
+    if (!check) return;
+    void check(uuid).then(
+      (gone) => {
+        if (gone) return this.commandSocket(uuid)?.api(`uuid_kill ${uuid} NORMAL_CLEARING`, () => undefined);
+        if (again)
+          setTimeout(() => !this.links.has(uuid) && this.afterConversation(uuid, false), 6000).unref();
+      },
+      () => undefined,
+    );
+  }
+
+  private take(uuid: string, data: Event, parkDelayMs: number): void {
+    if (this.links.has(uuid) || !this.events) return;
+    const link = new ParkedChannelLink(uuid, data, this);
+    this.links.set(uuid, link);
+    link.onClosed(() => this.links.delete(uuid));
+    this.sessions++;
+    const channel = new ChannelControl(link, {
+      log: this.opts.log,
+      onPromptError: this.opts.onPromptError,
+      replyTimeoutMs: this.opts.replyTimeoutMs,
+    });
+    // How long the park took to reach us (FreeSWITCH's clock against ours: one host). Not a socket's connect:
+    // switch-pressure.ts's thresholds do not apply (it includes the event socket's 20 ms poll), so it is kept
+    // apart from connectMs.
+    channel.parkDelayMs = parkDelayMs;
+    this.emit('channel', channel);
+  }
+
+  /**
+   * A parked caller whose router died (OrphanReaper.sweep finds its call with the channel still up): nothing else
+   * moves it on. Not yet served: what plays is stopped and the call flow takes it, adopting the call by its uuid
+   * (place in line, priority and path kept, CallSession.adoptOrphan). In a conversation (CS_SOFT_EXECUTE, joined by
+   * uuid_bridge): it goes on and ends when the agent hangs up, as with a socket. Parked again after one (CS_PARK,
+   * park_after_bridge for the dead router's survey): the call ends. Returns what was done.
+   */
+  async adopt(
+    uuid: string,
+    /** Takes the caller over from its dead router, atomically: false when another instance did. */
+    takeOver: () => Promise<boolean>,
+  ): Promise<'adopted' | 'ends-after-conversation' | 'ended' | 'skipped'> {
+    const c = this.commandSocket(uuid);
+    if (!c || !this.events || this.links.has(uuid) || !/^[0-9a-f-]{8,64}$/i.test(uuid)) return 'skipped';
+    const api = (command: string) =>
+      new Promise<string>((resolve) => c.api(command, (e: Event) => resolve(e.getBody() ?? '')));
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(await api(`uuid_dump ${uuid} json`)) as Record<string, unknown>;
+    } catch {
+      return 'skipped'; // gone meanwhile ("-ERR No such channel!")
+    }
+    if (data.variable_hotline_call_control !== 'park' || this.links.has(uuid)) return 'skipped';
+    if (!(await takeOver())) return 'skipped';
+    if (data.variable_hotline_agent_answered === 'true') {
+      if (data['Channel-State'] === 'CS_PARK') {
+        await api(`uuid_kill ${uuid} NORMAL_CLEARING`);
+        return 'ended';
+      }
+      await api(`uuid_setvar_multi ${uuid} hangup_after_bridge=true;park_after_bridge=false`);
+      return 'ends-after-conversation';
+    }
+    // Hold music or a prompt of the dead router's may still play: the call flow starts afresh.
+    await api(`uuid_break ${uuid} all`);
+    this.take(uuid, jsonEvent(data) as Event, NaN);
+    return 'adopted';
   }
 
   /** @internal The command socket of a call: always the same one, so its commands stay in order. */

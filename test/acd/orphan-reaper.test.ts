@@ -59,4 +59,38 @@ describe('orphan reaper', () => {
     expect((await acd.getAgent('g1'))?.state).toBe('ready');
     expect(reaper.reaped).toBe(1);
   });
+
+  it("hands a dead router's caller whose channel is still up to adoptUp (a parked caller), and closes nothing", async () => {
+    const acd = new AcdStore(redis, keys);
+    const acdConfig = new AcdConfigStore(redis, keys);
+    await acdConfig.seed(['general']);
+    await acd.createCall(callInfo('p1', 'D2'));
+    await acd.enqueue('p1', 'general', [], 'normal');
+    const reaper = new OrphanReaper({
+      config: loadConfig({ HOTLINE_INSTANCE_ID: 'S' }),
+      acd,
+      acdConfig,
+      records: new CallRecordStore(redis, keys),
+      isLocal: () => false,
+      log: createLogger({ level: 'silent' }),
+    });
+    const asked: string[][] = [];
+    const sweepDeps = {
+      waiting: () => [{ id: 'p1', owner: 'D2' }],
+      busyAgents: async () => [],
+      channelUp: async () => true,
+      adoptUp: async (uuid: string, owner: string) => {
+        asked.push([uuid, owner]);
+        return 'adopted';
+      },
+    };
+    const closed = await reaper.sweep(sweepDeps);
+    expect(closed).toBe(0);
+    expect(asked).toEqual([['u-p1', 'D2']]);
+    // A living owner's call is not touched.
+    await redis.set(keys.instanceAlive('D2'), '1', 'EX', 60);
+    await reaper.sweep(sweepDeps);
+    expect(asked).toHaveLength(1);
+    expect((await acd.getCall('p1'))?.state).not.toBe('ended');
+  });
 });

@@ -6,38 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 import { type RouterProcess, startRouterProcess } from '../helpers/router-process.ts';
 import { waitFor } from '../helpers/stack.ts';
-import { dayOf } from '../../src/records/day.ts';
 import { freeTcpPort, havePeers, type RealFreeSwitch, startFreeSwitch } from './freeswitch.ts';
 import { placeCall, startPhones, type Phones } from './sip.ts';
 import { startRealStack } from './stack.ts';
-
-const ADMIN = 'dev-admin-token-change-me';
-
-/** 12345 without its spoken greeting: these tests are about where the caller goes, not what they hear. */
-const QUICK_12345 = {
-  line: '12345',
-  mode: 'direct',
-  human: { skill: 'general', label: '转人工服务' },
-  nodes: {},
-};
-
-/** The day's call records under a key prefix, read straight from Redis (the admin API pages them). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- record shape asserted per test
-async function recordsIn(redis: Redis, prefix: string): Promise<any[]> {
-  const out = [];
-  for (const id of await redis.zrange(`${prefix}records:${dayOf(Date.now())}`, '0', '-1')) {
-    const v = await redis.get(`${prefix}record:${id}`);
-    if (v) out.push(JSON.parse(v));
-  }
-  return out;
-}
-
-const recordIn = (redis: Redis, prefix: string, caller: string, timeoutMs: number) =>
-  waitFor(
-    async () => (await recordsIn(redis, prefix)).find((r) => r.caller === caller),
-    timeoutMs,
-    `record of ${caller}`,
-  );
+import { admin, QUICK_12345, recordIn, recordsIn } from './routers.ts';
 
 describe.skipIf(!havePeers)('real FreeSWITCH: router failover', () => {
   let fs: RealFreeSwitch;
@@ -50,18 +22,6 @@ describe.skipIf(!havePeers)('real FreeSWITCH: router failover', () => {
   let primaryPort: number;
   let backupPort: number;
 
-  const admin = async (r: RouterProcess, path: string, method = 'GET', body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${r.httpPort}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of many shapes, asserted per test
-    return { status: res.status, body: (await res.json().catch(() => null)) as any };
-  };
   const router = (port: number, name: string, extra: Record<string, string> = {}) =>
     startRouterProcess({
       ...extra,
@@ -208,12 +168,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: load shedding', () => {
     const a = await startRouterProcess(env(primaryPort, 'primary', { HOTLINE_SHED_MAX_CALLS: '1' }));
     const b = await startRouterProcess(env(backupPort, 'backup'));
     try {
-      const put = (path: string, method: string, body: unknown) =>
-        fetch(`http://127.0.0.1:${a.httpPort}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
+      const put = (path: string, method: string, body: unknown) => admin(a, path, method, body);
       await put('/admin/ivr/12345/publish', 'POST', { operator: 'test', doc: QUICK_12345 });
       for (const [id, ext] of [
         ['s1', '1001'],
