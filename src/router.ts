@@ -105,6 +105,7 @@ export class HotlineRouter {
   readonly reconciler: SwitchReconciler;
   readonly tidal: TidalScheduler; // tidal seats: carries out the tidal plan (one leader among instances)
   private readonly sub: Redis;
+  private readonly keys: Keys;
   private http: FastifyInstance | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
   private heartbeating = false;
@@ -127,6 +128,7 @@ export class HotlineRouter {
     private readonly log: Logger,
   ) {
     const keys = new Keys(config.redis.prefix);
+    this.keys = keys;
     const redis = connectRedis(config.redis.url, log, 'commands');
     this.sub = connectRedis(config.redis.url, log, 'subscriber');
     const acd = new AcdStore(redis, keys);
@@ -584,7 +586,7 @@ export class HotlineRouter {
                 const took = await this.parts.redis.eval(
                   "local v = redis.call('GET', KEYS[1]) if v == ARGV[1] or not v then redis.call('SET', KEYS[1], ARGV[2], 'EX', 86400) return 1 end return 0",
                   1,
-                  new Keys(this.config.redis.prefix).parkClaim(uuid),
+                  this.keys.parkClaim(uuid),
                   owner,
                   this.config.instanceId,
                 );

@@ -3,7 +3,8 @@
 // api command. Throws when the switch cannot be asked.
 import type { FreeSwitchLink } from './inbound-client.ts';
 
-const UUID = /^[0-9a-f-]{8,64}$/i;
+/** What a channel uuid from outside (Redis, events) must look like before it reaches an api command. */
+export const UUID = /^[0-9a-f-]{8,64}$/i;
 
 export async function channelUp(link: FreeSwitchLink, uuid: string): Promise<boolean> {
   if (!UUID.test(uuid)) return false;

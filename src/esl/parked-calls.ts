@@ -10,6 +10,7 @@ import type { Connection, Event } from 'modesl';
 import type { Logger } from '../logging/logger.ts';
 import { ChannelControl } from './channel-control.ts';
 import type { ChannelLink } from './channel-link.ts';
+import { UUID } from './channel-exists.ts';
 import { inboundConnection, jsonEvent } from './guarded-connection.ts';
 
 /** What the event socket takes: a parked caller's arrival and everything ChannelControl follows. */
@@ -241,7 +242,7 @@ export class ParkedCalls extends EventEmitter {
     takeOver: () => Promise<boolean>,
   ): Promise<'adopted' | 'ends-after-conversation' | 'ended' | 'skipped'> {
     const c = this.commandSocket(uuid);
-    if (!c || !this.events || this.links.has(uuid) || !/^[0-9a-f-]{8,64}$/i.test(uuid)) return 'skipped';
+    if (!c || !this.events || this.links.has(uuid) || !UUID.test(uuid)) return 'skipped';
     const api = (command: string) =>
       new Promise<string>((resolve) => c.api(command, (e: Event) => resolve(e.getBody() ?? '')));
     let data: Record<string, unknown>;
