@@ -213,6 +213,10 @@ export class ParkedCalls extends EventEmitter {
 
   private take(uuid: string, data: Event, parkDelayMs: number): void {
     if (this.links.has(uuid) || !this.events) return;
+    // The dialplan's guard (hotline_parked_guard: a transfer to the failover scheduled in the channel's uuid
+    // group) is for callers nobody takes; this one is taken. First on the call's command socket, before anything
+    // the call flow sends.
+    this.commandSocket(uuid)?.api(`sched_del ${uuid}`, () => undefined);
     const link = new ParkedChannelLink(uuid, data, this);
     this.links.set(uuid, link);
     link.onClosed(() => this.links.delete(uuid));

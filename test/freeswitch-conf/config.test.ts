@@ -89,6 +89,8 @@ interface Extension {
   expression: string;
   conditions: Condition[];
   actions: Action[];
+  /** continue="true": the hunt goes on after it, its actions kept. */
+  continues: boolean;
 }
 
 /** The contexts of the dialplan files, as written ($${...} not expanded). */
@@ -113,6 +115,7 @@ function contexts(): Map<string, Extension[]> {
         }));
         list.push({
           name: ext.attrs.name as string,
+          continues: ext.attrs.continue === 'true',
           field: conditions[0]!.field,
           expression: conditions[0]!.expression,
           conditions,
@@ -131,26 +134,36 @@ function contexts(): Map<string, Extension[]> {
 }
 
 /**
- * mod_dialplan_xml's hunt: the first extension whose conditions all match, destination_number first, then
- * fields of the form ${variable} read from `vars` (channel variables at hunt time; unset is '').
+ * mod_dialplan_xml's hunt: the first extension whose conditions all match, the first condition on
+ * destination_number or a ${variable}, the others on ${variable}s read from `vars` (channel variables at hunt time,
+ * then the preprocessor's globals as FreeSWITCH falls back to them; unset is ''). An extension with
+ * continue="true" that matches adds its actions and the hunt goes on.
  */
 function hunt(
   context: string,
   destination: string,
   vars: Record<string, string> = {},
+  globals: ReadonlyMap<string, string> = hotlineVars(),
 ): { ext: Extension; actions: Action[] } | undefined {
+  const before: Action[] = [];
+  const read = (field: string, name: string): string => {
+    const v = /^\$\{([a-z_]+)\}$/.exec(field);
+    expect(v, `${name}: condition field ${field}`).not.toBeNull();
+    return vars[v![1]!] ?? globals.get(v![1]!) ?? '';
+  };
   for (const ext of contexts().get(context) ?? []) {
-    expect(ext.field).toBe('destination_number');
-    const m = new RegExp(ext.expression).exec(destination);
+    const first = ext.field === 'destination_number' ? destination : read(ext.field, ext.name);
+    const m = new RegExp(ext.expression).exec(first);
     if (!m) continue;
-    const rest = ext.conditions.slice(1).every((c) => {
-      const v = /^\$\{([a-z_]+)\}$/.exec(c.field);
-      expect(v, `${ext.name}: condition field ${c.field}`).not.toBeNull();
-      return new RegExp(c.expression).test(vars[v![1]!] ?? '');
-    });
+    const rest = ext.conditions.slice(1).every((c) => new RegExp(c.expression).test(read(c.field, ext.name)));
     if (!rest) continue;
     const sub = (s: string): string => s.replace(/\$(\d)/g, (_x, d: string) => m[Number(d)] ?? '');
-    return { ext, actions: ext.actions.map((a) => ({ app: a.app, data: sub(a.data) })) };
+    const actions = ext.actions.map((a) => ({ app: a.app, data: sub(a.data) }));
+    if (ext.continues) {
+      before.push(...actions);
+      continue;
+    }
+    return { ext, actions: [...before, ...actions] };
   }
   return undefined;
 }
@@ -486,6 +499,43 @@ describe('dialplan: hotline_inbound', () => {
       const r = hunt('hotline_inbound', n);
       expect(r?.ext.name, n).toBe('catch_all');
     }
+  });
+
+  it('parked callers (hotline_call_control=park): every hotline number schedules the failover before the park, the failover itself schedules nothing', () => {
+    const park = new Map([...hotlineVars(), ['hotline_call_control', 'park']]);
+    const guard = {
+      app: 'sched_transfer',
+      data: '+$${hotline_park_claim_seconds} hotline_router_gone XML hotline_inbound',
+    };
+    for (const n of numbers) {
+      const r = hunt('hotline_inbound', n, {}, park);
+      expect(r?.actions[0], n).toEqual(guard);
+      expect(
+        r?.actions.filter((a) => a.app === 'sched_transfer'),
+        n,
+      ).toHaveLength(1);
+      // The socket-mode chain has none.
+      expect(
+        hunt('hotline_inbound', n)?.actions.some((a) => a.app === 'sched_transfer'),
+        n,
+      ).toBe(false);
+    }
+    // Where the transfer lands: the failover, hunted with the channel's own variables, adds no second guard.
+    for (const dest of ['hotline_router_gone', 'hotline_backup_gone']) {
+      const r = hunt(
+        'hotline_inbound',
+        dest,
+        { hotline_ingress: 'carrier', hotline_call_control: 'park' },
+        park,
+      );
+      expect(r?.ext.name).toBe(dest);
+      expect(r?.actions.some((a) => a.app === 'sched_transfer')).toBe(false);
+    }
+    expect(hotlineVars().get('hotline_park_claim_seconds')).toMatch(/^[1-9]\d*$/);
+    // The application itself is named by the variable, so that park or socket is one setting.
+    expect(read(path.join(DIALPLANS, 'hotline_inbound.xml'))).toContain(
+      '<action application="$${hotline_call_control}" data="$${hotline_router_host}:$${hotline_router_esl_port} async full"/>',
+    );
   });
 
   it('12345 and each merged legacy hotline have their own commented extension, in every dialled form', () => {

@@ -19,7 +19,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers when their router d
   let phones: Phones;
   let hangers: Phones;
 
-  const router = async (name: string) =>
+  const router = async (name: string, extra: Record<string, string> = {}) =>
     startRouterProcess({
       HOTLINE_ESL_LISTEN_PORT: String(await freeTcpPort()),
       HOTLINE_FS_PORT: String(fs.eslPort),
@@ -30,6 +30,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers when their router d
       HOTLINE_RING_TIMEOUT_S: '5',
       HOTLINE_WRAPUP_S: '0',
       HOTLINE_PARKED_CALL_SOCKETS: '2',
+      ...extra,
     });
   const records = () => recordsIn(redis, prefix);
   const recordOf = (caller: string, timeoutMs = 30_000) => recordIn(redis, prefix, caller, timeoutMs);
@@ -58,6 +59,24 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers when their router d
     await b?.kill('SIGKILL');
     a = b = null;
     await cleanup(prefix);
+  });
+
+  it('a parked caller that no router takes goes on to the failover (the dialplan guard), and is recorded', async () => {
+    // Connected to FreeSWITCH's event socket (it records from FreeSWITCH's events) but driving no parked caller.
+    a = await router('observer', { HOTLINE_PARKED_CALL_SOCKETS: '0' });
+    const rung = () => phones.invites().length + hangers.invites().length;
+    const before = rung();
+    const c = await placeCall(fs, {
+      dialled: '12315',
+      callerId: '13911120009',
+      steps: [{ wait: 15_000 }, { hangup: true }],
+    });
+    // hotline_park_claim_seconds (4): then the backup router's socket (nobody listens), the apology, the group.
+    await waitFor(async () => rung() > before, 14_000, 'the fallback group rung');
+    expect((await c.done).code).toBe(0);
+    const rec = await recordOf('13911120009');
+    expect(rec).toMatchObject({ line: '12315', outcome: 'answered', servedBy: 'fallback-group' });
+    expect(fs.log()).toMatch(/primary router unreachable or gone/);
   });
 
   it('callers queued on a router that dies are taken over by another, with their call, place and priority', async () => {
