@@ -460,6 +460,7 @@ export class HotlineRouter {
         .catch((err: Error) => log.error({ err: err.message, callId: session.id }, 'call flow failed'));
     };
     this.parked?.on('channel', onChannel);
+    this.parked?.on('regained', (uuids: string[]) => void this.regainParked(uuids));
     this.parts.outbound.on('channel', onChannel);
   }
 
@@ -591,7 +592,7 @@ export class HotlineRouter {
                   this.config.instanceId,
                 );
                 return took === 1;
-              })
+              }).then((done) => (done === 'gone' ? 'skipped' : done)) // closed by the sweep's own path
           : undefined,
       });
     } catch (err) {
@@ -599,6 +600,25 @@ export class HotlineRouter {
       return 0;
     } finally {
       this.sweepingOrphans = false;
+    }
+  }
+
+  /**
+   * Parked callers this instance held when its parked-call sockets went (ParkedCalls.onLost): adopted again by uuid
+   * (place, priority and path kept) if still up, closed and recorded if they hung up meanwhile.
+   */
+  private async regainParked(uuids: string[]): Promise<void> {
+    for (const uuid of uuids) {
+      try {
+        const done = await this.parked!.adopt(
+          uuid,
+          async () => (await this.parts.redis.get(this.keys.parkClaim(uuid))) === this.config.instanceId,
+        );
+        if (done === 'gone') await this.reaper.closeLost(uuid);
+        this.log.warn({ uuid, done }, 'parked caller taken back after the parked-call sockets came back');
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, uuid }, 'parked caller could not be taken back');
+      }
     }
   }
 

@@ -143,6 +143,28 @@ export class OrphanReaper {
     return closed;
   }
 
+  /**
+   * A call of this instance's own whose channel is gone while nobody drove it (its parked caller hung up while the
+   * parked-call sockets were down, ParkedCalls 'regained'): no hangup event will come for it. Closed and recorded
+   * like a dead router's. Returns whether it was.
+   */
+  async closeLost(uuid: string): Promise<boolean> {
+    const { acd, config } = this.deps;
+    const callId = await acd.callIdByUuid(uuid);
+    if (!callId || this.deps.isLocal(callId)) return false;
+    const call = await acd.getCall(callId);
+    if (!call || call.state === 'ended' || call.state === 'lost' || call.mode === 'callback') return false;
+    if (call.owner !== config.instanceId) return false;
+    const adopted = await acd.adopt(callId, config.instanceId);
+    if (!adopted.ok) return false;
+    await this.close(callId, call, {
+      uuid,
+      outcome: call.state === 'talking' ? 'answered' : 'abandoned',
+      hangupCause: 'UNKNOWN',
+    });
+    return true;
+  }
+
   private async close(
     callId: string,
     call: StoredCall,
@@ -161,12 +183,20 @@ export class OrphanReaper {
         agent: call.agent || undefined,
         outcome,
         hangupCause: how.hangupCause,
-        instance: `${config.instanceId} (for ${call.owner}, which died)`,
+        instance:
+          call.owner === config.instanceId
+            ? config.instanceId
+            : `${config.instanceId} (for ${call.owner}, which died)`,
       },
       queues.get(call.skill)?.serviceLevelS,
     );
     this.reaped++;
     if (call.agent) await this.deps.notifyEnded?.(call.agent, callId, outcome).catch(() => undefined);
-    log.warn({ callId, previousOwner: call.owner, outcome }, 'closed a call whose router died');
+    log.warn(
+      { callId, previousOwner: call.owner, outcome },
+      call.owner === config.instanceId
+        ? 'closed a call whose channel went while nobody drove it'
+        : 'closed a call whose router died',
+    );
   }
 }

@@ -69,6 +69,8 @@ export class ParkedCalls extends EventEmitter {
   private readonly earlyJobs = new Map<string, Event>();
   private readonly jobWaiters = new Map<string, (e: Event) => void>();
   private readonly links = new Map<string, ParkedChannelLink>();
+  /** Callers in hand when a socket went (see onLost): taken back once the sockets are up again. */
+  private readonly lostInHand = new Set<string>();
   private retry: NodeJS.Timeout | null = null;
   private nudge: NodeJS.Timeout | null = null;
 
@@ -96,16 +98,29 @@ export class ParkedCalls extends EventEmitter {
         this.protocolErrors++;
         this.opts.log.warn({ reason: p.reason, sample: p.sample }, 'ESL protocol error (parked calls)');
       });
-      c.on('error', (err: Error) => reject(err));
-      c.once('esl::event::auth::fail', () => reject(new Error('ESL authentication failed')));
-      c.once('esl::ready', () => resolve(c));
+      // A connection FreeSWITCH (or the network) closes before it is ready, or one that never answers, fails the
+      // attempt: the retry loop would otherwise wait on it for ever.
+      const sock = c.socket;
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        sock?.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new Error('ESL connection not ready in 5 s')), 5000);
+      c.on('error', fail);
+      sock?.once('close', () => fail(new Error('ESL connection closed before it was ready')));
+      c.once('esl::event::auth::fail', () => fail(new Error('ESL authentication failed')));
+      c.once('esl::ready', () => {
+        clearTimeout(timer);
+        resolve(c);
+      });
     });
   }
 
   private async connect(): Promise<void> {
     this.state = 'connecting';
+    const pool: Connection[] = [];
     try {
-      const pool: Connection[] = [];
       for (let i = 0; i < (this.opts.poolSize ?? 4); i++) {
         const c = await this.open();
         // modesl subscribed it to CHANNEL_EXECUTE_COMPLETE: a command socket takes no events.
@@ -143,7 +158,13 @@ export class ParkedCalls extends EventEmitter {
       }
       this.opts.log.info({ pool: pool.length }, 'parked calls: inbound sockets up');
       this.emit('connected');
+      if (this.lostInHand.size) {
+        const uuids = [...this.lostInHand];
+        this.lostInHand.clear();
+        this.emit('regained', uuids);
+      }
     } catch (err) {
+      for (const c of pool) c.socket?.destroy();
       this.opts.log.warn({ err: (err as Error).message }, 'parked calls: FreeSWITCH not reachable; retrying');
       this.scheduleRetry();
     }
@@ -153,10 +174,17 @@ export class ParkedCalls extends EventEmitter {
     if (this.state !== 'connected') return;
     this.state = 'disconnected';
     if (this.nudge) clearInterval(this.nudge);
-    this.opts.log.warn('parked calls: an inbound socket closed; the parked callers in hand are let go');
+    // The callers stay parked on FreeSWITCH with nobody driving them, and their sessions end as after a router's
+    // death (the call left in Redis for adoption): once the sockets are back, this instance adopts them again
+    // ('regained'), with their place in line, or closes those that hung up meanwhile.
+    this.opts.log.warn(
+      { inHand: this.links.size },
+      'parked calls: an inbound socket closed; the parked callers in hand are taken back on reconnect',
+    );
     for (const c of [this.events, ...this.pool]) c?.socket?.destroy();
     this.events = null;
     this.pool = [];
+    for (const uuid of this.links.keys()) this.lostInHand.add(uuid);
     for (const l of [...this.links.values()]) l.lost();
     this.scheduleRetry();
   }
@@ -244,16 +272,17 @@ export class ParkedCalls extends EventEmitter {
     uuid: string,
     /** Takes the caller over from its dead router, atomically: false when another instance did. */
     takeOver: () => Promise<boolean>,
-  ): Promise<'adopted' | 'ends-after-conversation' | 'ended' | 'skipped'> {
+  ): Promise<'adopted' | 'ends-after-conversation' | 'ended' | 'gone' | 'skipped'> {
     const c = this.commandSocket(uuid);
     if (!c || !this.events || this.links.has(uuid) || !UUID.test(uuid)) return 'skipped';
     const api = (command: string) =>
       new Promise<string>((resolve) => c.api(command, (e: Event) => resolve(e.getBody() ?? '')));
     let data: Record<string, unknown>;
+    const dump = await api(`uuid_dump ${uuid} json`);
     try {
-      data = JSON.parse(await api(`uuid_dump ${uuid} json`)) as Record<string, unknown>;
+      data = JSON.parse(dump) as Record<string, unknown>;
     } catch {
-      return 'skipped'; // gone meanwhile ("-ERR No such channel!")
+      return /^-ERR/.test(dump) ? 'gone' : 'skipped'; // "-ERR No such channel!"
     }
     if (data.variable_hotline_call_control !== 'park' || this.links.has(uuid)) return 'skipped';
     if (!(await takeOver())) return 'skipped';

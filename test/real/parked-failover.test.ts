@@ -9,6 +9,7 @@ import { waitFor } from '../helpers/stack.ts';
 import { freeTcpPort, havePeers, type RealFreeSwitch, startFreeSwitch } from './freeswitch.ts';
 import { placeCall, startPhones, type Phones } from './sip.ts';
 import { admin, QUICK_12345, recordIn, recordsIn } from './routers.ts';
+import { tcpProxy } from './tcp-proxy.ts';
 
 describe.skipIf(!havePeers)('real FreeSWITCH: parked callers when their router dies', () => {
   let fs: RealFreeSwitch;
@@ -34,6 +35,32 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers when their router d
     });
   const records = () => recordsIn(redis, prefix);
   const recordOf = (caller: string, timeoutMs = 30_000) => recordIn(redis, prefix, caller, timeoutMs);
+
+  /**
+   * 12345 without a greeting and agent g1 (1001) off duty on router `r`, then two callers 800 ms apart, waiting
+   * `waits` ms each before they hang up; resolves once both are queued, with the queue (ids and scores).
+   */
+  const queueTwo = async (r: RouterProcess, callers: [string, string], waits: [number, number]) => {
+    expect(
+      (await admin(r, '/admin/ivr/12345/publish', 'POST', { operator: 'test', doc: QUICK_12345 })).status,
+    ).toBe(200);
+    await admin(r, '/admin/agents/g1', 'PUT', { name: '坐席g1', extension: '1001', skills: { general: 1 } });
+    const place = (callerId: string, wait: number) =>
+      placeCall(fs, { dialled: '12345', callerId, steps: [{ wait }, { hangup: true }] });
+    const x = await place(callers[0], waits[0]);
+    await new Promise((res) => setTimeout(res, 800));
+    const y = await place(callers[1], waits[1]);
+    const queue = `${prefix}queue:general:normal`;
+    const before = await waitFor(
+      async () => {
+        const q = await redis.zrange(queue, '0', '-1', 'WITHSCORES');
+        return q.length === 4 ? q : null;
+      },
+      10_000,
+      'both callers queued',
+    );
+    return { x, y, queue, before };
+  };
 
   beforeAll(async () => {
     prefix = testPrefix();
@@ -79,32 +106,41 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers when their router d
     expect(fs.log()).toMatch(/primary router unreachable or gone/);
   });
 
+  it('parked callers queued when the router loses its sockets to FreeSWITCH are taken back on reconnect', async () => {
+    const proxy = await tcpProxy(fs.eslPort);
+    try {
+      a = await router('blip', { HOTLINE_FS_PORT: String(proxy.port) });
+      await waitFor(
+        async () => (await admin(a!, '/health')).body?.parkedCalls?.state === 'connected',
+        10_000,
+        'parked-call sockets up',
+      );
+      // The second hangs up while the router cannot hear it.
+      const { x, y, queue, before } = await queueTwo(a, ['13911120011', '13911120012'], [30_000, 4_000]);
+      proxy.cut(6_000);
+      await y.done;
+      await waitFor(
+        async () => (await admin(a!, '/health')).body?.parkedCalls?.state === 'connected',
+        15_000,
+        'parked-call sockets back',
+      );
+      // The one still up keeps its call and its place; the one who left meanwhile is closed and recorded.
+      const ry = await recordOf('13911120012');
+      expect(ry).toMatchObject({ id: before[2], outcome: 'abandoned' });
+      expect(await redis.zrange(queue, '0', '-1', 'WITHSCORES')).toEqual(before.slice(0, 2));
+      await admin(a, '/admin/agents/g1/state', 'POST', { state: 'ready' });
+      await x.done;
+      const rx = await recordOf('13911120011');
+      expect(rx).toMatchObject({ id: before[0], outcome: 'answered', agent: 'g1' });
+      expect((await records()).filter((r) => r.caller === '13911120011')).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('callers queued on a router that dies are taken over by another, with their call, place and priority', async () => {
     a = await router('first');
-    expect(
-      (await admin(a, '/admin/ivr/12345/publish', 'POST', { operator: 'test', doc: QUICK_12345 })).status,
-    ).toBe(200);
-    await admin(a, '/admin/agents/g1', 'PUT', { name: '坐席g1', extension: '1001', skills: { general: 1 } });
-    const x = await placeCall(fs, {
-      dialled: '12345',
-      callerId: '13911120001',
-      steps: [{ wait: 30_000 }, { hangup: true }],
-    });
-    await new Promise((r) => setTimeout(r, 800));
-    const y = await placeCall(fs, {
-      dialled: '12345',
-      callerId: '13911120002',
-      steps: [{ wait: 35_000 }, { hangup: true }],
-    });
-    const queue = `${prefix}queue:general:normal`;
-    const before = await waitFor(
-      async () => {
-        const q = await redis.zrange(queue, '0', '-1', 'WITHSCORES');
-        return q.length === 4 ? q : null;
-      },
-      10_000,
-      'both callers queued',
-    );
+    const { x, y, queue, before } = await queueTwo(a, ['13911120001', '13911120002'], [30_000, 35_000]);
     // The second router starts after the callers were taken by the first (each parked caller goes to one).
     b = await router('second');
     await a.kill('SIGKILL');
