@@ -49,7 +49,13 @@ export interface RouterParts {
   /** The SIP edge's state for /health, when one runs. */
   sipEdgeStatus: () => { state: string; calls: number; poolUp: number; poolSize: number } | null;
   /** Parked callers (HOTLINE_PARKED_CALL_SOCKETS) for /health: null when off. */
-  parkedStatus: () => { state: string; sessions: number } | null;
+  parkedStatus: () => {
+    state: string;
+    sessions: number;
+    parkDelayMs: number;
+    busyShare: number;
+    turnedAway: number;
+  } | null;
   /** Load shedding figures for /health. */
   load: () => { shedCalls: number; lagMs: number };
   /** FreeSWITCH's overload control (switch-pressure.ts), for /health. */
@@ -97,6 +103,13 @@ export class HotlineRouter {
   /** Admission control: over its limits the router passes new calls on. */
   readonly shedder: LoadShedder;
   readonly pressure: SwitchPressure;
+  /**
+   * The same control for parked callers, fed with each one's park delay (its CHANNEL_PARK's timestamp to its claim
+   * here): the event socket's queue in FreeSWITCH and the claim's Redis round trip, a few ms while FreeSWITCH keeps
+   * up, seconds once it does not. Its own threshold: a park delay is not a socket's connect time.
+   */
+  readonly parkPressure: SwitchPressure;
+  private parkPressureLogged = false;
   /** Whether the log last said callers are being turned away. */
   private pressureLogged = false;
   /** Parked callers driven over inbound sockets (HOTLINE_PARKED_CALL_SOCKETS), when on. */
@@ -178,7 +191,16 @@ export class HotlineRouter {
         };
       },
       requestDispatch,
-      parkedStatus: () => (this.parked ? { state: this.parked.state, sessions: this.parked.sessions } : null),
+      parkedStatus: () =>
+        this.parked
+          ? {
+              state: this.parked.state,
+              sessions: this.parked.sessions,
+              parkDelayMs: Math.round((this.parkPressure.lastMeanMs || 0) * 10) / 10,
+              busyShare: this.parkPressure.share,
+              turnedAway: this.parkPressure.turnedAway,
+            }
+          : null,
       load: () => this.shedder,
       pressure: () => this.pressure,
       missed: () => this.missed,
@@ -249,6 +271,7 @@ export class HotlineRouter {
     );
     this.shedder = new LoadShedder(config.shed);
     this.pressure = new SwitchPressure({ ...DEFAULT_SWITCH_PRESSURE, highMs: config.shed.connectMs });
+    this.parkPressure = new SwitchPressure({ ...DEFAULT_SWITCH_PRESSURE, highMs: config.shed.parkMs });
     this.reconciler = new SwitchReconciler({
       config,
       redis,
@@ -404,14 +427,18 @@ export class HotlineRouter {
     // A caller's channel reached this router: by its own socket, or parked by the dialplan (parked-calls.ts).
     const onChannel = (channel: ChannelControl) => {
       if (channel.info.variables.hotline_agent_answered === 'true') return this.afterConversation(channel);
-      this.pressure.observe(channel.connectMs, Date.now());
-      if (this.pressureLogged !== this.pressure.share > 0) {
-        this.pressureLogged = this.pressure.share > 0;
+      const parked = channel.parked;
+      const pressure = parked ? this.parkPressure : this.pressure;
+      pressure.observe(parked ? channel.parkDelayMs : channel.connectMs, Date.now());
+      const wasLogged = parked ? this.parkPressureLogged : this.pressureLogged;
+      if (wasLogged !== pressure.share > 0) {
+        if (parked) this.parkPressureLogged = pressure.share > 0;
+        else this.pressureLogged = pressure.share > 0;
         // When turning callers away starts and stops: what operators look for after a busy spell.
         log.warn(
-          { share: this.pressure.share, connectMs: Math.round(this.pressure.lastMeanMs) },
-          this.pressure.share > 0
-            ? 'FreeSWITCH overloaded (slow connect): turning a share of new callers away as busy'
+          { share: pressure.share, [parked ? 'parkDelayMs' : 'connectMs']: Math.round(pressure.lastMeanMs) },
+          pressure.share > 0
+            ? `FreeSWITCH overloaded (${parked ? 'slow park events' : 'slow connect'}): turning a share of new callers away as busy`
             : 'FreeSWITCH keeps up again: no caller turned away',
         );
       }
@@ -444,7 +471,7 @@ export class HotlineRouter {
           ivr: this.parts.ivr,
           agentDialString: sipEdge ? (ext) => sipEdge.agentDialString(ext) : undefined,
           link: this.parts.fsLink,
-          switchBusy: () => this.pressure.turnAway(Date.now()),
+          switchBusy: () => pressure.turnAway(Date.now()),
           log: log.child({ component: 'call' }),
         },
         channel,

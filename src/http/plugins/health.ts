@@ -23,6 +23,12 @@ const Health = Type.Object({
       {
         state: Type.String(),
         sessions: Type.Integer({ description: 'parked callers taken since start' }),
+        parkDelayMs: Type.Number({
+          description:
+            "mean time from a CHANNEL_PARK to this router's claim, last window (HOTLINE_SHED_PARK_MS)",
+        }),
+        busyShare: Type.Number({ description: 'share of new parked callers told the line is busy now' }),
+        turnedAway: Type.Integer({ description: 'parked callers told the line is busy since start' }),
       },
       { description: 'callers parked by the dialplan and driven over inbound sockets (null: not on)' },
     ),
