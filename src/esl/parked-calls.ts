@@ -33,6 +33,7 @@ const PARKED_FILTERS: Array<[string, string]> = [
   ['Event-Name', 'BACKGROUND_JOB'],
   ['Application', '-multiset'],
   ['Application', '-park'],
+  ['Application', '-sched_transfer'],
 ];
 
 /** See ParkedCalls.connect: the longest a parked caller's event waits in FreeSWITCH's queue for this socket. */

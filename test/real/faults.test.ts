@@ -80,7 +80,12 @@ describe.skipIf(!havePeers)('real FreeSWITCH: faults under calls', () => {
     const records = await waitFor(
       async () => {
         const recs = (
-          (await s.records()) as Array<{ caller: string; outcome: string; agent?: string }>
+          (await s.records()) as Array<{
+            caller: string;
+            outcome: string;
+            agent?: string;
+            noAnswerAgents?: string[];
+          }>
         ).filter((r) => numbers.includes(r.caller));
         return recs.length >= CALLS ? recs : undefined;
       },
@@ -98,8 +103,11 @@ describe.skipIf(!havePeers)('real FreeSWITCH: faults under calls', () => {
       15_000,
       'every agent ready again',
     );
-    // No caller was answered by two agents: per caller, the phones answered one leg (one Call-ID). A caller shed
-    // to the fallback ring group showed here as three: every phone answered its own leg.
+    // No caller was served by two agents: per caller, the phones answered one leg (one Call-ID), and one more only
+    // for each agent the record names as not having served the caller (noAnswerAgents: a phone that answered and
+    // hung up before FreeSWITCH put the caller through, on a loaded machine slower than the phones' 1.5 s of talk;
+    // the router sends the caller back in line, CallSession.notPutThrough). A caller shed to the fallback ring
+    // group showed here as three: every phone answered its own leg.
     const answeredLegs = new Map<string, Set<string>>();
     for (const block of phones.uas.messages().split(/^-{20,} /m)) {
       if (
@@ -113,6 +121,20 @@ describe.skipIf(!havePeers)('real FreeSWITCH: faults under calls', () => {
       if (!from || !callId || !numbers.includes(from)) continue;
       answeredLegs.set(from, (answeredLegs.get(from) ?? new Set()).add(callId));
     }
-    expect(numbers.map((n) => answeredLegs.get(n)?.size ?? 0)).toEqual(numbers.map(() => 1));
+    const byCaller = new Map(records.map((r) => [r.caller, r]));
+    // A failure says what the router warned of (callers' numbers are masked in its log).
+    const warnings = () =>
+      s.logs
+        .join('')
+        .split('\n')
+        .filter((l) => /"level":(40|50)/.test(l) && !/redis error|redis connection/.test(l))
+        .slice(-40)
+        .join('\n');
+    for (const n of numbers) {
+      const legs = answeredLegs.get(n)?.size ?? 0;
+      const why = `${n}: ${JSON.stringify(byCaller.get(n))}\n${warnings()}`;
+      expect(legs, why).toBeGreaterThanOrEqual(1);
+      expect(legs, why).toBeLessThanOrEqual(1 + (byCaller.get(n)?.noAnswerAgents?.length ?? 0));
+    }
   }, 120_000);
 });
