@@ -1073,14 +1073,18 @@ export class CallSession {
 
   /**
    * Told the line is busy and let go, as early media (the call is never answered, so the citizen pays nothing),
-   * then 486 Busy Here. Recorded as busy, which puts them on the missed-call callback list (when that is on).
+   * then 486 Busy Here (a parked caller: the 486 alone). Recorded as busy, which puts them on the missed-call callback list (when that is on).
    */
   private async lineBusy(): Promise<void> {
     const { channel } = this;
     this.ivrPath = [LINE_BUSY_PATH];
     this.log.warn({}, 'FreeSWITCH overloaded: caller told the line is busy');
-    await channel.preAnswerNow();
-    if (!channel.hungUp) await channel.playback(LINE_BUSY.file);
+    // A parked caller gets the 486 alone (the carrier plays its busy tone): seconds of early media from an
+    // overloaded FreeSWITCH for every caller turned away fed the overload (realfs, parked callers at 45 calls/s).
+    if (!channel.parked) {
+      await channel.preAnswerNow();
+      if (!channel.hungUp) await channel.playback(LINE_BUSY.file);
+    }
     if (!channel.hungUp) channel.hangup('USER_BUSY');
     return this.finish('busy');
   }

@@ -38,6 +38,8 @@ const PARKED_FILTERS: Array<[string, string]> = [
 
 /** See ParkedCalls.connect: the longest a parked caller's event waits in FreeSWITCH's queue for this socket. */
 const EVENT_NUDGE_MS = 5;
+/** With no parked caller in hand and no CHANNEL_PARK for this long, the nudges stop (see wake). */
+const NUDGE_IDLE_MS = 3000;
 
 /** Where a parked caller goes when the router lets go of it with the channel still up, as after a socket's close. */
 export const PARKED_FAILOVER = 'hotline_router_gone XML hotline_inbound';
@@ -74,6 +76,7 @@ export class ParkedCalls extends EventEmitter {
   private readonly lostInHand = new Set<string>();
   private retry: NodeJS.Timeout | null = null;
   private nudge: NodeJS.Timeout | null = null;
+  private lastPark = 0;
 
   constructor(private readonly opts: ParkedCallsOptions) {
     super();
@@ -87,7 +90,7 @@ export class ParkedCalls extends EventEmitter {
   stop(): void {
     this.state = 'stopped';
     if (this.retry) clearTimeout(this.retry);
-    if (this.nudge) clearInterval(this.nudge);
+    this.stopNudge();
     for (const c of [this.events, ...this.pool]) c?.socket?.destroy();
     this.events = null;
     this.pool = [];
@@ -148,15 +151,9 @@ export class ParkedCalls extends EventEmitter {
       // FreeSWITCH's listener thread sends a socket its queued events when it wakes, and it sleeps up to 20 ms on
       // the socket when nothing comes in (mod_event_socket read_packet): a parked caller's CHANNEL_PARK waited
       // 10 ms on average before the router heard of the call. A bare newline wakes it (read_packet skips blank
-      // lines, then sends what is queued): one byte per nudge, against a wait on every call's every event.
-      const nudgeMs = this.opts.eventNudgeMs ?? EVENT_NUDGE_MS;
-      if (nudgeMs > 0) {
-        const sock = ev.socket;
-        this.nudge = setInterval(() => {
-          if (sock && !sock.destroyed) sock.write('\n');
-        }, nudgeMs);
-        this.nudge.unref();
-      }
+      // lines, then sends what is queued): one byte per nudge, against a wait on every call's every event. Only
+      // while calls are about (see wake).
+      this.wake();
       this.opts.log.info({ pool: pool.length }, 'parked calls: inbound sockets up');
       this.emit('connected');
       if (this.lostInHand.size) {
@@ -171,10 +168,32 @@ export class ParkedCalls extends EventEmitter {
     }
   }
 
+  /**
+   * Nudges the event socket's listener while calls are about: parked callers in hand, or a CHANNEL_PARK in the last
+   * few seconds. An idle router stops (200 wake-ups a second of FreeSWITCH's listener and of this process for
+   * nothing); the first caller after a quiet spell waits for the listener's poll, up to 20 ms, and starts it again.
+   */
+  private wake(): void {
+    this.lastPark = Date.now();
+    const nudgeMs = this.opts.eventNudgeMs ?? EVENT_NUDGE_MS;
+    const sock = this.events?.socket;
+    if (this.nudge || nudgeMs <= 0 || !sock) return;
+    this.nudge = setInterval(() => {
+      if (!this.links.size && Date.now() - this.lastPark > NUDGE_IDLE_MS) return this.stopNudge();
+      if (!sock.destroyed) sock.write('\n');
+    }, nudgeMs);
+    this.nudge.unref();
+  }
+
+  private stopNudge(): void {
+    if (this.nudge) clearInterval(this.nudge);
+    this.nudge = null;
+  }
+
   private onLost(): void {
     if (this.state !== 'connected') return;
     this.state = 'disconnected';
-    if (this.nudge) clearInterval(this.nudge);
+    this.stopNudge();
     // The callers stay parked on FreeSWITCH with nobody driving them, and their sessions end as after a router's
     // death (the call left in Redis for adoption): once the sockets are back, this instance adopts them again
     // ('regained'), with their place in line, or closes those that hung up meanwhile.
@@ -209,6 +228,7 @@ export class ParkedCalls extends EventEmitter {
   }
 
   private onPark(e: Event): void {
+    this.wake();
     const uuid = e.getHeader('Unique-ID') ?? '';
     if (!uuid || this.links.has(uuid) || e.getHeader('variable_hotline_call_control') !== 'park') return;
     // Parked again after a conversation (a survey to follow, or a join that did not complete): the session that

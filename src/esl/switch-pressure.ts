@@ -19,6 +19,11 @@ export interface SwitchPressureOptions {
   stepDown: number;
   /** Never more than this share is shed: some callers keep getting through, and their sockets keep measuring. */
   maxShare: number;
+  /**
+   * Windows in a row at or over highMs before the share grows (1: every such window). A single slow window (a
+   * burst the switch absorbs, what an earlier load left behind) then turns nobody away.
+   */
+  sustainWindows?: number;
 }
 
 export const DEFAULT_SWITCH_PRESSURE: SwitchPressureOptions = {
@@ -42,6 +47,8 @@ export class SwitchPressure {
   private count = 0;
   /** Error diffusion: shares become an even pattern (every 5th caller at 0.2), not runs of bad luck. */
   private owed = 0;
+  /** Windows in a row, up to the last, whose mean reached highMs. */
+  private highRun = 0;
 
   constructor(private readonly opts: SwitchPressureOptions = DEFAULT_SWITCH_PRESSURE) {}
 
@@ -78,8 +85,11 @@ export class SwitchPressure {
       const mean = enough ? this.sum / this.count : 0;
       if (enough) this.lastMeanMs = mean;
       let share = this.share;
-      if (enough && mean >= this.opts.highMs) share = Math.min(this.opts.maxShare, share + this.opts.stepUp);
-      else if (mean < this.opts.highMs / 2) share -= this.opts.stepDown;
+      const high = enough && mean >= this.opts.highMs;
+      this.highRun = high && ended === 1 ? this.highRun + 1 : high ? 1 : 0;
+      if (high && this.highRun >= (this.opts.sustainWindows ?? 1))
+        share = Math.min(this.opts.maxShare, share + this.opts.stepUp);
+      else if (!high && mean < this.opts.highMs / 2) share -= this.opts.stepDown;
       // The windows after it had no socket at all are quiet ones.
       share -= (ended - 1) * this.opts.stepDown;
       this.share = Math.max(0, Math.round(share * 1000) / 1000);

@@ -54,6 +54,25 @@ describe('SwitchPressure', () => {
     expect(p.share).toBeCloseTo(0.2);
   });
 
+  it('with sustainWindows 2 (parked callers), one slow window turns nobody away; two in a row do', () => {
+    const p = new SwitchPressure({ ...DEFAULT_SWITCH_PRESSURE, highMs: 250, sustainWindows: 2 });
+    let t = feed(p, 0, 1, 15, 900);
+    t = feed(p, t, 1, 15, 20);
+    p.turnAway(t);
+    expect(p.share).toBe(0);
+    t = feed(p, t, 1, 15, 600);
+    t = feed(p, t, 1, 15, 20);
+    t = feed(p, t, 1, 15, 600);
+    p.turnAway(t);
+    expect(p.share).toBe(0);
+    t = feed(p, t, 1, 15, 600);
+    p.turnAway(t);
+    expect(p.share).toBeCloseTo(0.2);
+    t = feed(p, t, 1, 15, 600);
+    p.turnAway(t);
+    expect(p.share).toBeCloseTo(0.4);
+  });
+
   it('forgets the pressure after a long quiet spell, and can be switched off', () => {
     const p = new SwitchPressure();
     const t = feed(p, 0, 5, 15, 80);
