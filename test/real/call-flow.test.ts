@@ -6,6 +6,7 @@ import { waitFor } from '../helpers/stack.ts';
 import { havePeers } from './freeswitch.ts';
 import { placeCall, startPhones, startUas, type Phones } from './sip.ts';
 import { startRealStack, type RealStack } from './stack.ts';
+import { careFirst, recordOn, sipInfoThenZero, transferToDesk } from './scenarios.ts';
 
 /**
  * When a sipp -trace_msg log shows its first message that `matches` (a whole message: start line and headers), in
@@ -64,12 +65,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
       await s.admin(`/admin/agents/${a.id}/state`, { method: 'POST', body: { state: 'logged_out' } });
   });
 
-  const recordOf = (number: string, timeoutMs = 15_000) =>
-    waitFor(
-      async () => (await s.records()).find((x) => x.caller === number),
-      timeoutMs,
-      `record of ${number}`,
-    );
+  const recordOf = (number: string, timeoutMs = 15_000) => recordOn(s, number, timeoutMs);
 
   it('12345 direct: the registered agent is rung in the agents domain, answers, the call is recorded', async () => {
     await s.addAgent('a1', '1001', { general: 1 });
@@ -156,20 +152,8 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     expect(rec.ivrPath).toEqual(['欢迎语(按1)', '涉企服务专席']);
   });
 
-  it('a legacy menu takes a SIP INFO key, and 0 from a sub-menu reaches a human', async () => {
-    await s.addAgent('h1', '1003', { hrss: 1 });
-    const who = caller();
-    // 12333: 1 (pension sub-menu), then 0 there.
-    const call = await placeCall(s.fs, {
-      dialled: '12333',
-      callerId: who,
-      steps: [{ wait: 1500 }, { info: '1' }, { wait: 1500 }, { info: '0' }, { wait: 6000 }, { hangup: true }],
-    });
-    await call.done;
-    const rec = await recordOf(who);
-    expect(rec).toMatchObject({ outcome: 'answered', agent: 'h1', skill: 'hrss', priorityReason: 'zero' });
-    expect(rec.ivrPath.slice(0, 2)).toEqual(['12333主菜单(按1)', '养老保险(按0)']);
-  });
+  it('a legacy menu takes a SIP INFO key, and 0 from a sub-menu reaches a human', () =>
+    sipInfoThenZero(s, caller(), { id: 'h1', extension: '1003' }));
 
   it('a caller who hangs up while queued is recorded as abandoned', async () => {
     const who = caller();
@@ -236,33 +220,8 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     );
   });
 
-  it('a care-list caller is served before a normal caller who waited longer', async () => {
-    const normal = caller();
-    const care = caller();
-    const listed = await s.admin(`/admin/care-list/${care}`, {
-      method: 'PUT',
-      body: { kind: 'elderly', operator: 'test' },
-    });
-    expect(listed.status).toBe(200);
-    const c1 = await placeCall(s.fs, {
-      dialled: '12345',
-      callerId: normal,
-      steps: [{ wait: 19_000 }, { hangup: true }],
-    });
-    await new Promise((r) => setTimeout(r, 1500));
-    const c2 = await placeCall(s.fs, {
-      dialled: '12345',
-      callerId: care,
-      steps: [{ wait: 17_000 }, { hangup: true }],
-    });
-    await new Promise((r) => setTimeout(r, 11_000));
-    await s.addAgent('c1', '1002', { general: 1 });
-    await Promise.all([c1.done, c2.done]);
-    const [rn, rc] = [await recordOf(normal), await recordOf(care)];
-    expect(rc).toMatchObject({ outcome: 'answered', agent: 'c1', priority: 'care' });
-    // The normal caller, queued first, is served only after the care caller (if at all before hanging up).
-    if (rn.outcome === 'answered') expect(rn.answeredAt).toBeGreaterThan(rc.endedAt - 1000);
-  });
+  it('a care-list caller is served before a normal caller who waited longer', () =>
+    careFirst(s, caller(), caller(), { id: 'c1', extension: '1002' }));
 
   it('survey: the agent goes to wrap-up when their leg ends, while the caller is still in the survey', async () => {
     const setWrapup = async (wrapupS: number) => {
@@ -454,25 +413,6 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     expect(rec.queuedAt).toBeGreaterThan(0);
   });
 
-  it('an agent transfers the caller to another desk', async () => {
-    await s.addAgent('t1', '1001', { general: 1 });
-    const desk = await s.connectDesktop('t1');
-    const who = caller();
-    const call = await placeCall(s.fs, {
-      dialled: '12345',
-      callerId: who,
-      steps: [{ wait: 20_000 }, { hangup: true }],
-    });
-    const offer = (await desk.next('offer', 15_000)) as { callId: string };
-    await desk.next('answered', 10_000);
-    await s.addAgent('t2', '1002', { market: 1 });
-    desk.send(
-      JSON.stringify({ type: 'transfer', callId: offer.callId, target: { kind: 'queue', skill: 'market' } }),
-    );
-    await call.done;
-    const rec = await recordOf(who);
-    expect(rec).toMatchObject({ outcome: 'answered', agent: 't2' });
-    expect(rec.transfers?.[0]).toMatchObject({ from: 't1', to: 'queue:market' });
-    desk.close();
-  });
+  it('an agent transfers the caller to another desk', () =>
+    transferToDesk(s, caller(), { id: 't1', extension: '1001' }, { id: 't2', extension: '1002' }));
 });

@@ -7,6 +7,7 @@ import { waitFor } from '../helpers/stack.ts';
 import { havePeers } from './freeswitch.ts';
 import { placeCall, startPhones, type Phones } from './sip.ts';
 import { startRealStack, type RealStack } from './stack.ts';
+import { careFirst, recordOn, sipInfoThenZero, transferToDesk } from './scenarios.ts';
 
 let n = 0;
 const caller = () => `1390100${String(1000 + n++).padStart(4, '0')}`;
@@ -40,12 +41,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers driven over inbound
       await s.admin(`/admin/agents/${a.id}/state`, { method: 'POST', body: { state: 'logged_out' } });
   });
 
-  const recordOf = (number: string, timeoutMs = 15_000) =>
-    waitFor(
-      async () => (await s.records()).find((x) => x.caller === number),
-      timeoutMs,
-      `record of ${number}`,
-    );
+  const recordOf = (number: string, timeoutMs = 15_000) => recordOn(s, number, timeoutMs);
 
   it('12345: the parked caller reaches the agent with no socket of its own, and is recorded', async () => {
     await s.addAgent('p1', '1001', { general: 1 });
@@ -80,6 +76,16 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers driven over inbound
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'p2', skill: 'market' });
     expect(rec.ivrPath[0]).toBe('12315主菜单(按1)');
   });
+
+  it('a parked caller keys by SIP INFO, and 0 from a sub-menu reaches a human', () =>
+    sipInfoThenZero(s, caller(), { id: 'ph1', extension: '1002' }));
+
+  it('a parked care-list caller is served before a normal caller who waited longer', () =>
+    careFirst(s, caller(), caller(), { id: 'pc1', extension: '1002' }));
+
+  it('an agent transfers a parked caller to another desk', () =>
+    // The parked caller's first offer comes after the 12345 greeting and menu.
+    transferToDesk(s, caller(), { id: 'pt1', extension: '1001' }, { id: 'pt2', extension: '1002' }, 40_000));
 
   it('a parked caller who hangs up while queued is recorded as abandoned', async () => {
     const who = caller();
