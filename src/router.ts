@@ -109,9 +109,8 @@ export class HotlineRouter {
    * up, seconds once it does not. Its own threshold: a park delay is not a socket's connect time.
    */
   readonly parkPressure: SwitchPressure;
-  private parkPressureLogged = false;
-  /** Whether the log last said callers are being turned away. */
-  private pressureLogged = false;
+  /** The controls whose last log line said callers are being turned away. */
+  private readonly turningAway = new Set<SwitchPressure>();
   /** Parked callers driven over inbound sockets (HOTLINE_PARKED_CALL_SOCKETS), when on. */
   readonly parked: ParkedCalls | null;
   /** Records calls that reached FreeSWITCH but no router (fallback group, overload). */
@@ -436,10 +435,10 @@ export class HotlineRouter {
       const parked = channel.parked;
       const pressure = parked ? this.parkPressure : this.pressure;
       pressure.observe(parked ? channel.parkDelayMs : channel.connectMs, Date.now());
-      const wasLogged = parked ? this.parkPressureLogged : this.pressureLogged;
-      if (wasLogged !== pressure.share > 0) {
-        if (parked) this.parkPressureLogged = pressure.share > 0;
-        else this.pressureLogged = pressure.share > 0;
+      const turning = pressure.share > 0;
+      if (turning !== this.turningAway.has(pressure)) {
+        if (turning) this.turningAway.add(pressure);
+        else this.turningAway.delete(pressure);
         // When turning callers away starts and stops: what operators look for after a busy spell.
         log.warn(
           { share: pressure.share, [parked ? 'parkDelayMs' : 'connectMs']: Math.round(pressure.lastMeanMs) },

@@ -1073,7 +1073,8 @@ export class CallSession {
 
   /**
    * Told the line is busy and let go, as early media (the call is never answered, so the citizen pays nothing),
-   * then 486 Busy Here (a parked caller: the 486 alone). Recorded as busy, which puts them on the missed-call callback list (when that is on).
+   * then 486 Busy Here (a parked caller: the 486 alone). Recorded as busy, which puts them on the missed-call
+   * callback list (when that is on).
    */
   private async lineBusy(): Promise<void> {
     const { channel } = this;

@@ -283,9 +283,8 @@ export class ParkedCalls extends EventEmitter {
       onPromptError: this.opts.onPromptError,
       replyTimeoutMs: this.opts.replyTimeoutMs,
     });
-    // How long the park took to reach us (FreeSWITCH's clock against ours: one host). Not a socket's connect:
-    // switch-pressure.ts's thresholds do not apply (it includes the event socket's 20 ms poll), so it is kept
-    // apart from connectMs.
+    // How long the park took to reach us (FreeSWITCH's clock against ours: one host). Not a socket's connect: the
+    // router feeds it to a control of its own, with its own threshold (HOTLINE_SHED_PARK_MS).
     channel.parkDelayMs = parkDelayMs;
     this.emit('channel', channel);
   }
