@@ -78,6 +78,27 @@ return done(old)
 `;
 
 /**
+ * ARGV: prefix, agentId, callId, now, wrapupS. Lets the agent go from a call's conversation in one round trip:
+ * to wrap-up for wrapupS seconds (0: ready at once), only while the agent is still on that call. Returns the
+ * agent's previous state, or '' when the agent is on another call or none (nothing changed).
+ */
+export const RELEASE_AGENT = `${LIB}
+local id, callId, now, wrapupS = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local ak = P .. 'agent:' .. id
+local a = redis.call('HMGET', ak, 'callId', 'state')
+if a[1] ~= callId then return '' end
+if wrapupS > 0 then
+  set_agent(id, 'wrapup', now, callId, '')
+  -- A conversation took place: the phone is fine.
+  redis.call('HSET', ak, 'wrapupUntil', now + wrapupS * 1000, 'dropStreak', 0)
+else
+  set_agent(id, 'ready', now, '', '')
+  redis.call('HSET', ak, 'noAnswerStreak', 0, 'dropStreak', 0)
+end
+return done(a[2] or 'logged_out')
+`;
+
+/**
  * ARGV: prefix, callId, now, then optional field/value pairs set on the call first (its skill, class, queue time:
  * one round trip instead of an HSET and then the script). Puts a call in its queue (skill and class from its hash).
  */

@@ -21,6 +21,7 @@ import {
   RINGING,
   NOTIFY,
   SET_AGENT_STATE,
+  RELEASE_AGENT,
 } from './scripts.ts';
 import { type Change, decodeChanges, parseList, parseSkills, type ReplicaCall } from './replica-state.ts';
 import {
@@ -300,19 +301,7 @@ export class AcdStore {
 
   /** The agent's call was transferred away: the agent goes to wrap-up (or ready when wrapupS is 0). */
   async releaseAfterTransfer(agentId: string, callId: string, wrapupS: number): Promise<void> {
-    const agent = await this.getAgent(agentId);
-    if (agent?.callId !== callId) return;
-    if (wrapupS > 0) {
-      await this.setAgentState(agentId, 'wrapup', '', callId, true);
-      // A conversation took place: the phone is fine (the ready branch clears the streak in SET_AGENT_STATE).
-      await this.redis.hset(
-        this.keys.agent(agentId),
-        'wrapupUntil',
-        Date.now() + wrapupS * 1000,
-        'dropStreak',
-        0,
-      );
-    } else await this.setAgentState(agentId, 'ready', '', '', true);
+    await this.run(RELEASE_AGENT, agentId, callId, Date.now(), wrapupS);
   }
 
   /** Holds a call out of every queue, with no agent, while the router works on it (a transfer). */

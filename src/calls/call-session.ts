@@ -156,6 +156,8 @@ export class CallSession {
   /** The emergency line's leg of a three-way call, while there is one. */
   private threeWay: ThreeWayLeg | null = null;
   onEnded: (s: CallSession) => void = () => {};
+  /** The call is closed in Redis and recorded by this session: nobody else has anything to do at its hangup. */
+  recorded = false;
   /** The session took over an earlier call's id (adopted from a router that died). */
   onIdChanged: (from: string, to: string) => void = () => {};
 
@@ -319,6 +321,11 @@ export class CallSession {
         this.priorityReason = outcome.instruction.reason;
         return this.enqueue(outcome.instruction.skill);
     }
+  }
+
+  /** The caller's channel. */
+  get channelUuid(): string {
+    return this.channel.uuid;
   }
 
   /** Whether this call's caller is this channel (an after-conversation socket looks for its session). */
@@ -692,9 +699,12 @@ export class CallSession {
     const { deps } = this;
     if (!this.agentId || this.agentReleased) return;
     this.agentReleased = true;
-    await deps.acd.releaseAfterTransfer(this.agentId, this.id, wrapupS);
-    await deps.acd.afterConversation(this.id);
-    await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
+    // One round trip, not three: one Redis connection carries them in this order.
+    await Promise.all([
+      deps.acd.releaseAfterTransfer(this.agentId, this.id, wrapupS),
+      deps.acd.afterConversation(this.id),
+      deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome }),
+    ]);
     if (wrapupS > 0) await deps.hub.wrapupStarted(this.agentId, this.id, wrapupS);
     deps.requestDispatch();
   }
@@ -1151,6 +1161,7 @@ export class CallSession {
         },
         queues.get(this.skill)?.serviceLevelS,
       );
+      this.recorded = true;
       if (this.agentId && !this.agentReleased) {
         await deps.hub.send(this.agentId, { type: 'ended', callId: this.id, outcome });
         if (answered && wrapupS > 0) await deps.hub.wrapupStarted(this.agentId, this.id, wrapupS);
