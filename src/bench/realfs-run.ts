@@ -57,6 +57,12 @@ export interface RealfsOptions {
   routerMenu: 'queue' | 'direct';
   /** Keep the sipp logs and FreeSWITCH's log under .cache/realfs-bench/. */
   keep: boolean;
+  /**
+   * Each mode on a FreeSWITCH of its own, started afresh (the group runs the bench once per mode): a FreeSWITCH
+   * that has carried one mode's calls is slower for the next (750 mod_callcenter calls at 25/s put 9 ms of CPU
+   * on each parked caller after them; the other way round, 1.6 ms on mod_callcenter's).
+   */
+  freshFs: boolean;
 }
 
 export interface RunResult {

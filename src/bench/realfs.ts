@@ -7,7 +7,7 @@
 //
 // It takes minutes, so `npm run bench` runs it only when named: `npm run bench -- realfs [--quick] [--rates=5,15]
 // [--seconds=15] [--modes=dialplan,callcenter,router] [--agents=50] [--ring-ms=200] [--talk-ms=1000]
-// [--patience-s=20] [--warmup=10] [--fs-loglevel=notice] [--router-menu=queue|direct] [--keep]` (flags take `=`: the runner reads any bare word
+// [--patience-s=20] [--warmup=10] [--fs-loglevel=notice] [--router-menu=queue|direct] [--fresh-fs] [--keep]` (flags take `=`: the runner reads any bare word
 // as a group name). REALFS_ROUTER_LOG_LEVEL=info (with --keep) keeps the router's per-call log for a timeline. BENCH_REALFS=1 includes it in a full run. Needs /opt/peers/freeswitch (scripts/peers.sh) and
 // sipp (scripts/setup.sh --test); without them it says why and returns no rows.
 import { spawnSync } from 'node:child_process';
@@ -82,6 +82,7 @@ export function parseRealfsArgs(argv: readonly string[]): RealfsOptions {
     fsLogLevel: level,
     routerMenu,
     keep: argv.includes('--keep'),
+    freshFs: argv.includes('--fresh-fs'),
   };
 }
 
@@ -114,7 +115,7 @@ const LABEL: Record<Mode, string> = {
 export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
   const rows: BenchRow[] = [];
   const setup =
-    `realfs: one FreeSWITCH 1.10.12 (project freeswitch-conf, fsctl sps 1000, loglevel ${o.fsLogLevel}) for every mode; ` +
+    `realfs: ${o.freshFs ? 'a FreeSWITCH 1.10.12 of its own for each mode, started afresh' : 'one FreeSWITCH 1.10.12 for every mode'} (project freeswitch-conf, fsctl sps 1000, loglevel ${o.fsLogLevel}); ` +
     `${o.agents} sipp agent phones registered with digest (${rep.registration}); ringing ${o.ringMs} ms, hanging up after ` +
     `${o.talkMs} ms of talk; one sipp caller per run, rate x ${o.seconds} s calls, unique caller id per call; ` +
     `modes: dialplan = ${LABEL.dialplan}; callcenter = ${LABEL.callcenter}; router = ${LABEL.router}` +
@@ -268,14 +269,29 @@ async function runRealfsGroup(ctx: BenchContext): Promise<BenchRow[]> {
   // Loaded here, not at import: it needs the test tier's FreeSWITCH harness (test/real), which images without
   // the tests do not carry; `npm run bench` for the other groups works without it.
   const { runRealfs } = await import('./realfs-run.ts');
-  const rep = await runRealfs(o, ctx.redisUrl, ctx.log);
+  let rep: RealfsReport;
+  if (o.freshFs && o.modes.length > 1) {
+    // One bench per mode, each with its own FreeSWITCH (and router), results side by side as one run's.
+    const reps: RealfsReport[] = [];
+    for (const mode of o.modes) {
+      ctx.log(`realfs: --fresh-fs: ${mode} on a FreeSWITCH of its own`);
+      reps.push(await runRealfs({ ...o, modes: [mode] }, ctx.redisUrl, ctx.log));
+    }
+    rep = {
+      results: o.rates.flatMap((rate) => reps.flatMap((r) => r.results.filter((x) => x.rate === rate))),
+      resultsFile: reps.map((r) => path.relative(repo, r.resultsFile)).join(', '),
+      registration: reps[0]!.registration,
+      menuNote: reps.map((r) => r.menuNote).find(Boolean) ?? '',
+      idle: reps.map((r, i) => `${o.modes[i]}: ${r.idle}`).join('; '),
+    };
+  } else rep = await runRealfs(o, ctx.redisUrl, ctx.log);
   const raw = [
     '',
     'realfs raw figures (latency in ms, CPU in ms; unrec = no call record; not_rung = no agent rung while the caller was there; rung_late/ans_late = an agent rung/answering only after the caller gave up; ooo = out-of-order pairs):',
     rawTable(rep.results),
     ...ratios(rep.results),
     `idle CPU before the runs: ${rep.idle}`,
-    `results with every latency sample: ${path.relative(repo, rep.resultsFile)}`,
+    `results with every latency sample: ${o.freshFs && o.modes.length > 1 ? rep.resultsFile : path.relative(repo, rep.resultsFile)}`,
     '',
   ].join('\n');
   // The runner's --json output is one JSON object per line on stdout: the raw table goes to stderr then.

@@ -156,30 +156,67 @@ function coalesceWrites(
   return batched;
 }
 
-/** A modesl Event of a parsed JSON event body, as modesl's Parser would build it. */
+/**
+ * A modesl Event of a parsed JSON event body, as modesl's Parser would build it, but keyed: getHeader is a property
+ * read, not modesl's search of every header (a channel event has 100-250, and modesl itself asks for three that
+ * most events lack before it can name one), and the list of headers is built only if someone walks it.
+ */
 export function jsonEvent(data: Record<string, unknown>): object {
-  const event = Object.create(EslEvent.prototype) as {
-    headers: Array<{ name: string; value: unknown }>;
-    hPtr: null;
-    type: unknown;
-    subclass: unknown;
-    body: unknown;
-  };
-  event.hPtr = null;
-  event.type = data['Event-Name'];
-  event.subclass = data['Event-Subclass'];
-  event.body = data._body || '';
-  const headers: Array<{ name: string; value: unknown }> = [];
-  for (const name of Object.keys(data)) {
-    if (name === '_body') continue;
-    const v = data[name];
-    headers.push({ name, value: name === 'Content-Length' && v ? parseInt(String(v), 10) : v });
-  }
-  const reply = data['Reply-Text'];
-  if (typeof reply === 'string' && reply.startsWith('-ERR'))
-    headers.push({ name: 'Modesl-Reply-ERR', value: reply.substring(5) });
-  else if (typeof reply === 'string' && reply.startsWith('+OK'))
-    headers.push({ name: 'Modesl-Reply-OK', value: reply.substring(4) });
-  event.headers = headers;
-  return event;
+  return new JsonEvent(data);
 }
+
+interface Header {
+  name: string;
+  value: unknown;
+}
+
+class JsonEvent {
+  hPtr: number | null = null;
+  readonly type: unknown;
+  readonly subclass: unknown;
+  readonly body: unknown;
+  private list: Header[] | null = null;
+
+  constructor(private readonly data: Record<string, unknown>) {
+    this.type = data['Event-Name'];
+    this.subclass = data['Event-Subclass'];
+    this.body = data._body || '';
+  }
+
+  getHeader(name: string): unknown {
+    if (this.list) return this.list.find((h) => h.name === name)?.value ?? null;
+    if (name === '_body') return null;
+    const v = this.data[name];
+    if (v !== undefined) return name === 'Content-Length' && v ? parseInt(String(v), 10) : v;
+    const reply = this.data['Reply-Text'];
+    if (typeof reply !== 'string') return null;
+    if (name === 'Modesl-Reply-ERR' && reply.startsWith('-ERR')) return reply.substring(5);
+    if (name === 'Modesl-Reply-OK' && reply.startsWith('+OK')) return reply.substring(4);
+    return null;
+  }
+
+  /** modesl's own methods (serialize, addHeader, firstHeader ...) work on this list. */
+  get headers(): Header[] {
+    if (!this.list) {
+      const data = this.data;
+      const list: Header[] = [];
+      for (const name of Object.keys(data)) {
+        if (name === '_body') continue;
+        const v = data[name];
+        list.push({ name, value: name === 'Content-Length' && v ? parseInt(String(v), 10) : v });
+      }
+      const reply = data['Reply-Text'];
+      if (typeof reply === 'string' && reply.startsWith('-ERR'))
+        list.push({ name: 'Modesl-Reply-ERR', value: reply.substring(5) });
+      else if (typeof reply === 'string' && reply.startsWith('+OK'))
+        list.push({ name: 'Modesl-Reply-OK', value: reply.substring(4) });
+      this.list = list;
+    }
+    return this.list;
+  }
+
+  set headers(list: Header[]) {
+    this.list = list;
+  }
+}
+Object.setPrototypeOf(JsonEvent.prototype, EslEvent.prototype);
