@@ -6,4 +6,10 @@ import { screenpopGroup } from './screenpop.ts';
 import { simulatorBenchGroup } from '../simulator/bench.ts';
 import type { BenchGroup } from './types.ts';
 
-export const groups: BenchGroup[] = [acdGroup, screenpopGroup, simulatorBenchGroup, realfsGroup, eslBytesGroup];
+export const groups: BenchGroup[] = [
+  acdGroup,
+  screenpopGroup,
+  simulatorBenchGroup,
+  realfsGroup,
+  eslBytesGroup,
+];

@@ -5,6 +5,7 @@
 //   (parked-calls.ts), with no socket per call: FreeSWITCH creates no listener thread and no 1.6 MB of queues per
 //   call, and reads no subscription per call (src/esl/README.md).
 import type { Connection, Event } from 'modesl';
+import { appToken, executeMessage, sendWithBody } from './execute-message.ts';
 
 export interface ChannelLink {
   readonly kind: 'outbound' | 'parked';
@@ -60,15 +61,21 @@ export class OutboundChannelLink implements ChannelLink {
   }
 
   sendApp(app: string, arg: string): void {
-    this.conn.send('sendmsg', {
-      'call-command': 'execute',
-      'execute-app-name': app,
-      ...(arg ? { 'execute-app-arg': arg } : {}),
-    });
+    sendWithBody(this.conn, 'sendmsg', executeMessage(app, arg));
   }
 
   execute(app: string, arg: string, done: (complete: Event) => void): string {
-    return this.conn.execute(app, arg, done) as unknown as string;
+    // modesl's execute, with a short Event-UUID and a long argument as the body (execute-message.ts).
+    const appUuid = appToken();
+    const eventName = `esl::event::CHANNEL_EXECUTE_COMPLETE::${this.uuid}`;
+    const onComplete = (e: Event) => {
+      if (e.getHeader('Application-UUID') !== appUuid) return;
+      this.conn.off(eventName, onComplete);
+      done(e);
+    };
+    this.conn.on(eventName, onComplete);
+    sendWithBody(this.conn, `sendmsg ${this.uuid}`, executeMessage(app, arg, { 'Event-UUID': appUuid }));
+    return appUuid;
   }
 
   hangup(cause: string): void {

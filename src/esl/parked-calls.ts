@@ -4,13 +4,13 @@
 // socket's api commands one after another in its listener thread, and sends that socket no event meanwhile, so the
 // commands go through the pool (a call's always through the same socket, which keeps them in order) and the events
 // come on a socket that runs nothing. See src/esl/README.md ("Parked callers").
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Connection, Event } from 'modesl';
 import type { Logger } from '../logging/logger.ts';
 import { ChannelControl } from './channel-control.ts';
 import type { ChannelLink } from './channel-link.ts';
 import { UUID } from './channel-exists.ts';
+import { appToken, executeMessage, sendWithBody } from './execute-message.ts';
 import { inboundConnection, jsonEvent } from './guarded-connection.ts';
 
 /** What the event socket takes: a parked caller's arrival and everything ChannelControl follows. */
@@ -393,30 +393,25 @@ class ParkedChannelLink implements ChannelLink {
     this.calls.commandSocket(this.uuid)?.sendRecv(`sendmsg ${this.uuid}`, headers, () => undefined);
   }
 
+  private sendExecute(message: ReturnType<typeof executeMessage>): void {
+    const c = this.calls.commandSocket(this.uuid);
+    if (c) sendWithBody(c, `sendmsg ${this.uuid}`, message);
+  }
+
   sendApp(app: string, arg: string): void {
-    this.sendmsg({
-      'call-command': 'execute',
-      'execute-app-name': app,
-      ...(arg ? { 'execute-app-arg': arg } : {}),
-      // Its events are filtered out (PARKED_FILTERS).
-      'Event-UUID-Name': UNTRACKED_APP,
-    });
+    // Its events are filtered out (PARKED_FILTERS).
+    this.sendExecute(executeMessage(app, arg, { 'Event-UUID-Name': UNTRACKED_APP }));
   }
 
   execute(app: string, arg: string, done: (complete: Event) => void): string {
-    const appUuid = randomUUID();
+    const appUuid = appToken();
     const onComplete = (e: Event) => {
       if (e.getHeader('Application-UUID') !== appUuid) return;
       this.off('CHANNEL_EXECUTE_COMPLETE', onComplete);
       done(e);
     };
     this.on('CHANNEL_EXECUTE_COMPLETE', onComplete);
-    this.sendmsg({
-      'call-command': 'execute',
-      'execute-app-name': app,
-      ...(arg ? { 'execute-app-arg': arg } : {}),
-      'Event-UUID': appUuid,
-    });
+    this.sendExecute(executeMessage(app, arg, { 'Event-UUID': appUuid }));
     return appUuid;
   }
 
