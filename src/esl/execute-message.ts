@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, Event } from 'modesl';
 
-/** Longer than this (bytes), an argument costs FreeSWITCH less as a body than as an execute-app-arg line. */
-export const ARG_IN_BODY_BYTES = 32;
+/** Longer than this (bytes), an argument goes as the body: 44 bytes of headers (content-type, content-length) for the
+ * execute-app-arg line they replace, well below the prompts of a menu (about 150 bytes). */
+export const ARG_IN_BODY_BYTES = 64;
 
 // Unique across router processes (a caller adopted from a dead router may still complete the dead router's
 // applications): a random prefix per process, then a counter.
