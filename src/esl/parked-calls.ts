@@ -27,7 +27,7 @@ const PARKED_EVENTS = [
 /**
  * The label (sendmsg's Event-UUID-Name, which FreeSWITCH puts on the application's events as
  * Application-UUID-Name) of an application nobody waits for: the ringback under an agent's ring. One letter:
- * FreeSWITCH reads a command one byte per system call (about 4 us of its CPU per byte, src/esl/README.md).
+ * FreeSWITCH reads a command one byte per system call (about 3 us of its CPU per byte, src/esl/README.md).
  */
 const UNTRACKED_APP = 'u';
 
