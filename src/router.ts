@@ -229,7 +229,7 @@ export class HotlineRouter {
       config.instanceId,
       config.reservationTtlS,
       {
-        onOffer: (callId, agentId, extension) => this.onOffer(callId, agentId, extension),
+        onOffer: (callId, agentId, extension, skill) => this.onOffer(callId, agentId, extension, skill),
         onReservationExpired: (agentId, callId) => {
           // The router that offered the call died before the agent answered: the desktop's offer is void.
           void (async () => {
@@ -537,11 +537,11 @@ export class HotlineRouter {
     channel.once('hangup', () => channel.exit());
   }
 
-  private onOffer(callId: string, agentId: string, extension?: string): void {
+  private onOffer(callId: string, agentId: string, extension?: string, skill?: string): void {
     const session = this.parts.sessions.get(callId);
     if (session) {
       session
-        .offer(agentId, extension)
+        .offer(agentId, extension, skill)
         .catch((err: Error) => this.log.error({ err: err.message, callId }, 'offer failed'));
       return;
     }

@@ -20,7 +20,7 @@ const FULL_SWEEP_EVERY = 15;
 
 export interface DispatchHandlers {
   /** The agent is reserved for the call; the call's owner rings the agent. */
-  onOffer(callId: string, agentId: string, extension?: string): void;
+  onOffer(callId: string, agentId: string, extension?: string, skill?: string): void;
   /** The call waited its queue's maximum; its owner plays the fallback (callback offer, message). */
   onFallback(callId: string, kind: 'callback' | 'message'): void;
   /** An agent's wrap-up time ran out and the agent is ready again. */
@@ -33,7 +33,7 @@ export interface DispatchHandlers {
 }
 
 type Message =
-  | { type: 'offer'; callId: string; agentId: string; extension?: string }
+  | { type: 'offer'; callId: string; agentId: string; extension?: string; skill?: string }
   | { type: 'fallback'; callId: string; kind: 'callback' | 'message' };
 
 export class Dispatcher {
@@ -207,8 +207,9 @@ export class Dispatcher {
         type: 'offer',
         callId: a.callId,
         agentId: a.agentId,
-        // Saves the owner a read before it can ring the phone.
+        // Save the owner a read before it can ring the phone, and the screen-pop one for the call's queue.
         extension: extensions.get(a.agentId),
+        skill: a.skill,
       });
     }
     return made;
@@ -240,7 +241,7 @@ export class Dispatcher {
   }
 
   private deliver(m: Message): void {
-    if (m.type === 'offer') this.handlers.onOffer(m.callId, m.agentId, m.extension);
+    if (m.type === 'offer') this.handlers.onOffer(m.callId, m.agentId, m.extension, m.skill);
     else this.handlers.onFallback(m.callId, m.kind);
   }
 

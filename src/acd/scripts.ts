@@ -78,6 +78,17 @@ return done(old)
 `;
 
 /**
+ * KEYS: the call's hash, its channel's index. ARGV: call id, ttl, then the hash's field/value pairs. A new call in
+ * one command (a MULTI of three cost five commands and five replies); it changes no queue, so no LIB.
+ */
+export const CREATE_CALL = `
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+return 1
+`;
+
+/**
  * ARGV: prefix, agentId, callId, now, wrapupS. Lets the agent go from a call's conversation in one round trip:
  * to wrap-up for wrapupS seconds (0: ready at once), only while the agent is still on that call. Returns the
  * agent's previous state, or '' when the agent is on another call or none (nothing changed).

@@ -22,6 +22,7 @@ import {
   NOTIFY,
   SET_AGENT_STATE,
   RELEASE_AGENT,
+  CREATE_CALL,
 } from './scripts.ts';
 import { type Change, decodeChanges, parseList, parseSkills, type ReplicaCall } from './replica-state.ts';
 import {
@@ -252,18 +253,23 @@ export class AcdStore {
 
   // ---- calls and queues ----
   async createCall(call: CallInfo, state: 'ivr' | 'queued' = 'ivr'): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.keys.call(call.id), {
-        ...call,
-        ivrPath: JSON.stringify(call.ivrPath),
-        state,
-        agent: '',
-        tried: '[]',
-      })
-      .expire(this.keys.call(call.id), 86400)
-      .set(this.keys.callByUuid(call.uuid), call.id, 'EX', 86400)
-      .exec();
+    const fields: Record<string, unknown> = {
+      ...call,
+      ivrPath: JSON.stringify(call.ivrPath),
+      state,
+      agent: '',
+      tried: '[]',
+    };
+    await runScript(
+      this.redis,
+      CREATE_CALL,
+      2,
+      this.keys.call(call.id),
+      this.keys.callByUuid(call.uuid),
+      call.id,
+      86400,
+      ...Object.entries(fields).flatMap(([k, v]) => [k, v === undefined || v === null ? '' : String(v)]),
+    );
   }
 
   async callIdByUuid(uuid: string): Promise<string | null> {

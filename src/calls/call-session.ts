@@ -333,8 +333,8 @@ export class CallSession {
     return this.channel.uuid === uuid && !this.channel.hungUp;
   }
 
-  /** The dispatcher reserved an agent for this call. */
-  async offer(agentId: string, extension?: string): Promise<void> {
+  /** The dispatcher reserved an agent for this call (from the queue of `skill`, when it says). */
+  async offer(agentId: string, extension?: string, skill?: string): Promise<void> {
     const { deps, channel } = this;
     // The same offer twice (delivered again): the one under way stands; releasing here would free its agent.
     if (this.agentId === agentId && (this.phase === 'offering' || this.phase === 'talking')) return;
@@ -356,7 +356,7 @@ export class CallSession {
     }
     let keepAlive: NodeJS.Timeout | null = null;
     try {
-      await this.ring(agent.extension, agentId, (t) => (keepAlive = t));
+      await this.ring(agent.extension, agentId, (t) => (keepAlive = t), skill);
     } catch (err) {
       // Whatever failed while ringing, the caller must not be left between queue and agent.
       this.log.error(
@@ -376,6 +376,7 @@ export class CallSession {
     extension: string,
     agentId: string,
     onTimer: (t: NodeJS.Timeout) => void,
+    skill?: string,
   ): Promise<void> {
     const { deps, channel } = this;
     const ringS = deps.config.ringTimeoutS;
@@ -398,6 +399,8 @@ export class CallSession {
         priorityReason: this.priorityReason || undefined,
         ringTimeoutS: ringS,
         waitS,
+        // The queue the call was taken from; without it the screen-pop reads the call's skill.
+        ...(skill ? { skill } : {}),
         ...(this.referral
           ? { referral: { ...this.referral, fromLabel: REFERRAL_LABELS[this.referral.from] } }
           : {}),

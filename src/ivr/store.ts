@@ -2,6 +2,7 @@
 // A call loads the current version once and keeps it, so a publish never changes a call in progress.
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
+import { runScript } from '../redis/run-script.ts';
 import type { MenuDocument } from './types.ts';
 
 export interface AuditEntry {
@@ -92,6 +93,16 @@ export class MenuStore {
   }
 }
 
+/**
+ * KEYS: the day's funnel. ARGV: ttl, then one field per event. One script per call where a MULTI sent a command
+ * per event and two more, each with its own reply for the router to read.
+ */
+const COUNT_EVENTS = `
+for i = 2, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
 /** Where callers leave or press 0: counters per line, day and node. */
 export class IvrFunnel {
   constructor(
@@ -101,10 +112,14 @@ export class IvrFunnel {
 
   async record(line: string, day: string, events: Array<{ node: string; event: string }>): Promise<void> {
     if (!events.length) return;
-    const key = this.keys.ivrStats(line, day);
-    const m = this.redis.multi();
-    for (const e of events) m.hincrby(key, `${e.node}|${e.event}`, 1);
-    await m.expire(key, 400 * 86400).exec();
+    await runScript(
+      this.redis,
+      COUNT_EVENTS,
+      1,
+      this.keys.ivrStats(line, day),
+      400 * 86400,
+      ...events.map((e) => `${e.node}|${e.event}`),
+    );
   }
 
   async read(line: string, day: string): Promise<Array<{ node: string; counts: Record<string, number> }>> {

@@ -1,6 +1,6 @@
 // Per 15-minute interval measures, by line, priority class and skill: what the center's reports and
 // the forecaster read. The pure part turns one call record into counter increments; Redis keeps sums.
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import type { CallRecord } from './call-records.ts';
 import { dayOf } from './day.ts';
@@ -115,11 +115,9 @@ export class IntervalStats {
     private readonly keys: Keys,
   ) {}
 
-  /** A finished call's increments, queued on a transaction the caller sends (with the record itself). */
-  queueAdd(m: ChainableCommander, rec: CallRecord, serviceLevelS: number): ChainableCommander {
-    const key = this.keys.stats(dayOf(rec.arrivedAt));
-    for (const [f, by] of increments(rec, serviceLevelS)) m.hincrby(key, f, by);
-    return m.expire(key, 400 * 86400);
+  /** A finished call's increments and the hash they go to (CallRecordStore.write sends them with the record). */
+  increments(rec: CallRecord, serviceLevelS: number): { key: string; pairs: Array<[string, number]> } {
+    return { key: this.keys.stats(dayOf(rec.arrivedAt)), pairs: increments(rec, serviceLevelS) };
   }
 
   async rows(day: string): Promise<IntervalRow[]> {

@@ -1,9 +1,10 @@
 // The caller's previous calls for the screen-pop: an index of call records by caller number (a sorted
 // set per number, scored by arrival, kept 31 days) and the lookup that turns it into the pop's
 // history block (outcomes, survey scores, the repeat-caller flag).
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { CallRecord } from '../records/call-records.ts';
 import type { Keys } from '../redis/keys.ts';
+import { runScript } from '../redis/run-script.ts';
 import type { CallerHistory, PreviousCall } from './messages.ts';
 
 export const HISTORY_DAYS = 30;
@@ -33,29 +34,32 @@ export function callerIndexKey(keys: Keys, caller: string): string {
 }
 
 /**
- * Adds a finished call to its caller's index. CallRecordStore.write does it with every record (queueCallerIndex,
- * in the record's own transaction). Idempotent; anonymous callers are skipped.
+ * Adds a finished call to its caller's index. CallRecordStore.write does it with every record (callerIndexEntry,
+ * in the record's own script). Idempotent; anonymous callers are skipped.
  */
 export async function indexCallRecord(
   redis: Redis,
   keys: Keys,
   rec: Pick<CallRecord, 'id' | 'caller' | 'arrivedAt'>,
 ): Promise<void> {
-  await queueCallerIndex(redis.multi(), keys, rec).exec();
+  const e = callerIndexEntry(keys, rec);
+  if (!e) return;
+  await redis
+    .multi()
+    .zadd(e.key, rec.arrivedAt, rec.id)
+    .zremrangebyscore(e.key, '-inf', e.dropBefore)
+    .expire(e.key, e.ttlS)
+    .exec();
 }
 
-/** indexCallRecord's commands, queued on a transaction the caller sends. */
-export function queueCallerIndex(
-  m: ChainableCommander,
+/** Where a finished call goes in its caller's index, and what ages out of it; null for an anonymous caller. */
+export function callerIndexEntry(
   keys: Keys,
-  rec: Pick<CallRecord, 'id' | 'caller' | 'arrivedAt'>,
-): ChainableCommander {
-  if (!rec.caller || !/\d{3,}/.test(rec.caller)) return m;
-  const key = callerIndexKey(keys, rec.caller);
-  return m
-    .zadd(key, rec.arrivedAt, rec.id)
-    .zremrangebyscore(key, '-inf', String(Date.now() - INDEX_TTL_S * 1000))
-    .expire(key, INDEX_TTL_S);
+  rec: Pick<CallRecord, 'caller'>,
+  now = Date.now(),
+): { key: string; dropBefore: number; ttlS: number } | null {
+  if (!rec.caller || !/\d{3,}/.test(rec.caller)) return null;
+  return { key: callerIndexKey(keys, rec.caller), dropBefore: now - INDEX_TTL_S * 1000, ttlS: INDEX_TTL_S };
 }
 
 function toPrevious(rec: CallRecord): PreviousCall {
@@ -78,8 +82,29 @@ export function emptyHistory(): CallerHistory {
 }
 
 /**
+ * KEYS: the caller's index. ARGV: now, the window's start, the most calls wanted, the records' key prefix, the
+ * call being offered. Replies the count of calls in the window (the offered one left out), then the texts of the
+ * newest records found.
+ */
+const LOOKUP_HISTORY = `
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]) + 1)
+local total = redis.call('ZCOUNT', KEYS[1], ARGV[2], ARGV[1])
+local out, wanted = {total}, 0
+for _, id in ipairs(ids) do
+  if id == ARGV[5] then
+    out[1] = out[1] - 1
+  elseif wanted < tonumber(ARGV[3]) then
+    wanted = wanted + 1
+    local t = redis.call('GET', ARGV[4] .. id)
+    if t then table.insert(out, t) end
+  end
+end
+return out
+`;
+
+/**
  * The caller's calls in the last 30 days before `now`, newest first, without `excludeCallId` (the
- * call being offered). Two round trips: the index, then the records.
+ * call being offered). One script, one round trip: the index and the records.
  */
 export async function lookupHistory(
   redis: Redis,
@@ -89,17 +114,19 @@ export async function lookupHistory(
   now = Date.now(),
 ): Promise<CallerHistory> {
   if (!caller) return emptyHistory();
-  const key = callerIndexKey(keys, caller);
-  const since = now - HISTORY_DAYS * DAY_MS;
-  const [[, ids], [, count]] = ((await redis
-    .pipeline()
-    .zrevrangebyscore(key, String(now), String(since), 'LIMIT', 0, MAX_CALLS + 1)
-    .zcount(key, String(since), String(now))
-    .exec()) ?? []) as [[unknown, string[]], [unknown, number]];
-  const wanted = (ids ?? []).filter((id) => id !== excludeCallId).slice(0, MAX_CALLS);
-  const total = Math.max(0, Number(count ?? 0) - ((ids ?? []).includes(excludeCallId) ? 1 : 0));
-  if (!wanted.length) return { ...emptyHistory(), count: total, repeat: total > 0 };
-  const texts = await redis.mget(wanted.map((id) => keys.record(id)));
+  const [count, ...texts] = (await runScript(
+    redis,
+    LOOKUP_HISTORY,
+    1,
+    callerIndexKey(keys, caller),
+    now,
+    now - HISTORY_DAYS * DAY_MS,
+    MAX_CALLS,
+    keys.record(''),
+    excludeCallId,
+  )) as [number, ...string[]];
+  const total = Math.max(0, Number(count ?? 0));
+  if (!texts.length) return { ...emptyHistory(), count: total, repeat: total > 0 };
   const calls = texts.filter((t): t is string => !!t).map((t) => toPrevious(JSON.parse(t) as CallRecord));
   const ratings = calls.flatMap((c) => Object.values(c.survey ?? {}).filter((n) => typeof n === 'number'));
   const rated = calls.filter((c) => c.survey).length;
