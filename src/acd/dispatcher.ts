@@ -209,7 +209,7 @@ export class Dispatcher {
         agentId: a.agentId,
         // Save the owner a read before it can ring the phone, and the screen-pop one for the call's queue.
         extension: extensions.get(a.agentId),
-        skill: a.skill,
+        skill: r.skill || undefined,
       });
     }
     return made;

@@ -7,8 +7,6 @@ export interface Assignment {
   agentId: string;
   /** The skill the agent was chosen by: the call's own, or the overflow pool's. */
   via: string;
-  /** The call's own skill (its queue) when it was chosen. */
-  skill: string;
 }
 
 /** A waiting call's priority score at `now`: its class's head start plus ageing by its wait. */
@@ -205,7 +203,7 @@ export function assignQueues<C extends WaitingCall>(
       heads.splice(best, 1);
       continue;
     }
-    out.push({ callId: call.id, agentId: pick.agent.id, via: pick.via, skill: call.skill });
+    out.push({ callId: call.id, agentId: pick.agent.id, via: pick.via });
     if (index) taken.add(pick.agent.id);
     else free.splice(free.indexOf(pick.agent), 1);
     head.i++;

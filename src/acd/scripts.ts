@@ -141,7 +141,7 @@ if c[1] ~= 'queued' then
   -- the same answer, or the reservation would stand with no one ringing the agent until it expired.
   if c[1] == 'offering' and hget(ck, 'agent') == agentId then
     local a = redis.call('HMGET', ak, 'callId', 'state')
-    if a[1] == callId and a[2] == 'reserved' then return c[2] or '' end
+    if a[1] == callId and a[2] == 'reserved' then return (c[2] or '') .. '\\n' .. (c[3] or '') end
   end
   return redis.error_reply('call-not-waiting')
 end
@@ -160,7 +160,8 @@ redis.call('HSET', ck, 'state', 'offering', 'agent', agentId)
 redis.call('HSET', ak, 'state', 'reserved', 'since', now, 'callId', callId, 'reason', '', 'resvUntil', now + ttl * 1000)
 emit_agent(agentId, 'reserved')
 emit_call(callId, 'offering')
-return done(owner)
+-- The call's queue goes with the owner: the offer's screen-pop and wrap-up need it, and it is read here anyway.
+return done(owner .. '\\n' .. (c[3] or ''))
 `;
 
 /**

@@ -378,10 +378,12 @@ export class AcdStore {
     ttlS: number,
     /** The deciding router's instance id: its own calls skip the liveness check. */
     self = '',
-  ): Promise<{ ok: true; owner: string } | { ok: false; reason: string }> {
+  ): Promise<{ ok: true; owner: string; skill: string } | { ok: false; reason: string }> {
     try {
-      const owner = (await this.run(RESERVE, callId, agentId, via, Date.now(), ttlS, self)) as string;
-      return { ok: true, owner };
+      // '<owner>\n<the call's skill>' (instance ids and skills have no newline).
+      const reply = (await this.run(RESERVE, callId, agentId, via, Date.now(), ttlS, self)) as string;
+      const nl = reply.lastIndexOf('\n');
+      return { ok: true, owner: reply.slice(0, nl), skill: reply.slice(nl + 1) };
     } catch (err) {
       return { ok: false, reason: (err as Error).message.replace(/^ERR /, '') };
     }

@@ -409,8 +409,12 @@ export class CallSession {
       () => undefined,
       (err: Error) => this.log.warn({ err: err.message, agentId }, 'ringing notice failed'),
     );
-    // The dispatcher may have moved the call to a fallback queue meanwhile.
-    const configP = Promise.all([deps.acd.getCall(this.id), deps.acdConfig.load()]);
+    // The dispatcher may have moved the call to a fallback queue meanwhile: the reservation read its queue, or else
+    // the call is read.
+    const configP = Promise.all([
+      skill ? Promise.resolve({ skill }) : deps.acd.getCall(this.id),
+      deps.acdConfig.load(),
+    ]);
     this.log.info({ agentId, waitS, skill: this.skill }, 'offering call to agent');
     const keepAlive = setInterval(
       () => void deps.acd.extendReservation(this.id, agentId, deps.config.reservationTtlS),
@@ -766,7 +770,7 @@ export class CallSession {
           deps.config.reservationTtlS,
           deps.config.instanceId,
         );
-        if (r.ok) return this.offer(target.agentId);
+        if (r.ok) return this.offer(target.agentId, undefined, r.skill);
       }
     }
     deps.requestDispatch();

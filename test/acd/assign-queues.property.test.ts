@@ -39,7 +39,7 @@ function reference(
     if (!free.length) break;
     const pick = chooseAgent(call, free, now, queues.get(call.skill), s.strategy);
     if (!pick) continue;
-    out.push({ callId: call.id, agentId: pick.agent.id, via: pick.via, skill: call.skill });
+    out.push({ callId: call.id, agentId: pick.agent.id, via: pick.via });
     free.splice(free.indexOf(pick.agent), 1);
   }
   return out;
@@ -156,6 +156,6 @@ describe('assignQueues', () => {
     const pairs = assignQueues(queueLists([...legal, ...dead, live]), agents, now, queues, DEFAULT_SETTINGS, {
       skip,
     });
-    expect(pairs).toEqual([{ callId: 'x', agentId: 'g1', via: 'general', skill: 'general' }]);
+    expect(pairs).toEqual([{ callId: 'x', agentId: 'g1', via: 'general' }]);
   });
 });

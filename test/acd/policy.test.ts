@@ -85,14 +85,14 @@ describe('skills, overflow and fallback', () => {
     expect(eligibleSkills(hrssCall, T0 + 59_999, queues.get('hrss'))).toEqual(['hrss']);
     expect(assign([hrssCall], [generalist], T0 + 59_999, queues, DEFAULT_SETTINGS)).toEqual([]);
     expect(assign([hrssCall], [generalist], T0 + 60_000, queues, DEFAULT_SETTINGS)).toEqual([
-      { callId: 'h1', agentId: 'g', via: 'general', skill: 'hrss' },
+      { callId: 'h1', agentId: 'g', via: 'general' },
     ]);
   });
 
   it('prefers its own desk to the overflow pool', () => {
     const specialist = agent('s', { hrss: 2 }, T0 + 50_000);
     expect(assign([hrssCall], [generalist, specialist], T0 + 120_000, queues, DEFAULT_SETTINGS)).toEqual([
-      { callId: 'h1', agentId: 's', via: 'hrss', skill: 'hrss' },
+      { callId: 'h1', agentId: 's', via: 'hrss' },
     ]);
   });
 

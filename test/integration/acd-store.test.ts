@@ -73,7 +73,7 @@ describe('ACD store', () => {
       { callId: 'c1', agentId: 'a2' },
       { callId: 'c2', agentId: 'a1' },
     ]);
-    expect(await acd.reserve('c1', 'a2', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a' });
+    expect(await acd.reserve('c1', 'a2', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a', skill: 'hrss' });
     // A second decision taken on stale data is refused, not applied twice.
     expect(await acd.reserve('c1', 'a1', 'hrss', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
     expect(await acd.reserve('c2', 'a2', 'hrss', 30)).toEqual({ ok: false, reason: 'agent-not-ready' });
@@ -137,10 +137,10 @@ describe('ACD store', () => {
 
   it('an answer or an end applied twice (sent again after a reply lost to a Redis restart) changes nothing more', async () => {
     await arrive('d1');
-    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a' });
+    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a', skill: 'hrss' });
     // The same reservation again is the same answer (no agent left reserved with nobody ringing them); another
     // agent for the call is refused.
-    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a' });
+    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a', skill: 'hrss' });
     expect(await acd.reserve('d1', 'a2', 'hrss', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
     await acd.setRinging('a1', 'd1');
     expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
