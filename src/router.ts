@@ -1,6 +1,7 @@
 // Composition root: wires the adapters (Redis, ESL inbound and outbound, WebSocket, HTTP) around the
 // decision code (number plan, ACD policy) and owns their start and stop.
 import type { FastifyInstance } from 'fastify';
+import type { Event } from 'modesl';
 import type { Redis } from 'ioredis';
 import { AcdConfigStore } from './acd/config-store.ts';
 import { AcdReplica } from './acd/replica.ts';
@@ -16,6 +17,7 @@ import { AcdStore } from './acd/store.ts';
 import { CallSession } from './calls/call-session.ts';
 import type { Config } from './config/env.ts';
 import { FreeSwitchLink } from './esl/inbound-client.ts';
+import { isHangupEvent } from './esl/hangup-event.ts';
 import { LoadShedder } from './esl/load-shedder.ts';
 import { DEFAULT_SWITCH_PRESSURE, SwitchPressure } from './esl/switch-pressure.ts';
 import { OutboundSocketServer } from './esl/outbound-server.ts';
@@ -55,6 +57,7 @@ export interface RouterParts {
     parkDelayMs: number;
     busyShare: number;
     turnedAway: number;
+    othersHangups: number;
   } | null;
   /** Load shedding figures for /health. */
   load: () => { shedCalls: number; lagMs: number };
@@ -93,7 +96,10 @@ const INBOUND_EVENT_FILTERS: Array<[string, string]> = [
   ['variable_hotline_ingress', 'carrier'],
   ['variable_hotline_callback_leg', 'true'],
   [`variable_${CONFERENCE_LEG_VAR}`, 'true'],
-  ['Event-Name', 'BACKGROUND_JOB'],
+  // No blanket BACKGROUND_JOB: modesl's bgapi on a filtered connection adds a `Job-UUID` filter for its own job
+  // and deletes it after, so the link still hears its callbacks' originates. The blanket filter also let in the
+  // job of every caller's agent originate, from every router's sockets: one more JSON event per call that
+  // FreeSWITCH serialised and every router parsed for nothing.
 ];
 
 export class HotlineRouter {
@@ -119,6 +125,8 @@ export class HotlineRouter {
   readonly parked: ParkedCalls | null;
   /** Records calls that reached FreeSWITCH but no router (fallback group, overload). */
   readonly reconciler: SwitchReconciler;
+  /** A channel's hangup heard on the link or the parked-call event socket: orphans and calls no router took. */
+  private readonly switchHangup: (e: Event) => void;
   readonly tidal: TidalScheduler; // tidal seats: carries out the tidal plan (one leader among instances)
   private readonly sub: Redis;
   private readonly keys: Keys;
@@ -175,7 +183,12 @@ export class HotlineRouter {
           host: config.freeswitch.host,
           port: config.freeswitch.port,
           password: config.freeswitch.password,
-          filters: INBOUND_EVENT_FILTERS,
+          // With parked callers on, their hangups come on the parked-call event socket (every instance's): the
+          // link leaves them out rather than take a second copy of every call's largest event.
+          filters:
+            config.parkedCallSockets > 0
+              ? [...INBOUND_EVENT_FILTERS, ['variable_hotline_call_control', '-park']]
+              : INBOUND_EVENT_FILTERS,
         },
         log.child({ component: 'esl-inbound' }),
       ),
@@ -202,6 +215,7 @@ export class HotlineRouter {
               parkDelayMs: Math.round((this.parkPressure.lastMeanMs || 0) * 10) / 10,
               busyShare: this.parkPressure.share,
               turnedAway: this.parkPressure.turnedAway,
+              othersHangups: this.parked.othersHangups,
             }
           : null,
       load: () => this.shedder,
@@ -378,17 +392,14 @@ export class HotlineRouter {
     );
     this.parts.records.onWritten((rec) => this.missed.onRecord(rec));
     this.parts.records.onWritten((rec) => this.metrics.observeRecord(rec));
-    this.parts.fsLink.on('event', (e) => {
+    this.switchHangup = (e: Event) => {
       // The hangup of a caller this instance holds or has recorded: no orphan to adopt, nothing to reconcile, and
       // two Redis look-ups per call fewer for it (the others still look: the call may be another instance's).
-      if (
-        e.getHeader('Event-Name') === 'CHANNEL_HANGUP_COMPLETE' &&
-        this.ownChannel(e.getHeader('Unique-ID'))
-      )
-        return;
+      if (isHangupEvent(e) && this.ownChannel(e.getHeader('Unique-ID') ?? undefined)) return;
       void reaper.onEvent(e).catch((err: Error) => log.warn({ err: err.message }, 'orphan check failed'));
       this.reconciler.onEvent(e);
-    });
+    };
+    this.parts.fsLink.on('event', this.switchHangup);
     // SIP edge (issue 7): carrier SIP through drachtio-server, handed to FreeSWITCH with X-Hotline-* headers.
     this.sipEdge = config.sipEdge
       ? new SipEdge(config.sipEdge, {
@@ -509,6 +520,7 @@ export class HotlineRouter {
     };
     this.parked?.on('channel', onChannel);
     this.parked?.on('regained', (uuids: string[]) => void this.regainParked(uuids));
+    this.parked?.on('hangup', this.switchHangup);
     this.parts.outbound.on('channel', onChannel);
   }
 

@@ -425,7 +425,10 @@ export async function runRealfs(
           HOTLINE_AGENTS_DOMAIN: fs.domain,
           HOTLINE_WRAPUP_S: '0',
           HOTLINE_LOG_LEVEL: process.env.REALFS_ROUTER_LOG_LEVEL ?? 'warn',
-          HOTLINE_PARKED_CALL_SOCKETS: o.modes.includes('routerpark') ? '4' : '0',
+          // HOTLINE_PARKED_CALL_SOCKETS in the bench's environment sets the command sockets (default 4).
+          HOTLINE_PARKED_CALL_SOCKETS: o.modes.includes('routerpark')
+            ? (process.env.HOTLINE_PARKED_CALL_SOCKETS ?? '4')
+            : '0',
         },
         tracker,
       );

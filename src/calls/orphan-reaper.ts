@@ -2,6 +2,7 @@
 // belonged to a router that is no longer alive, one surviving instance (the first to adopt it,
 // atomically) closes the call in Redis and writes its record.
 import type { Event } from 'modesl';
+import { isHangupEvent } from '../esl/hangup-event.ts';
 import type { AcdConfigStore } from '../acd/config-store.ts';
 import type { AcdStore, StoredCall } from '../acd/store.ts';
 import type { Config } from '../config/env.ts';
@@ -46,7 +47,7 @@ export class OrphanReaper {
   }
 
   async onEvent(e: Event, attempt = 0): Promise<void> {
-    if (e.getHeader('Event-Name') !== 'CHANNEL_HANGUP_COMPLETE') return;
+    if (!isHangupEvent(e)) return;
     const wait = this.holdUntil - Date.now();
     if (wait > 0) {
       setTimeout(() => void this.onEvent(e, attempt).catch(() => undefined), wait).unref();

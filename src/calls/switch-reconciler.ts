@@ -4,6 +4,7 @@
 // every router instance, is turned into a record by exactly one of them.
 import { randomUUID } from 'node:crypto';
 import type { Event } from 'modesl';
+import { isHangupEvent } from '../esl/hangup-event.ts';
 import type { Redis } from 'ioredis';
 import type { AcdStore } from '../acd/store.ts';
 import type { Config } from '../config/env.ts';
@@ -32,7 +33,7 @@ export class SwitchReconciler {
   ) {}
 
   onEvent(e: Event): void {
-    if (e.getHeader('Event-Name') !== 'CHANNEL_HANGUP_COMPLETE') return;
+    if (!isHangupEvent(e)) return;
     // Only the citizen's leg that entered the hotline dialplan (agents' and fallback legs carry no ingress).
     if (e.getHeader('variable_hotline_ingress') !== 'carrier') return;
     if (e.getHeader('Call-Direction') === 'outbound') return;

@@ -60,6 +60,10 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers driven over inbound
     const health = (await s.admin('/health')).body;
     expect(health.parkedCalls.sessions).toBeGreaterThanOrEqual(1);
     expect(health.socketServer.sessions).toBe(0);
+    // The router's own link takes neither the parked caller's hangup (the parked-call event socket has it) nor
+    // the job of its agent's originate (only its own jobs, by a filter on each).
+    expect(health.eslInbound.events.CHANNEL_HANGUP_COMPLETE ?? 0).toBe(0);
+    expect(health.eslInbound.events.BACKGROUND_JOB ?? 0).toBe(0);
     desk.close();
   });
 

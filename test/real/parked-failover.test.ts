@@ -197,6 +197,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers when their router d
       10_000,
       "the call's router, in the conversation",
     );
+    const survivor = owner.startsWith('first-') ? b : a;
     if (owner.startsWith('first-')) {
       await a.kill('SIGKILL');
       a = null;
@@ -206,6 +207,12 @@ describe.skipIf(!havePeers)('real FreeSWITCH: parked callers when their router d
     }
     // The agent hangs up; FreeSWITCH ends the caller's call (the caller receives BYE), no second agent is rung.
     expect((await z.done).code).toBe(0);
+    // The survivor heard that hangup on its parked-call event socket (its link leaves parked callers out).
+    await waitFor(
+      async () => (await admin(survivor, '/health')).body?.parkedCalls?.othersHangups >= 1,
+      5_000,
+      "the caller's hangup heard by the surviving router",
+    );
     expect(phones.invites().filter((e) => e === '1002').length).toBe(before1002);
     const rec = await recordOf('13911120003');
     expect(rec).toMatchObject({ outcome: 'answered', agent: 't1' });

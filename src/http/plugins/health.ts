@@ -29,6 +29,10 @@ const Health = Type.Object({
         }),
         busyShare: Type.Number({ description: 'share of new parked callers told the line is busy now' }),
         turnedAway: Type.Integer({ description: 'parked callers told the line is busy since start' }),
+        othersHangups: Type.Integer({
+          description:
+            'hangups of parked callers this instance does not drive, heard here for the orphan and reconcile checks',
+        }),
       },
       { description: 'callers parked by the dialplan and driven over inbound sockets (null: not on)' },
     ),
