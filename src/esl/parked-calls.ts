@@ -13,11 +13,15 @@ import { UUID } from './channel-exists.ts';
 import { appToken, executeMessage, sendWithBody } from './execute-message.ts';
 import { inboundConnection, jsonEvent } from './guarded-connection.ts';
 
-/** What the event socket takes: a parked caller's arrival and everything ChannelControl follows. */
+/**
+ * What the event socket takes: a parked caller's arrival and everything ChannelControl follows. Not
+ * CHANNEL_UNBRIDGE: a parked caller's conversation always ends in a second event that says the same, its hangup
+ * (hangup_after_bridge, or the caller's own) or its park again (park_after_bridge: the survey, a transfer, a leg
+ * gone before the join), and each of these events carries every channel variable (some 8 kB of JSON).
+ */
 const PARKED_EVENTS = [
   'CHANNEL_PARK',
   'CHANNEL_BRIDGE',
-  'CHANNEL_UNBRIDGE',
   'CHANNEL_HANGUP',
   'CHANNEL_EXECUTE',
   'CHANNEL_EXECUTE_COMPLETE',
