@@ -90,6 +90,17 @@ export async function completeOffer(
   onError: (err: Error) => void,
 ): Promise<Omit<Offer, 'v' | 'at' | 'seq'>> {
   const links = new LinkTable(redis, keys);
+  const linksOf = (skill: string | undefined) =>
+    links.forCall(input.line, skill, input.ivrPath).catch((err: Error) => {
+      onError(err);
+      return [];
+    });
+  // With the queue known (the offer carries it), the links are read in the same round trip as the history.
+  const early = input.links
+    ? Promise.resolve(input.links)
+    : input.skill !== undefined
+      ? linksOf(input.skill)
+      : null;
   const [skill, history] = await Promise.all([
     input.skill !== undefined
       ? Promise.resolve(input.skill)
@@ -107,12 +118,7 @@ export async function completeOffer(
           return null;
         })
       : null;
-  const found =
-    input.links ??
-    (await links.forCall(input.line, skill, input.ivrPath).catch((err: Error) => {
-      onError(err);
-      return [];
-    }));
+  const found = await (early ?? linksOf(skill));
   return {
     ...input,
     skill,

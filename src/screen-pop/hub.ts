@@ -243,6 +243,9 @@ export class ScreenPopHub {
       await this.endWrapup(agentId, 'timer', false);
     }
     const body = JSON.stringify({ ...msg, v: PROTOCOL_VERSION, at: Date.now() });
+    // Where the call left the agent is read in the same round trip as the message goes out: the call flow wrote
+    // it (the agent's release) before it sent `ended`, on this connection.
+    const left = msg.type === 'ended' && !this.explicitWrapup ? this.agentAfterCall(agentId) : null;
     let seq = 0;
     if (SEQUENCED.has(msg.type)) {
       seq = (await runScript(
@@ -260,7 +263,7 @@ export class ScreenPopHub {
     } else {
       await this.publish({ k: 'm', a: agentId, m: JSON.parse(body) as { seq?: number } });
     }
-    if (msg.type === 'ended') await this.afterEnded(agentId, msg.callId, msg.outcome);
+    if (left && msg.type === 'ended') await this.afterEnded(agentId, msg.callId, msg.outcome, await left);
     return seq;
   }
 
@@ -893,17 +896,23 @@ export class ScreenPopHub {
 
   // ---- wrap-up ----
 
-  private async afterEnded(agentId: string, callId: string, outcome: string): Promise<void> {
+  /** The agent's state, wrap-up end, call and reason, as afterEnded reads them. */
+  private agentAfterCall(agentId: string): Promise<Array<string | null>> {
+    const read = this.pub.hmget(this.keys.agent(agentId), 'state', 'wrapupUntil', 'callId', 'reason');
+    // Awaited only after the message's own write: a failed read must not surface as an unhandled rejection.
+    read.catch(() => undefined);
+    return read;
+  }
+
+  private async afterEnded(
+    agentId: string,
+    callId: string,
+    outcome: string,
+    [state, until, cid, reason]: Array<string | null>,
+  ): Promise<void> {
     if (this.explicitWrapup) return;
     // Until the call flow reports wrap-up and states itself, tell the desktop where the call left
     // the agent: in wrap-up (with its length), or the state the ACD set.
-    const [state, until, cid, reason] = await this.pub.hmget(
-      this.keys.agent(agentId),
-      'state',
-      'wrapupUntil',
-      'callId',
-      'reason',
-    );
     if (!state || (cid && cid !== callId)) return;
     if (state === 'wrapup' && outcome === 'answered') {
       const durationS = until ? Math.max(0, (Number(until) - Date.now()) / 1000) : this.opts.wrapupS;
