@@ -77,6 +77,21 @@ export interface IvrServices {
 const ADMISSION_WAIT_MAX_MS = 300;
 
 /**
+ * A caller who reaches the queue this soon after the switch took the call, with nothing played to them (no
+ * greeting, no menu), went there directly: their place in line is when they arrived, not when the set-up
+ * finished. Two callers a few ms apart may reach the router, or finish their set-up, in the other order
+ * (FreeSWITCH runs each channel on its own thread); by their arrival the earlier one still gets the next free
+ * agent. Their wait then counts from their arrival, which is when they began to wait.
+ */
+const DIRECT_QUEUE_MS = 2000;
+
+/** When the switch took the call (its channel's creation), on this router's clock; now when it cannot say. */
+export function switchArrival(createdAt: number, now: number): number {
+  // Clocks of two hosts: a creation "in the future" or long past (an adopted call, a skewed clock) is not used.
+  return Number.isFinite(createdAt) && createdAt <= now && now - createdAt < 60_000 ? createdAt : now;
+}
+
+/**
  * Ends the agent's legs of a call whose router died (still ringing, or answered with nobody to join them): they carry
  * hotline_call_id, as the desktop-loss policy's hupall expects too.
  */
@@ -166,6 +181,7 @@ export class CallSession {
     private readonly channel: ChannelControl,
   ) {
     this.log = deps.log.child({ callId: this.id, uuid: channel.uuid });
+    this.arrivedAt = switchArrival(channel.info.createdAt, this.arrivedAt);
   }
 
   async run(): Promise<void> {
@@ -818,7 +834,9 @@ export class CallSession {
   private async enqueue(skill: string): Promise<void> {
     this.phase = 'queued';
     this.skill = skill;
-    this.queuedAt = Date.now();
+    const now = Date.now();
+    const direct = !this.queuedAt && !this.channel.answered && now - this.arrivedAt < DIRECT_QUEUE_MS;
+    this.queuedAt = direct ? this.arrivedAt : now;
     this.log.info({ skill, priority: this.priority, reason: this.priorityReason }, 'queued for a human');
     await this.deps.acd.enqueue(this.id, skill, this.ivrPath, this.priority, this.queuedAt);
     this.admitted();

@@ -11,6 +11,8 @@ export interface ChannelInfo {
   destination: string;
   callerIdNumber: string;
   callerIdName: string;
+  /** When FreeSWITCH created the channel (its INVITE arrived), epoch ms; NaN when the event does not say. */
+  createdAt: number;
   /** Channel variables, without the variable_ prefix (sip_h_X-... carries SIP X- headers). */
   variables: Record<string, string>;
 }
@@ -540,6 +542,8 @@ export function channelInfoOf(data: Event): ChannelInfo {
     callerIdNumber:
       data.getHeader('Caller-Caller-ID-Number') ?? data.getHeader('Channel-Caller-ID-Number') ?? '',
     callerIdName: data.getHeader('Caller-Caller-ID-Name') ?? '',
+    // Whole ms: records and counters keep integers (HINCRBY refuses a fraction).
+    createdAt: Math.floor(Number(data.getHeader('Caller-Channel-Created-Time') ?? NaN) / 1000),
     variables,
   };
 }
