@@ -285,6 +285,44 @@ describe('measures', () => {
   });
 });
 
+describe('place in line', () => {
+  it('a caller put straight into the queue waits from their arrival at the switch; a greeted one from the queue', async () => {
+    await stack.addAgent('g1', '1001', { general: 1 });
+    stack.emulator.setAgent('1001', { behaviour: 'answer', answerAfterMs: 50 });
+    // The shipped 12345 menu greets the caller first: their wait starts when they reach the queue.
+    const greeted = await recordOf(
+      stack.emulator.placeCall({
+        destination: '12345',
+        callerIdNumber: '13800006670',
+        hangupAfterBridgeMs: 100,
+      }),
+    );
+    expect(greeted.queuedAt).toBeGreaterThan(greeted.arrivedAt);
+    const doc = {
+      line: '12345',
+      mode: 'direct',
+      human: { skill: 'general', label: '转人工服务' },
+      nodes: {},
+    };
+    const pub = await stack.admin('/admin/ivr/12345/publish', {
+      method: 'POST',
+      body: { operator: 'test', doc },
+    });
+    expect(pub.status, JSON.stringify(pub.body)).toBe(200);
+    // Nothing played: their place in line is the channel's creation on the switch, whole ms.
+    const direct = await recordOf(
+      stack.emulator.placeCall({
+        destination: '12345',
+        callerIdNumber: '13800006671',
+        hangupAfterBridgeMs: 100,
+      }),
+    );
+    expect(direct.outcome).toBe('answered');
+    expect(direct.queuedAt).toBe(direct.arrivedAt);
+    expect(Number.isInteger(direct.arrivedAt)).toBe(true);
+  });
+});
+
 describe('caller in queue', () => {
   it('announces position and expected wait, and offers a callback that keeps the place in line', async () => {
     const s = (await stack.admin('/admin/acd/settings')).body;
