@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import type { EmulatedCall } from '../../src/switch-emulator/index.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -13,7 +14,7 @@ afterEach(async () => {
 });
 
 async function records(): Promise<CallRecord[]> {
-  return (await stack.admin('/admin/records')).body.records as CallRecord[];
+  return await recentRecords(stack.admin);
 }
 async function recordOf(call: EmulatedCall): Promise<CallRecord> {
   try {

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack;
 
@@ -16,8 +17,7 @@ afterEach(async () => {
 async function recordOf(callUuid: string): Promise<CallRecord> {
   return waitFor(
     async () => {
-      const { body } = await stack.admin('/admin/records');
-      return (body.records as CallRecord[]).find((r) => r.uuid === callUuid);
+      return (await recentRecords(stack.admin)).find((r) => r.uuid === callUuid);
     },
     10_000,
     'call record',

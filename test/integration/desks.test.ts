@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import type { CallerScript } from '../../src/switch-emulator/index.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -18,8 +19,7 @@ async function callAndRecord(script: Omit<CallerScript, 'destination'>): Promise
   const call = stack.emulator.placeCall({ hangupAfterBridgeMs: 100, ...script, destination: '12345' });
   await call.ended;
   return waitFor(
-    async () =>
-      ((await stack.admin('/admin/records')).body.records as CallRecord[]).find((r) => r.uuid === call.uuid),
+    async () => (await recentRecords(stack.admin)).find((r) => r.uuid === call.uuid),
     15_000,
     'record',
   );

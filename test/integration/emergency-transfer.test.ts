@@ -3,8 +3,8 @@
 // gives the caller back to the desk's queue (blind) or leaves the conversation as it was (three-way). Real Redis,
 // real ESL, the switch emulator as FreeSWITCH (the real server: test/real/call-flow.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/records/call-records.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -18,12 +18,7 @@ afterEach(async () => {
 });
 
 const recordOf = (uuid: string) =>
-  waitFor(
-    async () =>
-      ((await stack.admin('/admin/records')).body.records as CallRecord[]).find((r) => r.uuid === uuid),
-    15_000,
-    'record',
-  );
+  waitFor(async () => (await recentRecords(stack.admin)).find((r) => r.uuid === uuid), 15_000, 'record');
 
 describe('one-key transfer to an emergency line', () => {
   it('sends the caller to 110, recorded as transferred; the desktop lists the configured lines', async () => {

@@ -5,6 +5,7 @@ import type { MenuDocument } from '../../src/ivr/types.ts';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import type { CallerScript } from '../../src/switch-emulator/index.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 // Who stack.admin() authenticates as: the shared admin token, recorded as token:<its name>.
 const ACTOR = 'token:shared-admin-token';
@@ -48,8 +49,7 @@ async function callAndRecord(script: CallerScript): Promise<CallRecord> {
   const call = stack.emulator.placeCall({ hangupAfterBridgeMs: 100, ...script });
   await call.ended;
   return waitFor(
-    async () =>
-      ((await stack.admin('/admin/records')).body.records as CallRecord[]).find((r) => r.uuid === call.uuid),
+    async () => (await recentRecords(stack.admin)).find((r) => r.uuid === call.uuid),
     8000,
     'record',
   );
@@ -153,10 +153,7 @@ describe('menus at work', () => {
     expect(v2).toBe(v1 + 1);
     await call.ended;
     const rec = await waitFor(
-      async () =>
-        ((await stack.admin('/admin/records')).body.records as CallRecord[]).find(
-          (r) => r.uuid === call.uuid,
-        ),
+      async () => (await recentRecords(stack.admin)).find((r) => r.uuid === call.uuid),
       8000,
     );
     expect(rec.menuVersion).toBe(v1);
@@ -217,10 +214,7 @@ describe('menus at work', () => {
     }
     await call.ended;
     const rec = await waitFor(
-      async () =>
-        ((await stack.admin('/admin/records')).body.records as CallRecord[]).find(
-          (r) => r.uuid === call.uuid,
-        ),
+      async () => (await recentRecords(stack.admin)).find((r) => r.uuid === call.uuid),
       8000,
     );
     expect(rec.survey).toEqual({ speed: 5, resolution: 4, attitude: 5 });

@@ -2,8 +2,8 @@
 // idle, with the outcome recorded; a number on the do-not-call list never is; and a number is called back at most
 // once per window.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/records/call-records.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-const records = async () => (await stack.admin('/admin/records')).body.records as CallRecord[];
+const records = async () => await recentRecords(stack.admin);
 
 describe('missed-call callback', () => {
   it('calls back a caller who hung up unanswered, never a do-not-call number, once per window', async () => {

@@ -3,10 +3,10 @@
 // records each call whose channel is gone, and frees its agent; a channel still up is left alone.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/records/call-records.ts';
 import { callInfo } from '../helpers/acd.ts';
 import { hotlineCallDialplan } from '../../src/switch-emulator/index.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack | null = null;
 afterEach(async () => {
@@ -72,7 +72,7 @@ describe("a dead router's calls nobody heard end", () => {
     // A call is closed in the ACD before its record is written: wait for the records themselves.
     const byId = await waitFor(
       async () => {
-        const recs = (await s.admin('/admin/records')).body.records as CallRecord[];
+        const recs = await recentRecords(s.admin);
         const m = new Map(recs.map((r) => [r.uuid, r]));
         return m.has(waiting.uuid) && m.has(talking.uuid) ? m : null;
       },

@@ -6,6 +6,7 @@ import type { MenuDocument } from '../../src/ivr/types.ts';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import { knownSoundsDurationMs, type CallerScript } from '../../src/switch-emulator/index.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -22,8 +23,7 @@ async function callAndRecord(script: CallerScript): Promise<CallRecord> {
   const call = stack.emulator.placeCall({ hangupAfterBridgeMs: 100, ...script });
   await call.ended;
   return waitFor(
-    async () =>
-      ((await stack.admin('/admin/records')).body.records as CallRecord[]).find((r) => r.uuid === call.uuid),
+    async () => (await recentRecords(stack.admin)).find((r) => r.uuid === call.uuid),
     8000,
     'record',
   );

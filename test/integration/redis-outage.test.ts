@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import { type OwnRedis, startOwnRedis } from '../helpers/redis-server.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let redis: OwnRedis;
 let stack: Stack | null = null;
@@ -22,7 +23,7 @@ afterEach(async () => {
 });
 
 async function records(s: Stack): Promise<CallRecord[]> {
-  return (await s.admin('/admin/records')).body.records as CallRecord[];
+  return await recentRecords(s.admin);
 }
 
 async function agentStates(s: Stack): Promise<Record<string, string>> {

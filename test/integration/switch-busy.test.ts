@@ -2,9 +2,9 @@
 // the line is busy as early media and let go with 486, recorded as busy; an elderly or disabled caller never is; and
 // once the switch answers in time again, nobody is. Real router, real Redis, the emulator for the switch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallRecord } from '../../src/records/call-records.ts';
 import type { CallSummary } from '../../src/switch-emulator/index.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -16,7 +16,7 @@ interface Health {
   socketServer: { switchPressure: { turnedAway: number; busyShare: number; connectMs: number } };
 }
 
-const records = async () => (await stack.admin('/admin/records')).body.records as CallRecord[];
+const records = async () => await recentRecords(stack.admin);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `n` callers, one every `gapMs`, who give up after `patienceMs`; resolves with what each heard. */

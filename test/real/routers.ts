@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { RouterProcess } from '../helpers/router-process.ts';
 import { waitFor } from '../helpers/stack.ts';
-import { dayOf } from '../../src/records/day.ts';
+import { recentDays } from '../helpers/recent-records.ts';
 
 const ADMIN = 'dev-admin-token-change-me';
 
@@ -29,14 +29,15 @@ export async function admin(r: RouterProcess, path: string, method = 'GET', body
   return { status: res.status, body: (await res.json().catch(() => null)) as any };
 }
 
-/** The day's call records under a key prefix, read straight from Redis (the admin API pages them). */
+/** The recent days' call records under a key prefix, read straight from Redis (the admin API pages them). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- record shape asserted per test
 export async function recordsIn(redis: Redis, prefix: string): Promise<any[]> {
   const out = [];
-  for (const id of await redis.zrange(`${prefix}records:${dayOf(Date.now())}`, '0', '-1')) {
-    const v = await redis.get(`${prefix}record:${id}`);
-    if (v) out.push(JSON.parse(v));
-  }
+  for (const day of recentDays())
+    for (const id of await redis.zrange(`${prefix}records:${day}`, '0', '-1')) {
+      const v = await redis.get(`${prefix}record:${id}`);
+      if (v) out.push(JSON.parse(v));
+    }
   return out;
 }
 

@@ -6,10 +6,10 @@ import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { dayOf } from '../../src/records/day.ts';
 import { HotlineRouter } from '../../src/router.ts';
 import type { ServerMessage } from '../../src/screen-pop/messages.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
+import { recentDays } from '../helpers/recent-records.ts';
 import { freeTcpPort, type FreeSwitchOptions, type RealFreeSwitch, startFreeSwitch } from './freeswitch.ts';
 
 export interface RealStack {
@@ -151,7 +151,9 @@ export async function startRealStack(
       };
     },
     async records() {
-      return (await router.parts.records.byDay(dayOf(Date.now()))) as never[];
+      const out = [];
+      for (const day of recentDays()) out.push(...(await router.parts.records.byDay(day)));
+      return out as never[];
     },
     async stop() {
       for (const s of sockets) s.terminate();

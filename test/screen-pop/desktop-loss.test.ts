@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/records/call-records.ts';
 import { type Stack, startStack, waitFor } from '../helpers/stack.ts';
 import { TestDesktop } from './helpers.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -22,8 +23,7 @@ async function desktop(agentId: string): Promise<TestDesktop> {
 
 async function recordOf(uuid: string): Promise<CallRecord> {
   return waitFor(
-    async () =>
-      ((await stack.admin('/admin/records')).body.records as CallRecord[]).find((r) => r.uuid === uuid),
+    async () => (await recentRecords(stack.admin)).find((r) => r.uuid === uuid),
     10_000,
     'call record',
   );

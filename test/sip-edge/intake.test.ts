@@ -5,6 +5,7 @@ import type { CallRecord } from '../../src/records/call-records.ts';
 import { waitFor } from '../helpers/stack.ts';
 import { startEdgeStack, type EdgeStack } from './helpers/edge-stack.ts';
 import { haveSipp, received, runSipp } from './helpers/sipp.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: EdgeStack;
 
@@ -19,8 +20,7 @@ describe.skipIf(!haveSipp)('carrier calls through the SIP edge', () => {
   async function recordFor(pred: (r: CallRecord) => boolean): Promise<CallRecord> {
     return waitFor(
       async () => {
-        const { body } = await stack.admin('/admin/records');
-        return (body.records as CallRecord[]).find(pred);
+        return (await recentRecords(stack.admin)).find(pred);
       },
       10_000,
       'call record',

@@ -14,6 +14,7 @@ import {
   settle,
   startSipp,
 } from './helpers/sipp.ts';
+import { recentRecords } from '../helpers/recent-records.ts';
 
 let stack: EdgeStack;
 const legal = DEFAULT_LINES.find((l) => l.number === '12348')!;
@@ -29,8 +30,7 @@ async function pointSubcenterAt(port: number, extra: Record<string, unknown> = {
 async function recordFor(pred: (r: CallRecord) => boolean): Promise<CallRecord> {
   return waitFor(
     async () => {
-      const { body } = await stack.admin('/admin/records');
-      return (body.records as CallRecord[]).find(pred);
+      return (await recentRecords(stack.admin)).find(pred);
     },
     10_000,
     'call record',
