@@ -664,6 +664,7 @@ export async function runRealfs(
         const f = r.figures;
         log(
           `realfs: ${mode} ${rate}/s: placed ${f.placed} bridged ${f.bridged} failed ${f.failed}` +
+            (r.outcomes?.busy ? ` (of which ${r.outcomes.busy} turned away as busy on purpose)` : '') +
             `${r.unrecorded === null ? '' : ` unrecorded ${r.unrecorded}`} p50 ${fmt(f.p50)} ms p95 ${fmt(f.p95)} ms` +
             ` out-of-order ${f.outOfOrder} (${f.outOfOrderBeyondFrame} by > 20 ms) cpu ${r.cpuPerCallMs.toFixed(1)} ms/call` +
             (r.cpuRouterMs === null

@@ -123,6 +123,8 @@ export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
   const latNote =
     "realfs latency: the agent phone's sipp received the INVITE minus the caller's sipp sent its INVITE (-trace_msg clocks, correlated by caller id), over calls that rang an agent while the caller was still on the line (an agent rung only after the caller gave up counts as failed, not as a sample); router rows: baseline = mod_callcenter at the same rate";
   const failNote = `realfs bridged: an agent's phone answered while the caller was still on the line; failed: the caller reached no agent, got an error response, or gave up (no BYE within ${o.patienceS} s of the answer); unrecorded: router calls with no call record in Redis (records store of the China day)`;
+  const shedNote =
+    'realfs turned_away: of the failed, callers the router told the line is busy on purpose (FreeSWITCH overloaded: src/esl/switch-pressure.ts), each recorded as busy';
   const oooNote =
     'realfs out_of_order: pairs of calls (one class) where the later caller was rung at an agent before the earlier one; out_of_order_20ms: of those, the later one rung more than 20 ms (a media frame: FreeSWITCH starts a queued application at the next frame) before the earlier';
   const cpuNote = `realfs cpu_ms_per_call: utime+stime of FreeSWITCH (router mode: plus the router process tree) from the first INVITE until the last channel was gone, / calls placed, idle time included (${rep.idle}); router rows: baseline = mod_callcenter at the same rate`;
@@ -135,6 +137,7 @@ export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
     rows.push(row(`${n}.bridged`, f.bridged, 'calls', undefined, failNote));
     rows.push(row(`${n}.failed`, f.failed, 'calls', undefined, failNote));
     if (r.unrecorded !== null) rows.push(row(`${n}.unrecorded`, r.unrecorded, 'calls', undefined, failNote));
+    if (r.outcomes) rows.push(row(`${n}.turned_away`, r.outcomes.busy ?? 0, 'calls', undefined, shedNote));
     rows.push(row(`${n}.p50_ms`, f.p50, 'ms', base?.figures.p50, latNote));
     rows.push(row(`${n}.p95_ms`, f.p95, 'ms', base?.figures.p95, latNote));
     if (r.mode !== 'dialplan') {
@@ -162,6 +165,7 @@ export function rawTable(results: readonly RunResult[]): string {
     'bridged',
     'failed',
     'unrec',
+    'busy',
     'not_rung',
     'gave_up',
     'rung_late',
@@ -195,6 +199,7 @@ export function rawTable(results: readonly RunResult[]): string {
       String(f.bridged),
       String(f.failed),
       cell(r.unrecorded),
+      r.outcomes ? String(r.outcomes.busy ?? 0) : '-',
       String(f.neverRung),
       String(f.gaveUp),
       String(f.rungAfterLeft),
