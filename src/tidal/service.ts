@@ -537,14 +537,22 @@ export class TidalService {
     onFront: string[];
   }> {
     const date = localDate(now);
-    const plan = await this.store.getPlan(date);
+    const [plan, yesterday] = await Promise.all([
+      this.store.getPlan(date),
+      this.store.getPlan(localDate(now - 86_400_000)),
+    ]);
     const moves = plan ? await this.moveStatus(plan, now) : [];
+    // A move made late yesterday (an emergency at 23:50 for an hour) keeps its seats on the front after midnight.
+    const before = yesterday ? await this.moveStatus(yesterday, now) : [];
+    const onFront = new Set(
+      [...before, ...moves].filter((m) => m.state === 'on-front').map((m) => m.agentId),
+    );
     return {
       now,
       date,
       leader: await this.store.leader(),
       plan: plan ? { status: plan.status, version: plan.version, moves } : null,
-      onFront: moves.filter((m) => m.state === 'on-front').map((m) => m.agentId),
+      onFront: [...onFront],
     };
   }
 

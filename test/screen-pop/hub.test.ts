@@ -255,6 +255,7 @@ describe('agent commands and notices', () => {
   it('sends tidal notices and supervisor messages from the admin API', async () => {
     const d = await login('a1');
     await d.next('hello');
+    const before = Date.now();
     const r = await stack.admin('/admin/desktop/tidal', {
       method: 'POST',
       body: { agentIds: ['a1'], at: '09:00', toPool: 'front', fromPool: 'back' },
@@ -266,7 +267,9 @@ describe('agent commands and notices', () => {
       toPool: 'front',
       text: '潮汐排班：您将于 09:00 转到一线接听。',
     });
-    expect(tidal.effectiveAt).toBeGreaterThan(Date.now());
+    // The next 09:00 after the request (the server's clock read it after `before`), within a day.
+    expect(tidal.effectiveAt).toBeGreaterThanOrEqual(before);
+    expect(tidal.effectiveAt).toBeLessThanOrEqual(before + 86_400_000 + 60_000);
     await stack.admin('/admin/desktop/message', {
       method: 'POST',
       body: { agentIds: ['a1'], text: '12345 排队较多，请尽快就绪', level: 'urgent' },
