@@ -413,6 +413,42 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     expect(rec.queuedAt).toBeGreaterThan(0);
   });
 
+  it('a caller put straight into the queue takes their place by their arrival at FreeSWITCH', async () => {
+    // 12345 without its greeting for this test: nothing is played before the queue.
+    const current = (await s.admin('/admin/ivr/12345')).body as { version: number };
+    const pub = await s.admin('/admin/ivr/12345/publish', {
+      method: 'POST',
+      body: {
+        operator: 'test',
+        doc: { line: '12345', mode: 'direct', human: { skill: 'general', label: '转人工服务' }, nodes: {} },
+      },
+    });
+    expect(pub.status, JSON.stringify(pub.body)).toBe(200);
+    onTestFinished(async () => {
+      await s.admin('/admin/ivr/12345/rollback', {
+        method: 'POST',
+        body: { operator: 'test', version: current.version },
+      });
+    });
+    await s.addAgent('q1', '1001', { general: 1 });
+    const who = caller();
+    const call = await placeCall(s.fs, {
+      dialled: '12345',
+      callerId: who,
+      steps: [{ wait: 3_000 }, { hangup: true }],
+    });
+    await call.done;
+    const sent = stampOf(call.messages(), (msg) => msg.startsWith('INVITE '));
+    const rec = await recordOf(who);
+    expect(rec).toMatchObject({ outcome: 'answered' });
+    // FreeSWITCH's channel creation (whole ms) is the place in line. It is read on FreeSWITCH's own clock, which is
+    // not sipp's: one run had it 9 ms before sipp's stamp of the INVITE it sent, so only the moment is checked.
+    expect(rec.queuedAt).toBe(rec.arrivedAt);
+    expect(Number.isInteger(rec.arrivedAt)).toBe(true);
+    expect(Math.abs(rec.arrivedAt - sent)).toBeLessThan(1000);
+    expect(rec.arrivedAt).toBeLessThan(rec.answeredAt!);
+  });
+
   it('an agent transfers the caller to another desk', () =>
     transferToDesk(s, caller(), { id: 't1', extension: '1001' }, { id: 't2', extension: '1002' }));
 });
