@@ -541,9 +541,11 @@ export class TidalService {
       this.store.getPlan(date),
       this.store.getPlan(localDate(now - 86_400_000)),
     ]);
-    const moves = plan ? await this.moveStatus(plan, now) : [];
     // A move made late yesterday (an emergency at 23:50 for an hour) keeps its seats on the front after midnight.
-    const before = yesterday ? await this.moveStatus(yesterday, now) : [];
+    const [moves, before] = await Promise.all([
+      plan ? this.moveStatus(plan, now) : [],
+      yesterday ? this.moveStatus(yesterday, now) : [],
+    ]);
     const onFront = new Set(
       [...before, ...moves].filter((m) => m.state === 'on-front').map((m) => m.agentId),
     );

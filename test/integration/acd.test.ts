@@ -13,9 +13,7 @@ afterEach(async () => {
   await stack.stop();
 });
 
-async function records(): Promise<CallRecord[]> {
-  return await recentRecords(stack.admin);
-}
+const records = (): Promise<CallRecord[]> => recentRecords(stack.admin);
 async function recordOf(call: EmulatedCall): Promise<CallRecord> {
   try {
     return await waitFor(async () => (await records()).find((r) => r.uuid === call.uuid), 10_000, 'record');
