@@ -55,7 +55,10 @@ export interface ChaosFigures {
   doubleOffers: number;
   /** Agents left reserved, ringing or talking once every call had ended. */
   agentsStuck: number;
-  /** Answered pairs of one skill and class where the later caller was answered more than 1 s before the earlier. */
+  /**
+   * Answered pairs of one skill and class where the later caller's first agent rang more than 1 s before the
+   * earlier caller's (the agents' answer times are theirs, not the routers').
+   */
   outOfOrder: number;
   /**
    * Kill: until every caller waiting on the dead router was held by the survivor; drachtio-restart: until both SIP
@@ -77,6 +80,40 @@ export interface ChaosFigures {
 }
 
 const ADMIN = 'chaos-admin-token';
+
+/**
+ * The routers' log lines about the given calls, and their warnings between `from` and `to` (epoch ms), as
+ * "instance +ms level message {fields}", oldest first, at most 60.
+ */
+export function routerTrail(
+  routers: readonly Pick<RouterProcess, 'instanceId' | 'logs'>[],
+  callIds: readonly string[],
+  from: number,
+  to: number,
+  start: number,
+): string[] {
+  const out: Array<[number, string]> = [];
+  for (const rt of routers)
+    for (const line of rt.logs) {
+      if (!line.startsWith('{')) continue;
+      let j: Record<string, unknown>;
+      try {
+        j = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const t = Number(j.time);
+      const mine = typeof j.callId === 'string' && callIds.includes(j.callId);
+      const warning = Number(j.level) >= 40 && t >= from - 1000 && t <= to;
+      if (!mine && !warning) continue;
+      const { time: _t, level, msg, pid: _p, hostname: _h, instance: _i, ...rest } = j;
+      out.push([t, `${rt.instanceId} +${t - start} ${String(level)} ${String(msg)} ${JSON.stringify(rest)}`]);
+    }
+  return out
+    .sort((a, b) => a[0] - b[0])
+    .slice(0, 60)
+    .map(([, l]) => l);
+}
 
 function rnd(lo: number, hi: number): number {
   return Math.round(lo + Math.random() * (hi - lo));
@@ -173,8 +210,14 @@ export async function runChaos(
   // Double offers: a phone rings while it holds another live leg.
   let doubleOffers = 0;
   const legs = new Map<string, string[]>();
+  // When each call first rang an agent's phone: the order the routers served callers in, as the bench reads it
+  // (the agent's INVITE), without the agents' own answer times.
+  const firstRingAt = new Map<string, number>();
   emu.on('agent:ringing', (endpoint: string, uuid: string) => {
-    const live = new Set(emu.channels().map((c) => c.uuid));
+    const channels = emu.channels();
+    const callId = channels.find((c) => c.uuid === uuid)?.variables.hotline_call_id;
+    if (callId && !firstRingAt.has(callId)) firstRingAt.set(callId, Date.now());
+    const live = new Set(channels.map((c) => c.uuid));
     const mine = (legs.get(endpoint) ?? []).filter((u) => live.has(u));
     if (mine.length) doubleOffers++;
     legs.set(endpoint, [...mine, uuid]);
@@ -338,6 +381,8 @@ export async function runChaos(
       await new Promise((res) => setTimeout(res, 250));
     }
     const recs = [...byUuid.values()].filter((x) => x.outcome === 'answered' && x.answeredAt);
+    log(`${fault}: ${firstRingAt.size} of ${ended.length} calls rang an agent`);
+    const rang = (r: CallRecord) => firstRingAt.get(r.id) ?? r.answeredAt!;
     let outOfOrder = 0;
     for (const x of recs)
       for (const y of recs)
@@ -345,12 +390,16 @@ export async function runChaos(
           x.skill === y.skill &&
           x.priority === y.priority &&
           (x.queuedAt ?? 0) < (y.queuedAt ?? 0) &&
-          x.answeredAt! > y.answeredAt! + 1000
+          rang(x) > rang(y) + 1000
         ) {
           outOfOrder++;
           const at = (r: CallRecord) =>
-            `${r.uuid} arrived ${r.arrivedAt - start} queued ${r.queuedAt! - start} answered ${r.answeredAt! - start} by ${r.instance} agent ${r.agent} missed by [${r.noAnswerAgents.join(',')}]`;
+            `${r.uuid} arrived ${r.arrivedAt - start} queued ${r.queuedAt! - start} rang ${rang(r) - start} answered ${r.answeredAt! - start} by ${r.instance} agent ${r.agent} missed by [${r.noAnswerAgents.join(',')}]`;
           log(`out of order: ${at(x)}; ${at(y)} (ms from start; fault at ${faultAt - start})`);
+          // Where the time went, for a run that cannot be repeated: what each router said about the two calls, and
+          // every warning either router logged meanwhile.
+          for (const line of routerTrail(routers, [x.id, y.id], y.queuedAt!, x.answeredAt!, start))
+            log(`  ${line}`);
         }
     // For a post-mortem: HOTLINE_CHAOS_DUMP=<dir> keeps both routers' logs of a run that went wrong.
     const dump = process.env.HOTLINE_CHAOS_DUMP;
