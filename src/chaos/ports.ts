@@ -18,7 +18,8 @@ async function canListen(port: number): Promise<boolean> {
  * A free TCP port below the kernel's ephemeral range (32768-60999). A port the kernel gave for listen(0) comes
  * from that range, and between handing it out and the real server binding it, any outgoing connection (a Redis
  * client, FreeSWITCH dialling the router) could take it as its local port: that race once failed CI with
- * EADDRINUSE. Ports from 20000-32767 are only ever taken by someone binding them on purpose.
+ * EADDRINUSE. Ports from 20000-32767 are only ever taken by someone binding them on purpose. The real FreeSWITCH's
+ * RTP ports are kept below them (test/real/freeswitch.ts).
  */
 export async function freeTcpPort(): Promise<number> {
   for (let i = 0; i < 1000; i++) {
