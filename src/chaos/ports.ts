@@ -21,13 +21,16 @@ async function canListen(port: number): Promise<boolean> {
  * EADDRINUSE. Ports from 20000-32767 are only ever taken by someone binding them on purpose. The real FreeSWITCH's
  * RTP ports are kept below them (test/real/freeswitch.ts).
  */
+export const HANDED_OUT_PORTS = { first: 20_000, last: 32_699 } as const;
+
 export async function freeTcpPort(): Promise<number> {
+  const { first, last } = HANDED_OUT_PORTS;
   for (let i = 0; i < 1000; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_700);
+    const port = first + Math.floor(Math.random() * (last - first + 1));
     if (handedOut.has(port)) continue;
     if (!(await canListen(port))) continue;
     handedOut.add(port);
     return port;
   }
-  throw new Error('no free TCP port in 20000-32699');
+  throw new Error(`no free TCP port in ${first}-${last}`);
 }

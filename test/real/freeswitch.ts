@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import esl, { type Connection, type Event } from 'modesl';
-import { freeTcpPort } from '../helpers/ports.ts';
+import { freeTcpPort, HANDED_OUT_PORTS } from '../helpers/ports.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FS_PREFIX = '/opt/peers/freeswitch';
@@ -49,6 +49,17 @@ export async function freeSipPort(): Promise<number> {
     await new Promise<void>((r) => u.close(() => r()));
     if (ok) return port;
   }
+}
+
+/**
+ * A test FreeSWITCH's RTP ports: 1,000 even ports from 10000-19998, below the ports the harness hands out to sipp
+ * phones, SIP profiles and servers. FreeSWITCH takes the next even port of its range without trying it first
+ * (switch_rtp_request_port: SPF_EVEN, not SPF_ROBUST_UDP), and one that a sipp caller had bound for its SIP failed
+ * that caller's media ("Bind Error", INCOMPATIBLE_DESTINATION, 488): about once in 800 bench calls.
+ */
+export function rtpPortRange(): [number, number] {
+  const start = HANDED_OUT_PORTS.first - 10_000 + 2 * Math.floor(Math.random() * 4000);
+  return [start, start + 1998];
 }
 
 export interface FreeSwitchOptions {
@@ -114,11 +125,7 @@ export async function startFreeSwitch(o: FreeSwitchOptions): Promise<RealFreeSwi
   // SIP over WebSocket (ws, and wss with FreeSWITCH's own self-signed wss.pem): TCP only.
   const wsPort = await freeTcpPort();
   const wssPort = await freeTcpPort();
-  // FreeSWITCH's RTP ports lie below the 20000-32699 that the harness hands out (src/chaos/ports.ts) to sipp phones,
-  // SIP profiles and servers: FreeSWITCH takes the next even port of its range without trying it first
-  // (switch_rtp_request_port: SPF_EVEN, not SPF_ROBUST_UDP), and one that a sipp caller had bound for its SIP failed
-  // that caller's media ("Bind Error", INCOMPATIBLE_DESTINATION, 488) about once in 400 bench calls.
-  const rtpStart = 10000 + 2 * Math.floor(Math.random() * 4000);
+  const [rtpStart, rtpEnd] = rtpPortRange();
   const env: Record<string, string> = {
     FS_HOTLINE_LOCAL_IP: '127.0.0.1',
     FS_HOTLINE_EXTERNAL_SIP_IP: '127.0.0.1',
@@ -133,7 +140,7 @@ export async function startFreeSwitch(o: FreeSwitchOptions): Promise<RealFreeSwi
     FS_HOTLINE_ROUTER_BACKUP_HOST: '127.0.0.1',
     FS_HOTLINE_ROUTER_BACKUP_PORT: String(o.backupPort ?? (await freeTcpPort())),
     FS_HOTLINE_RTP_START_PORT: String(rtpStart),
-    FS_HOTLINE_RTP_END_PORT: String(rtpStart + 1998),
+    FS_HOTLINE_RTP_END_PORT: String(rtpEnd),
     FS_HOTLINE_FALLBACK_TIMEOUT: '5',
     ...o.env,
   };
