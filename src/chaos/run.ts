@@ -102,11 +102,12 @@ export function routerTrail(
       } catch {
         continue;
       }
-      const t = Number(j.time);
+      // pino writes the time as an ISO string here (logging/logger.ts), as epoch ms by default.
+      const t = typeof j.time === 'number' ? j.time : Date.parse(String(j.time));
       const mine = typeof j.callId === 'string' && callIds.includes(j.callId);
       const warning = Number(j.level) >= 40 && t >= from - 1000 && t <= to;
       if (!mine && !warning) continue;
-      const { time: _t, level, msg, pid: _p, hostname: _h, instance: _i, ...rest } = j;
+      const { time: _t, level, msg, pid: _p, hostname: _h, name: _n, instance: _i, ...rest } = j;
       out.push([t, `${rt.instanceId} +${t - start} ${String(level)} ${String(msg)} ${JSON.stringify(rest)}`]);
     }
   return out

@@ -3,7 +3,9 @@ import { routerTrail } from '../../src/chaos/run.ts';
 
 describe("the chaos run's account of an overtaken caller", () => {
   it("keeps the two calls' lines and the warnings in the window, oldest first, across routers", () => {
-    const line = (o: Record<string, unknown>) => JSON.stringify({ pid: 1, hostname: 'h', ...o });
+    // As the routers write them: the time as an ISO string.
+    const line = (o: Record<string, unknown>) =>
+      JSON.stringify({ pid: 1, hostname: 'h', ...o, time: new Date(Number(o.time)).toISOString() });
     const a = {
       instanceId: 'a',
       logs: [
