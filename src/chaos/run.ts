@@ -398,9 +398,10 @@ export async function runChaos(
             `${r.uuid} arrived ${r.arrivedAt - start} queued ${r.queuedAt! - start} rang ${rang(r) - start} answered ${r.answeredAt! - start} by ${r.instance} agent ${r.agent} missed by [${r.noAnswerAgents.join(',')}]`;
           log(`out of order: ${at(x)}; ${at(y)} (ms from start; fault at ${faultAt - start})`);
           // Where the time went, for a run that cannot be repeated: what each router said about the two calls, and
-          // every warning either router logged meanwhile.
-          for (const line of routerTrail(routers, [x.id, y.id], y.queuedAt!, x.answeredAt!, start))
-            log(`  ${line}`);
+          // every warning either router logged meanwhile. The first few pairs only: each reads both routers' logs.
+          if (outOfOrder <= 3)
+            for (const line of routerTrail(routers, [x.id, y.id], y.queuedAt!, x.answeredAt!, start))
+              log(`  ${line}`);
         }
     // For a post-mortem: HOTLINE_CHAOS_DUMP=<dir> keeps both routers' logs of a run that went wrong.
     const dump = process.env.HOTLINE_CHAOS_DUMP;

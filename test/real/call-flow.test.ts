@@ -6,6 +6,7 @@ import { waitFor } from '../helpers/stack.ts';
 import { havePeers } from './freeswitch.ts';
 import { placeCall, startPhones, startUas, type Phones } from './sip.ts';
 import { startRealStack, type RealStack } from './stack.ts';
+import { QUICK_12345 } from './routers.ts';
 import { careFirst, recordOn, sipInfoThenZero, transferToDesk } from './scenarios.ts';
 
 /**
@@ -418,10 +419,7 @@ describe.skipIf(!havePeers)('real FreeSWITCH: call flow', () => {
     const current = (await s.admin('/admin/ivr/12345')).body as { version: number };
     const pub = await s.admin('/admin/ivr/12345/publish', {
       method: 'POST',
-      body: {
-        operator: 'test',
-        doc: { line: '12345', mode: 'direct', human: { skill: 'general', label: '转人工服务' }, nodes: {} },
-      },
+      body: { operator: 'test', doc: QUICK_12345 },
     });
     expect(pub.status, JSON.stringify(pub.body)).toBe(200);
     onTestFinished(async () => {
