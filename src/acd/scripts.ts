@@ -156,6 +156,8 @@ if owner ~= '*' and owner ~= ARGV[7] and redis.call('EXISTS', P .. 'alive:' .. o
 end
 redis.call('ZREM', P .. 'queue:' .. (c[3] or '') .. ':' .. (c[4] or 'normal'), callId)
 redis.call('HSET', ck, 'state', 'offering', 'agent', agentId)
+-- When a phone first rang for the call, for its record (kept by a router that adopts it).
+redis.call('HSETNX', ck, 'firstOfferedAt', now)
 -- The reservation's deadline is a field of the agent (one write with the state, instead of a key with a TTL).
 redis.call('HSET', ak, 'state', 'reserved', 'since', now, 'callId', callId, 'reason', '', 'resvUntil', now + ttl * 1000)
 emit_agent(agentId, 'reserved')

@@ -64,6 +64,8 @@ export interface StoredCall extends CallInfo {
   firstQueuedAt: number;
   agent: string;
   queuedAt: number;
+  /** When the first agent's phone was rung for the call (its first reservation); absent before. */
+  firstOfferedAt?: number;
   answeredAt?: number;
   tried: string[];
 }
@@ -552,6 +554,7 @@ function toCall(h: Record<string, string>): StoredCall {
     agent: h.agent ?? '',
     queuedAt: Number(h.queuedAt ?? 0),
     firstQueuedAt: Number(h.firstQueuedAt ?? h.queuedAt ?? 0),
+    firstOfferedAt: h.firstOfferedAt ? Number(h.firstOfferedAt) : undefined,
     answeredAt: h.answeredAt ? Number(h.answeredAt) : undefined,
     tried: JSON.parse(h.tried ?? '[]') as string[],
   };

@@ -183,3 +183,61 @@ export function inversions(calls: ReadonlyArray<{ sent: number; rung: number }>,
   }
   return n;
 }
+
+/**
+ * The router's part of a run's order and latency, from its call records' first-offer times (`offeredAt`, the
+ * router's clock: the same machine's as the sipps'), over the callers rung while still on the line:
+ * - offeredOutOfOrder: pairs where the router offered the later caller first (its own decisions);
+ * - reorderedAfterOffer: pairs the router offered in order whose agents' phones were rung in the other order
+ *   (FreeSWITCH's originate, between the router's command and the agent's INVITE);
+ * - arrival to offer and offer to the agent's INVITE, p50 / p95 ms.
+ */
+export interface OfferFigures {
+  /** Callers rung while there whose record has a first-offer time. */
+  samples: number;
+  offeredOutOfOrder: number;
+  reorderedAfterOffer: number;
+  toOfferP50: number;
+  toOfferP95: number;
+  offerToRingP50: number;
+  offerToRingP95: number;
+}
+
+export function offerFigures(
+  callers: ReadonlyMap<string, CallerSide>,
+  legs: readonly AgentSide[],
+  offeredAt: ReadonlyMap<string, number>,
+): OfferFigures {
+  const firstRing = new Map<string, number>();
+  for (const l of legs) {
+    const c = callers.get(l.callerId);
+    if (!c || l.inviteAt >= c.gaveUpAt) continue;
+    const t = firstRing.get(l.callerId);
+    if (t === undefined || l.inviteAt < t) firstRing.set(l.callerId, l.inviteAt);
+  }
+  const rows: Array<{ sent: number; offered: number; rung: number }> = [];
+  for (const c of callers.values()) {
+    const rung = firstRing.get(c.callerId);
+    const offered = offeredAt.get(c.callerId);
+    if (rung !== undefined && offered !== undefined) rows.push({ sent: c.inviteAt, offered, rung });
+  }
+  rows.sort((a, b) => a.sent - b.sent);
+  let reorderedAfterOffer = 0;
+  for (let i = 0; i < rows.length; i++)
+    for (let j = i + 1; j < rows.length; j++) {
+      const a = rows[i]!;
+      const b = rows[j]!;
+      if (b.sent > a.sent && b.rung < a.rung && a.offered <= b.offered) reorderedAfterOffer++;
+    }
+  const toOffer = rows.map((r) => r.offered - r.sent);
+  const toRing = rows.map((r) => r.rung - r.offered);
+  return {
+    samples: rows.length,
+    offeredOutOfOrder: inversions(rows.map((r) => ({ sent: r.sent, rung: r.offered }))),
+    reorderedAfterOffer,
+    toOfferP50: percentile(toOffer, 50),
+    toOfferP95: percentile(toOffer, 95),
+    offerToRingP50: percentile(toRing, 50),
+    offerToRingP95: percentile(toRing, 95),
+  };
+}

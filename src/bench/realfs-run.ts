@@ -18,7 +18,14 @@ import {
   type RealFreeSwitch,
   startFreeSwitch,
 } from '../../test/real/freeswitch.ts';
-import { agentSide, callerSide, figures, type RunFigures } from './realfs-analysis.ts';
+import {
+  agentSide,
+  callerSide,
+  figures,
+  type OfferFigures,
+  offerFigures,
+  type RunFigures,
+} from './realfs-analysis.ts';
 import { treeCpuMs } from './realfs-cpu.ts';
 import { type BenchRouter, startBenchRouter } from './realfs-router.ts';
 import {
@@ -72,6 +79,8 @@ export interface RunResult {
   figures: RunFigures;
   /** Router mode: placed calls with no call record; null in the other modes. */
   unrecorded: number | null;
+  /** Router mode: its offers' order and timing, from the call records' offeredAt. */
+  offers?: OfferFigures;
   /** Router mode: records by outcome. */
   outcomes?: Record<string, number>;
   cpuFsMs: number;
@@ -596,24 +605,31 @@ export async function runRealfs(
         const callerMsgs = parseMessageLog(readFileSync(caller.messageFile, 'utf8'));
         const phoneMsgs = parseMessageLog(readFileSync(phones.messageFile, 'utf8'));
         const cs = callerSide(callerMsgs);
-        const fig = figures(cs, agentSide(phoneMsgs));
+        const legs = agentSide(phoneMsgs);
+        const fig = figures(cs, legs);
         let unrecorded: number | null = null;
         let outcomes: Record<string, number> | undefined;
+        let offers: OfferFigures | undefined;
         if (routerMode(mode) && records) {
           // The records store (what GET /admin/records reads), for the China days the run touched.
           const days = [...new Set([dayOf(t0 - 60_000), dayOf(Date.now())])];
           const want = new Set(cs.keys());
           let got = new Map<string, string>();
+          const offeredAt = new Map<string, number>();
           const end = Date.now() + 15_000;
           for (;;) {
             got = new Map();
             for (const d of days)
               for (const r of await records.byDay(d, 1_000_000))
-                if (want.has(r.caller)) got.set(r.caller, r.outcome);
+                if (want.has(r.caller)) {
+                  got.set(r.caller, r.outcome);
+                  if (r.offeredAt) offeredAt.set(r.caller, r.offeredAt);
+                }
             if (got.size >= want.size || Date.now() > end) break;
             await sleep(500);
           }
           unrecorded = want.size - got.size;
+          offers = offerFigures(cs, legs, offeredAt);
           outcomes = {};
           for (const v of got.values()) outcomes[v] = (outcomes[v] ?? 0) + 1;
         }
@@ -624,6 +640,7 @@ export async function runRealfs(
           calls,
           figures: fig,
           unrecorded,
+          offers,
           outcomes,
           cpuFsMs,
           cpuRouterMs,
@@ -666,7 +683,12 @@ export async function runRealfs(
           `realfs: ${mode} ${rate}/s: placed ${f.placed} bridged ${f.bridged} failed ${f.failed}` +
             (r.outcomes?.busy ? ` (of which ${r.outcomes.busy} turned away as busy on purpose)` : '') +
             `${r.unrecorded === null ? '' : ` unrecorded ${r.unrecorded}`} p50 ${fmt(f.p50)} ms p95 ${fmt(f.p95)} ms` +
-            ` out-of-order ${f.outOfOrder} (${f.outOfOrderBeyondFrame} by > 20 ms) cpu ${r.cpuPerCallMs.toFixed(1)} ms/call` +
+            ` out-of-order ${f.outOfOrder} (${f.outOfOrderBeyondFrame} by > 20 ms)` +
+            (r.offers
+              ? ` [router offered ${r.offers.offeredOutOfOrder} out of order, FreeSWITCH reordered ${r.offers.reorderedAfterOffer} after the offer;` +
+                ` to the offer p50 ${fmt(r.offers.toOfferP50)} ms, offer to INVITE p50 ${fmt(r.offers.offerToRingP50)} / p95 ${fmt(r.offers.offerToRingP95)} ms]`
+              : '') +
+            ` cpu ${r.cpuPerCallMs.toFixed(1)} ms/call` +
             (r.cpuRouterMs === null
               ? ''
               : ` (FreeSWITCH ${(r.cpuFsMs / Math.max(1, f.placed)).toFixed(1)}, router ${(r.cpuRouterMs / Math.max(1, f.placed)).toFixed(1)})`),

@@ -127,6 +127,8 @@ export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
     'realfs turned_away: of the failed, callers the router told the line is busy on purpose (FreeSWITCH overloaded: src/esl/switch-pressure.ts), each recorded as busy';
   const oooNote =
     'realfs out_of_order: pairs of calls (one class) where the later caller was rung at an agent before the earlier one; out_of_order_20ms: of those, the later one rung more than 20 ms (a media frame: FreeSWITCH starts a queued application at the next frame) before the earlier';
+  const offerNote =
+    "realfs router offers (router rows, from its call records' offeredAt, the router's clock on this machine): offered_out_of_order: pairs the router offered the later caller first; reordered_after_offer: pairs it offered in order whose agents' INVITEs went out in the other order (inside FreeSWITCH, between the router's originate and the INVITE); to_offer: the caller's INVITE to the router's offer; offer_to_invite: the offer to the agent phone's INVITE";
   const cpuNote = `realfs cpu_ms_per_call: utime+stime of FreeSWITCH (router mode: plus the router process tree) from the first INVITE until the last channel was gone, / calls placed, idle time included (${rep.idle}); router rows: baseline = mod_callcenter at the same rate`;
   const cc = (rate: number) => rep.results.find((r) => r.mode === 'callcenter' && r.rate === rate);
   for (const r of rep.results) {
@@ -143,6 +145,15 @@ export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
     if (r.mode !== 'dialplan') {
       rows.push(row(`${n}.out_of_order`, f.outOfOrder, 'pairs', undefined, oooNote));
       rows.push(row(`${n}.out_of_order_20ms`, f.outOfOrderBeyondFrame, 'pairs', undefined, oooNote));
+    }
+    if (r.offers) {
+      rows.push(row(`${n}.offered_out_of_order`, r.offers.offeredOutOfOrder, 'pairs', undefined, offerNote));
+      rows.push(
+        row(`${n}.reordered_after_offer`, r.offers.reorderedAfterOffer, 'pairs', undefined, offerNote),
+      );
+      rows.push(row(`${n}.to_offer_p50_ms`, r.offers.toOfferP50, 'ms', undefined, offerNote));
+      rows.push(row(`${n}.offer_to_invite_p50_ms`, r.offers.offerToRingP50, 'ms', undefined, offerNote));
+      rows.push(row(`${n}.offer_to_invite_p95_ms`, r.offers.offerToRingP95, 'ms', undefined, offerNote));
     }
     rows.push(row(`${n}.cpu_ms_per_call`, r.cpuPerCallMs, 'ms', base?.cpuPerCallMs, cpuNote));
   }

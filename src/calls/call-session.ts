@@ -141,6 +141,8 @@ export class CallSession {
   private ivrPath: string[] = [];
   private arrivedAt = Date.now();
   private queuedAt = 0;
+  /** When the first agent's phone was rung for this call (0: not yet). */
+  private offeredAt = 0;
   private answeredAt = 0;
   /** Offers lost to an agent's leg gone before the caller was put through (notPutThrough). */
   private lostJoins = 0;
@@ -432,6 +434,7 @@ export class CallSession {
       deps.acdConfig.load(),
     ]);
     this.log.info({ agentId, waitS, skill: this.skill }, 'offering call to agent');
+    this.offeredAt ||= Date.now();
     const keepAlive = setInterval(
       () => void deps.acd.extendReservation(this.id, agentId, deps.config.reservationTtlS),
       (deps.config.reservationTtlS * 1000) / 3,
@@ -1027,6 +1030,7 @@ export class CallSession {
     this.priority = stored.priority;
     this.ivrPath = stored.ivrPath;
     this.queuedAt = stored.queuedAt;
+    this.offeredAt = stored.firstOfferedAt ?? 0;
     this.log.warn({ previousState: adopted.state }, 'adopted a call whose router died');
     if (adopted.state === 'ivr') return false;
     if (adopted.state === 'survey') {
@@ -1172,6 +1176,7 @@ export class CallSession {
           survey: this.survey,
           arrivedAt: this.arrivedAt,
           queuedAt: this.queuedAt || undefined,
+          offeredAt: this.offeredAt || undefined,
           answeredAt: this.answeredAt || undefined,
           endedAt,
           agent: this.agentId || undefined,

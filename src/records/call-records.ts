@@ -39,6 +39,8 @@ export interface CallRecord {
   survey?: Partial<Record<'speed' | 'resolution' | 'attitude', number>>;
   arrivedAt: number;
   queuedAt?: number;
+  /** When an agent's phone was first rung for the call (the router's first offer). */
+  offeredAt?: number;
   answeredAt?: number;
   endedAt: number;
   agent?: string;
@@ -204,6 +206,7 @@ export function recordBase(call: {
   ivrPath: string[];
   arrivedAt: number;
   firstQueuedAt: number;
+  firstOfferedAt?: number;
   tried: string[];
 }): Pick<
   CallRecord,
@@ -217,6 +220,7 @@ export function recordBase(call: {
   | 'ivrPath'
   | 'arrivedAt'
   | 'queuedAt'
+  | 'offeredAt'
   | 'noAnswerAgents'
 > {
   return {
@@ -230,6 +234,7 @@ export function recordBase(call: {
     ivrPath: call.ivrPath,
     arrivedAt: call.arrivedAt,
     queuedAt: call.firstQueuedAt || undefined,
+    offeredAt: call.firstOfferedAt,
     noAnswerAgents: call.tried,
   };
 }

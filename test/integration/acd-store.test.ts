@@ -288,3 +288,25 @@ describe('a phone that drops calls as it answers', () => {
     await acd.setAgentState('d1', 'logged_out', '', '', true);
   });
 });
+
+describe('ACD store: the first offer', () => {
+  it('keeps when a phone first rang for a call, through a no-answer and the next offer', async () => {
+    await acd.upsertAgent({ id: 'oa1', name: '赵六', extension: '1011', skills: { hrss: 1 } });
+    await acd.upsertAgent({ id: 'oa2', name: '钱七', extension: '1012', skills: { hrss: 1 } });
+    await acd.setAgentState('oa1', 'ready');
+    await acd.setAgentState('oa2', 'ready');
+    await arrive('o1');
+    expect((await acd.getCall('o1'))!.firstOfferedAt).toBeUndefined();
+    const before = Date.now();
+    expect((await acd.reserve('o1', 'oa1', 'hrss', 30)).ok).toBe(true);
+    const first = (await acd.getCall('o1'))!.firstOfferedAt!;
+    expect(first).toBeGreaterThanOrEqual(before);
+    expect(first).toBeLessThanOrEqual(Date.now());
+    expect(await acd.noAnswer('o1', 'oa1', 3)).toBe('ready');
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await acd.reserve('o1', 'oa2', 'hrss', 30)).ok).toBe(true);
+    expect((await acd.getCall('o1'))!.firstOfferedAt).toBe(first);
+    await acd.release('o1', 'oa2');
+    await acd.finish('o1', 0);
+  });
+});

@@ -151,6 +151,9 @@ describe('a call travels end to end', () => {
     await call.ended;
     const rec = await recordOf(call.uuid);
     expect(rec).toMatchObject({ outcome: 'answered', agent: 'g2', noAnswerAgents: ['g1'] });
+    // The record says when the first phone (g1's) rang: after the arrival, before g2's answer.
+    expect(rec!.offeredAt).toBeGreaterThanOrEqual(rec!.arrivedAt);
+    expect(rec!.offeredAt).toBeLessThan(rec!.answeredAt!);
   });
 });
 

@@ -1,7 +1,15 @@
 // The realfs bench's arithmetic (src/bench/realfs-analysis.ts, realfs-sipp.ts): sipp's -trace_msg log parsed,
 // both sides correlated by caller id, latency, failures and out-of-order pairs; and its options.
 import { describe, expect, it } from 'vitest';
-import { agentSide, callerSide, figures, inversions } from '../../src/bench/realfs-analysis.ts';
+import {
+  type AgentSide,
+  agentSide,
+  type CallerSide,
+  callerSide,
+  figures,
+  inversions,
+  offerFigures,
+} from '../../src/bench/realfs-analysis.ts';
 import { parseMessageLog } from '../../src/bench/realfs-sipp.ts';
 import { parseRealfsArgs } from '../../src/bench/realfs.ts';
 
@@ -119,5 +127,50 @@ describe('realfs bench analysis', () => {
     });
     expect(() => parseRealfsArgs(['--modes=asterisk'])).toThrow(/modes/);
     expect(() => parseRealfsArgs(['--rates=0'])).toThrow(/rates/);
+  });
+
+  it("splits the order between the router's offers and FreeSWITCH's delivery of them", () => {
+    const caller = (id: string, inviteAt: number, gaveUpAt = Infinity): CallerSide => ({
+      callerId: id,
+      inviteAt,
+      gotBye: true,
+      gaveUp: gaveUpAt !== Infinity,
+      gaveUpAt,
+      failStatus: 0,
+    });
+    const leg = (id: string, inviteAt: number): AgentSide => ({
+      callerId: id,
+      extension: `x${id}`,
+      inviteAt,
+      answered: true,
+      answeredAt: inviteAt + 200,
+    });
+    const callers = new Map(
+      [caller('A', 0), caller('B', 40), caller('C', 80), caller('D', 120), caller('E', 160, 170)].map((c) => [
+        c.callerId,
+        c,
+      ]),
+    );
+    // A and B offered in order, B's phone rung first (FreeSWITCH's doing); D offered before C (the router's);
+    // E rung only after it gave up (no sample), and a re-offer of A later changes nothing.
+    const legs = [leg('A', 70), leg('B', 60), leg('C', 150), leg('D', 140), leg('E', 200), leg('A', 900)];
+    const offered = new Map([
+      ['A', 10],
+      ['B', 50],
+      ['C', 130],
+      ['D', 125],
+      ['E', 180],
+    ]);
+    const f = offerFigures(callers, legs, offered);
+    expect(f.samples).toBe(4);
+    expect(f.offeredOutOfOrder).toBe(1);
+    expect(f.reorderedAfterOffer).toBe(1);
+    // arrival to offer: 10, 10, 50, 5 ms; offer to ring: 60, 10, 20, 15 ms.
+    expect(f.toOfferP50).toBe(10);
+    expect(f.toOfferP95).toBe(50);
+    expect(f.offerToRingP50).toBe(15);
+    expect(f.offerToRingP95).toBe(60);
+    // Without records nothing is claimed.
+    expect(offerFigures(callers, legs, new Map()).samples).toBe(0);
   });
 });
