@@ -15,7 +15,11 @@ export function score(call: WaitingCall, now: number, s: AcdSettings): number {
   return s.classWeights[call.priority] + s.ageingRates[call.priority] * waitS;
 }
 
-/** Calls in the order they are served: highest score first, then earliest queued. */
+/**
+ * Calls in the order they are served: highest score first, then earliest queued, then the call id. Equal queue times
+ * are common (FreeSWITCH's channel times move in 20 ms steps): the router's call ids sort by when it took the call
+ * (calls/call-id.ts), as does the queue's sorted set in Redis, which orders equal scores by member.
+ */
 export function rank(calls: readonly WaitingCall[], now: number, s: AcdSettings): WaitingCall[] {
   return [...calls].sort(
     (a, b) => score(b, now, s) - score(a, now, s) || a.queuedAt - b.queuedAt || (a.id < b.id ? -1 : 1),

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AcdConfigStore } from '../acd/config-store.ts';
 import { expectedWaitS, rank } from '../acd/policy.ts';
+import { newCallId } from './call-id.ts';
 import type { AcdStore } from '../acd/store.ts';
 import type { PriorityClass } from '../acd/types.ts';
 import type { Config, EmergencyService } from '../config/env.ts';
@@ -132,7 +133,7 @@ const AGENT_LEG_PARK_TIMEOUT_S = 10;
 type Phase = 'ivr' | 'queued' | 'offering' | 'talking' | 'survey' | 'callback' | 'ended';
 
 export class CallSession {
-  id: string = randomUUID();
+  id: string = newCallId();
   phase: Phase = 'ivr';
   private line!: ServiceLine;
   private resolution!: Resolution;
