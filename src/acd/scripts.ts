@@ -156,7 +156,7 @@ if owner ~= '*' and owner ~= ARGV[7] and redis.call('EXISTS', P .. 'alive:' .. o
 end
 redis.call('ZREM', P .. 'queue:' .. (c[3] or '') .. ':' .. (c[4] or 'normal'), callId)
 redis.call('HSET', ck, 'state', 'offering', 'agent', agentId)
--- When a phone first rang for the call, for its record (kept by a router that adopts it).
+-- When the call was first offered, for its record when a router other than the one offering it records the call.
 redis.call('HSETNX', ck, 'firstOfferedAt', now)
 -- The reservation's deadline is a field of the agent (one write with the state, instead of a key with a TTL).
 redis.call('HSET', ak, 'state', 'reserved', 'since', now, 'callId', callId, 'reason', '', 'resvUntil', now + ttl * 1000)

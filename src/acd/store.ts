@@ -64,7 +64,7 @@ export interface StoredCall extends CallInfo {
   firstQueuedAt: number;
   agent: string;
   queuedAt: number;
-  /** When the first agent's phone was rung for the call (its first reservation); absent before. */
+  /** When the call was first offered to an agent (its first reservation); absent before. */
   firstOfferedAt?: number;
   answeredAt?: number;
   tried: string[];

@@ -186,10 +186,13 @@ export function inversions(calls: ReadonlyArray<{ sent: number; rung: number }>,
 
 /**
  * The router's part of a run's order and latency, from its call records' first-offer times (`offeredAt`, the
- * router's clock: the same machine's as the sipps'), over the callers rung while still on the line:
- * - offeredOutOfOrder: pairs where the router offered the later caller first (its own decisions);
+ * router's clock; the sipps run in UTC on the same machine, so their times compare), over the callers rung while
+ * still on the line:
+ * - offeredOutOfOrder: pairs where the router offered the later caller first (its own decisions, whatever order
+ *   the phones then rang in);
  * - reorderedAfterOffer: pairs the router offered in order whose agents' phones were rung in the other order
- *   (FreeSWITCH's originate, between the router's command and the agent's INVITE);
+ *   (FreeSWITCH's originate, between the router's command and the agent's INVITE). The pairs rung out of order
+ *   are these and those of offeredOutOfOrder that FreeSWITCH did not put back in order;
  * - arrival to offer and offer to the agent's INVITE, p50 / p95 ms.
  */
 export interface OfferFigures {

@@ -306,7 +306,12 @@ export async function startSipp(o: {
     '-timeout_error',
     ...o.args,
   ];
-  const child = spawn(SIPP, args, { cwd: o.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  // In UTC, so that the log's wall-clock times compare with the router's (Date.now()) on any machine's time zone.
+  const child = spawn(SIPP, args, {
+    cwd: o.dir,
+    env: { ...process.env, TZ: 'UTC' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   o.tracker.add(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
@@ -346,7 +351,7 @@ export function lastStats(statFile: string): Record<string, string> {
 // The -trace_msg log
 
 export interface SipMessage {
-  /** sipp's wall clock when it sent or took the message, ms (local time read as UTC: only differences count). */
+  /** sipp's wall clock when it sent or took the message, Unix ms (the bench runs sipp with TZ=UTC). */
   t: number;
   dir: 'sent' | 'recv';
   /** Request method, or "" for a response. */

@@ -142,7 +142,7 @@ export class CallSession {
   private ivrPath: string[] = [];
   private arrivedAt = Date.now();
   private queuedAt = 0;
-  /** When the first agent's phone was rung for this call (0: not yet). */
+  /** When this router first sent an agent's leg for the call (0: not yet). */
   private offeredAt = 0;
   private answeredAt = 0;
   /** Offers lost to an agent's leg gone before the caller was put through (notPutThrough). */
@@ -435,7 +435,6 @@ export class CallSession {
       deps.acdConfig.load(),
     ]);
     this.log.info({ agentId, waitS, skill: this.skill }, 'offering call to agent');
-    this.offeredAt ||= Date.now();
     const keepAlive = setInterval(
       () => void deps.acd.extendReservation(this.id, agentId, deps.config.reservationTtlS),
       (deps.config.reservationTtlS * 1000) / 3,
@@ -459,6 +458,7 @@ export class CallSession {
           ? `${this.line.number}${this.line.name}`
           : this.line.number,
       };
+      if (endpoint) this.offeredAt ||= Date.now();
       if (!endpoint) {
         // A softphone whose registration lapsed since the decision: a failed offer, re-offered below.
         result = { bridged: false, disposition: 'USER_NOT_REGISTERED' };

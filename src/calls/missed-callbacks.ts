@@ -4,7 +4,7 @@
 // from virtual hold, which keeps a caller's place; a missed-call callback never takes an agent from a live caller:
 // it joins the queue only when nobody is waiting and an agent is free, and then rides the virtual-hold machinery
 // (a call kept in line with no channel, placed by CallbackPlacer when the ACD reserves an agent for it).
-import { randomUUID } from 'node:crypto';
+import { newCallId } from './call-id.ts';
 import type { Redis } from 'ioredis';
 import type { AcdStore } from '../acd/store.ts';
 import { dialNumber } from '../esl/dial-string.ts';
@@ -131,7 +131,7 @@ export class MissedCallbacks {
         continue;
       }
       const info = raw ? (JSON.parse(raw) as MissedInfo) : null;
-      const id = randomUUID();
+      const id = newCallId();
       await this.acd.createCall({
         id,
         uuid: id,

@@ -39,7 +39,10 @@ export interface CallRecord {
   survey?: Partial<Record<'speed' | 'resolution' | 'attitude', number>>;
   arrivedAt: number;
   queuedAt?: number;
-  /** When an agent's phone was first rung for the call (the router's first offer). */
+  /**
+   * When the router first offered the call to an agent: sent the agent's leg, or, in a record of a call its router did
+   * not finish, reserved the agent (the call's firstOfferedAt).
+   */
   offeredAt?: number;
   answeredAt?: number;
   endedAt: number;
