@@ -147,7 +147,11 @@ export function figures(callers: Map<string, CallerSide>, legs: readonly AgentSi
     if (!(served && c.gotBye && !c.gaveUp && !c.failStatus)) failed++;
     if (c.failStatus) errorResponses++;
     if (c.gaveUp) gaveUp++;
-    if (inTime.length) reached.push({ sent: c.inviteAt, rung: inTime[0]!.inviteAt });
+  }
+  const firstRing = firstRings(callers, legs);
+  for (const c of ordered) {
+    const rung = firstRing.get(c.callerId);
+    if (rung !== undefined) reached.push({ sent: c.inviteAt, rung });
   }
   const latencies = reached.map((r) => r.rung - r.sent);
   const agentsUsed = new Set(legs.filter((l) => callers.has(l.callerId)).map((l) => l.extension)).size;
@@ -172,6 +176,21 @@ export function figures(callers: Map<string, CallerSide>, legs: readonly AgentSi
     outOfOrderBeyondFrame: inversions(reached, 20),
     agentsUsed,
   };
+}
+
+/** Each caller's first agent INVITE while the caller was still on the line (callers never rung in time absent). */
+export function firstRings(
+  callers: ReadonlyMap<string, CallerSide>,
+  legs: readonly AgentSide[],
+): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const l of legs) {
+    const c = callers.get(l.callerId);
+    if (!c || l.inviteAt >= c.gaveUpAt) continue;
+    const t = first.get(l.callerId);
+    if (t === undefined || l.inviteAt < t) first.set(l.callerId, l.inviteAt);
+  }
+  return first;
 }
 
 /** Pairs i < j (by the caller's INVITE) where j's agent was rung more than `byMs` before i's (strictly before by default). */
@@ -211,13 +230,7 @@ export function offerFigures(
   legs: readonly AgentSide[],
   offeredAt: ReadonlyMap<string, number>,
 ): OfferFigures {
-  const firstRing = new Map<string, number>();
-  for (const l of legs) {
-    const c = callers.get(l.callerId);
-    if (!c || l.inviteAt >= c.gaveUpAt) continue;
-    const t = firstRing.get(l.callerId);
-    if (t === undefined || l.inviteAt < t) firstRing.set(l.callerId, l.inviteAt);
-  }
+  const firstRing = firstRings(callers, legs);
   const rows: Array<{ sent: number; offered: number; rung: number }> = [];
   for (const c of callers.values()) {
     const rung = firstRing.get(c.callerId);
