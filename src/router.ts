@@ -63,6 +63,8 @@ export interface RouterParts {
   load: () => { shedCalls: number; lagMs: number };
   /** FreeSWITCH's overload control (switch-pressure.ts), for /health. */
   pressure: () => SwitchPressure;
+  /** The same control fed with joins (an agent's answer to the caller put through), for /health. */
+  joinPressure: () => SwitchPressure;
   /** Asks for an ACD decision round (rounds cover every queue and coalesce). */
   requestDispatch: () => void;
   /** Missed-call callback: its do-not-call list (admin API). */
@@ -115,6 +117,12 @@ export class HotlineRouter {
    * up, seconds once it does not. Its own threshold: a park delay is not a socket's connect time.
    */
   readonly parkPressure: SwitchPressure;
+  /**
+   * The same control for every caller, fed with each join's time (ChannelControl.joinMs): the arrival signals above
+   * miss an overload that shows after the arrival, where the agent who answered hears silence until FreeSWITCH
+   * gets round to the join (realfs at 45 calls/s: joins over 1 s, 187 agents gone before the caller was put through).
+   */
+  readonly joinPressure: SwitchPressure;
   /** The controls whose last log line said callers are being turned away. */
   private readonly turningAway = new Set<SwitchPressure>();
   /** The callers' channels this instance's call sessions hold, by channel uuid. */
@@ -220,6 +228,7 @@ export class HotlineRouter {
           : null,
       load: () => this.shedder,
       pressure: () => this.pressure,
+      joinPressure: () => this.joinPressure,
       missed: () => this.missed,
       metrics: () => this.metrics,
     };
@@ -293,6 +302,11 @@ export class HotlineRouter {
     this.parkPressure = new SwitchPressure({
       ...DEFAULT_SWITCH_PRESSURE,
       highMs: config.shed.parkMs,
+      sustainWindows: 2,
+    });
+    this.joinPressure = new SwitchPressure({
+      ...DEFAULT_SWITCH_PRESSURE,
+      highMs: config.shed.joinMs,
       sustainWindows: 2,
     });
     this.reconciler = new SwitchReconciler({
@@ -457,18 +471,16 @@ export class HotlineRouter {
       const parked = channel.parked;
       const pressure = parked ? this.parkPressure : this.pressure;
       pressure.observe(parked ? channel.parkDelayMs : channel.connectMs, Date.now());
-      const turning = pressure.share > 0;
-      if (turning !== this.turningAway.has(pressure)) {
-        if (turning) this.turningAway.add(pressure);
-        else this.turningAway.delete(pressure);
-        // When turning callers away starts and stops: what operators look for after a busy spell.
-        log.warn(
-          { share: pressure.share, [parked ? 'parkDelayMs' : 'connectMs']: Math.round(pressure.lastMeanMs) },
-          pressure.share > 0
-            ? `FreeSWITCH overloaded (${parked ? 'slow park events' : 'slow connect'}): turning a share of new callers away as busy`
-            : 'FreeSWITCH keeps up again: no caller turned away',
-        );
-      }
+      this.reportTurning(
+        pressure,
+        parked ? 'slow park events' : 'slow connect',
+        parked ? 'parkDelayMs' : 'connectMs',
+      );
+      this.reportTurning(this.joinPressure, 'slow joins', 'joinMs');
+      channel.on('join', (ms: number) => {
+        this.joinPressure.observe(ms, Date.now());
+        this.reportTurning(this.joinPressure, 'slow joins', 'joinMs');
+      });
       const admission = this.shedder.admit(sessions.size);
       if (admission.shed) {
         // Passed on, not dropped: with its socket closed, FreeSWITCH's dialplan sends the caller to the backup
@@ -498,7 +510,13 @@ export class HotlineRouter {
           ivr: this.parts.ivr,
           agentDialString: sipEdge ? (ext) => sipEdge.agentDialString(ext) : undefined,
           link: this.parts.fsLink,
-          switchBusy: () => pressure.turnAway(Date.now()),
+          switchBusy: () => {
+            const now = Date.now();
+            // Both asked, so that each keeps its own even spread of the callers it turns away.
+            const slowArrivals = pressure.turnAway(now);
+            const slowJoins = this.joinPressure.turnAway(now);
+            return slowArrivals || slowJoins;
+          },
           log: log.child({ component: 'call' }),
         },
         channel,
@@ -522,6 +540,20 @@ export class HotlineRouter {
     this.parked?.on('regained', (uuids: string[]) => void this.regainParked(uuids));
     this.parked?.on('hangup', this.switchHangup);
     this.parts.outbound.on('channel', onChannel);
+  }
+
+  /** Logs when a control starts and stops turning callers away: what operators look for after a busy spell. */
+  private reportTurning(pressure: SwitchPressure, why: string, meanName: string): void {
+    const turning = pressure.share > 0;
+    if (turning === this.turningAway.has(pressure)) return;
+    if (turning) this.turningAway.add(pressure);
+    else this.turningAway.delete(pressure);
+    this.log.warn(
+      { share: pressure.share, [meanName]: Math.round(pressure.lastMeanMs) },
+      turning
+        ? `FreeSWITCH overloaded (${why}): turning a share of new callers away as busy`
+        : 'FreeSWITCH keeps up again: no caller turned away',
+    );
   }
 
   /** Whether a hangup is of a caller this instance holds, or has closed and recorded. */

@@ -99,6 +99,11 @@ export interface RunFigures {
   answeredAfterLeft: number;
   /** Agents' INVITEs beyond the first for callers of this run (re-offers). */
   reoffers: number;
+  /**
+   * Callers whose agent answered in time but who, by the router's own record, were never put through to anyone (the
+   * agent hung up in the silence before the join): failed, not bridged. 0 where nothing says (no records).
+   */
+  notJoined: number;
   /** Latency samples: agent's first INVITE minus the caller's INVITE, ms, in caller order (callers rung while there). */
   latencies: number[];
   p50: number;
@@ -119,7 +124,12 @@ export interface RunFigures {
   agentsUsed: number;
 }
 
-export function figures(callers: Map<string, CallerSide>, legs: readonly AgentSide[]): RunFigures {
+export function figures(
+  callers: Map<string, CallerSide>,
+  legs: readonly AgentSide[],
+  /** Whether the caller was put through to an agent, where something beyond the sipp logs says (router records). */
+  joined: (callerId: string) => boolean = () => true,
+): RunFigures {
   const legsOf = new Map<string, AgentSide[]>();
   for (const l of legs) {
     if (!callers.has(l.callerId)) continue; // not this run's call (should not happen)
@@ -136,11 +146,14 @@ export function figures(callers: Map<string, CallerSide>, legs: readonly AgentSi
   let rungAfterLeft = 0;
   let answeredAfterLeft = 0;
   let reoffers = 0;
+  let notJoined = 0;
   for (const c of ordered) {
     const mine = (legsOf.get(c.callerId) ?? []).sort((a, b) => a.inviteAt - b.inviteAt);
     reoffers += Math.max(0, mine.length - 1);
     const inTime = mine.filter((l) => l.inviteAt < c.gaveUpAt);
-    const served = inTime.some((l) => l.answeredAt < c.gaveUpAt);
+    const answeredInTime = inTime.some((l) => l.answeredAt < c.gaveUpAt);
+    const served = answeredInTime && joined(c.callerId);
+    if (answeredInTime && !served) notJoined++;
     if (served) bridged++;
     if (mine.some((l) => l.answeredAt >= c.gaveUpAt && l.answered)) answeredAfterLeft++;
     if (!inTime.length && mine.length) rungAfterLeft++;
@@ -165,6 +178,7 @@ export function figures(callers: Map<string, CallerSide>, legs: readonly AgentSi
     rungAfterLeft,
     answeredAfterLeft,
     reoffers,
+    notJoined,
     latencies,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),

@@ -606,10 +606,10 @@ export async function runRealfs(
         const phoneMsgs = parseMessageLog(readFileSync(phones.messageFile, 'utf8'));
         const cs = callerSide(callerMsgs);
         const legs = agentSide(phoneMsgs);
-        const fig = figures(cs, legs);
         let unrecorded: number | null = null;
         let outcomes: Record<string, number> | undefined;
         let offers: OfferFigures | undefined;
+        let recordOutcome = new Map<string, string>();
         if (routerMode(mode) && records) {
           // The records store (what GET /admin/records reads), for the China days the run touched.
           const days = [...new Set([dayOf(t0 - 60_000), dayOf(Date.now())])];
@@ -629,10 +629,16 @@ export async function runRealfs(
             await sleep(500);
           }
           unrecorded = want.size - got.size;
+          recordOutcome = got;
           offers = offerFigures(cs, legs, offeredAt);
           outcomes = {};
           for (const v of got.values()) outcomes[v] = (outcomes[v] ?? 0) + 1;
         }
+        // A router's record says whether an answered agent was ever put through to the caller.
+        const fig = figures(cs, legs, (id) => {
+          const outcome = recordOutcome.get(id);
+          return outcome === undefined || outcome === 'answered';
+        });
         const stats = lastStats(caller.statFile);
         const r: RunResult = {
           mode,

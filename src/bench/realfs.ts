@@ -122,7 +122,7 @@ export function realfsRows(rep: RealfsReport, o: RealfsOptions): BenchRow[] {
     (rep.menuNote ? `; ${rep.menuNote}` : '');
   const latNote =
     "realfs latency: the agent phone's sipp received the INVITE minus the caller's sipp sent its INVITE (-trace_msg clocks, correlated by caller id), over calls that rang an agent while the caller was still on the line (an agent rung only after the caller gave up counts as failed, not as a sample); router rows: baseline = mod_callcenter at the same rate";
-  const failNote = `realfs bridged: an agent's phone answered while the caller was still on the line; failed: the caller reached no agent, got an error response, or gave up (no BYE within ${o.patienceS} s of the answer); unrecorded: router calls with no call record in Redis (records store of the China day)`;
+  const failNote = `realfs bridged: an agent's phone answered while the caller was still on the line and (router modes) the caller's record says it was put through (not_joined: an agent answered, the record says nobody was put through: failed); failed: the caller reached no agent, got an error response, or gave up (no BYE within ${o.patienceS} s of the answer); unrecorded: router calls with no call record in Redis (records store of the China day)`;
   const shedNote =
     'realfs turned_away: of the failed, callers the router told the line is busy on purpose (FreeSWITCH overloaded: src/esl/switch-pressure.ts), each recorded as busy';
   const oooNote =
@@ -183,6 +183,7 @@ export function rawTable(results: readonly RunResult[]): string {
     'ans_late',
     'err_resp',
     'reoffers',
+    'not_joined',
     'sipp_fail',
     'min_ms',
     'p50_ms',
@@ -217,6 +218,7 @@ export function rawTable(results: readonly RunResult[]): string {
       String(f.answeredAfterLeft),
       String(f.errorResponses),
       String(f.reoffers),
+      String(f.notJoined),
       cell(r.sippFailed),
       cell(f.min),
       cell(f.p50),

@@ -1198,7 +1198,13 @@ export class CallSession {
         if (answered && wrapupS > 0) await deps.hub.wrapupStarted(this.agentId, this.id, wrapupS);
       }
       this.log.info(
-        { outcome, agentId: this.agentId || undefined, totalS: (endedAt - this.arrivedAt) / 1000 },
+        {
+          outcome,
+          agentId: this.agentId || undefined,
+          totalS: (endedAt - this.arrivedAt) / 1000,
+          // The last join's time (the agent's answer to the caller put through): what an overloaded switch stretches.
+          joinMs: Number.isFinite(this.channel.joinMs) ? Math.round(this.channel.joinMs) : undefined,
+        },
         'call ended',
       );
     } catch (err) {

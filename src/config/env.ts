@@ -46,7 +46,7 @@ export interface Config {
   /** The directory domain agents' phones register in (FreeSWITCH's hotline_agents_domain). */
   agentsDomain: string;
   /** Above this many calls in hand, or this much event-loop lag, new calls are passed on (load shedding). */
-  shed: { maxCalls: number; lagMs: number; connectMs: number; parkMs: number };
+  shed: { maxCalls: number; lagMs: number; connectMs: number; parkMs: number; joinMs: number };
   defaultLine: string;
   holdMusic: string;
   /**
@@ -184,6 +184,8 @@ export function loadConfig(env: Env = process.env): Config {
       connectMs: r.int('HOTLINE_SHED_CONNECT_MS', 30, 0, 60_000),
       // The same for parked callers: the mean time from a caller's CHANNEL_PARK to its claim here.
       parkMs: r.int('HOTLINE_SHED_PARK_MS', 250, 0, 60_000),
+      // The same for every caller: the mean time from an agent's answer to the caller put through (the join).
+      joinMs: r.int('HOTLINE_SHED_JOIN_MS', 250, 0, 60_000),
     },
     agentsDomain: r.str('HOTLINE_AGENTS_DOMAIN', 'hotline.local', (v) =>
       /^[A-Za-z0-9.-]{1,253}$/.test(v) ? null : 'must be a domain name such as hotline.local',

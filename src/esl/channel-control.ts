@@ -87,6 +87,12 @@ export class ChannelControl extends EventEmitter {
   connectMs = NaN;
   /** A parked caller: from its CHANNEL_PARK's timestamp to its arrival here, ms (parked-calls.ts). */
   parkDelayMs = NaN;
+  /**
+   * The last join's time, ms: from the agent's answer reaching this router (the originate's BACKGROUND_JOB) to the
+   * caller's CHANNEL_BRIDGE; for a join that never completed, to the offer's end (at least that long). A few tens of
+   * ms when FreeSWITCH keeps up; seconds when it is short of CPU, while the agent hears silence. NaN before one.
+   */
+  joinMs = NaN;
 
   constructor(
     private readonly link: ChannelLink,
@@ -271,7 +277,8 @@ export class ChannelControl extends EventEmitter {
    * agent's leg is originated at once by a FreeSWITCH thread (`bgapi originate ... &park()` on this socket, whose
    * BACKGROUND_JOB comes back here by its Job-Owner-UUID), and joined to the caller with `uuid_bridge` when the
    * agent answers. The caller keeps hearing what they heard (hold music, or a ringback tone as early media) until then.
-   * Emits 'bridge' when the agent answered; resolves when the conversation is over (CHANNEL_UNBRIDGE or a hangup)
+   * Emits 'bridge' when the agent answered, and 'join'(joinMs) once the join is done or given up (joinMs);
+   * resolves when the conversation is over (CHANNEL_UNBRIDGE or a hangup)
    * or the agent's leg failed (its hangup cause as disposition). See src/esl/README.md for what the caller's
    * channel does after the conversation.
    */
@@ -297,12 +304,19 @@ export class ChannelControl extends EventEmitter {
       let answered = false;
       let settled = false;
       let putThrough = false;
+      let answerSeenAt = 0;
       this.legKilled = false;
       // A parked caller has no dialplan to go on in after the conversation: it stays parked (park_after_bridge) and
       // this router goes on with it (the survey) over the same link.
       const keepParkAfter = this.parked && o.afterConversation === 'dialplan';
+      const joinTimed = () => {
+        this.joinMs = performance.now() - answerSeenAt;
+        this.emit('join', this.joinMs);
+      };
       const onCallerBridge = () => {
+        if (putThrough) return;
         putThrough = true;
+        joinTimed();
         // The join is done: the conversation's end is as planned again (hang-up or dialplan), unless the router
         // has ended the agent's leg meanwhile (a transfer), which wants the caller parked.
         if (!this.legKilled && !keepParkAfter) this.link.api(`uuid_setvar ${this.uuid} park_after_bridge`);
@@ -312,6 +326,8 @@ export class ChannelControl extends EventEmitter {
         settled = true;
         this.joined = false;
         if (answered) r.joined = putThrough;
+        // A join given up (the agent's leg went first) took at least this long; a caller who hung up says nothing.
+        if (answered && !putThrough && !this.hungUp) joinTimed();
         this.link.off('CHANNEL_BRIDGE', onCallerBridge);
         // The agent did not answer: the ringback must not go on under what the caller hears next.
         if (!r.bridged && o.ringback && !this.hungUp && !this.closed)
@@ -343,6 +359,7 @@ export class ChannelControl extends EventEmitter {
           return done({ bridged: false, disposition: cause });
         }
         answered = true;
+        answerSeenAt = performance.now();
         this.joined = true;
         // FreeSWITCH sends a channel's events in order: CHANNEL_BRIDGE, when it comes, precedes the UNBRIDGE or PARK.
         this.link.on('CHANNEL_BRIDGE', onCallerBridge);

@@ -197,6 +197,11 @@ export class SwitchEmulator extends EventEmitter {
     this.core.connectDelayMs = ms;
   }
 
+  /** Stages an overloaded switch: every uuid_bridge joins its legs this many ms late (0: at once). */
+  setJoinDelay(ms: number): void {
+    this.core.joinDelayMs = ms;
+  }
+
   setAgent(endpoint: string, script: AgentEndpointScript): void {
     this.core.agents.set(endpoint, script);
   }

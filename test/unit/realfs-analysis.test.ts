@@ -86,6 +86,31 @@ describe('realfs bench analysis', () => {
     expect(Math.round(f.max)).toBe(100);
   });
 
+  it('counts a caller whose agent answered but whose record says nobody was put through as failed', () => {
+    const callers = parseMessageLog(
+      entry('10:00:00.000', 'sent', invite('12345', 'A', 'ca')) +
+        entry('10:00:05.000', 'recv', bye('ca')) +
+        entry('10:00:00.100', 'sent', invite('12345', 'B', 'cb')) +
+        entry('10:00:05.000', 'recv', bye('cb')),
+    );
+    const phones = parseMessageLog(
+      entry('10:00:00.050', 'recv', invite('1001', 'A', 'la')) +
+        entry('10:00:00.250', 'sent', resp('200 OK', 'la')) +
+        entry('10:00:00.150', 'recv', invite('1002', 'B', 'lb')) +
+        entry('10:00:00.350', 'sent', resp('200 OK', 'lb')),
+    );
+    // By the sipp logs alone both were served: their agents answered and FreeSWITCH ended both calls.
+    expect(figures(callerSide(callers), agentSide(phones))).toMatchObject({
+      bridged: 2,
+      failed: 0,
+      notJoined: 0,
+    });
+    const f = figures(callerSide(callers), agentSide(phones), (id) => id !== 'B');
+    expect(f).toMatchObject({ bridged: 1, failed: 1, notJoined: 1 });
+    // Still a latency sample: an agent was rung for B while B waited.
+    expect(f.latencies).toHaveLength(2);
+  });
+
   it('counts inversions only between calls in strict order', () => {
     expect(inversions([])).toBe(0);
     expect(

@@ -60,6 +60,22 @@ const Health = Type.Object({
       },
       { description: "FreeSWITCH's overload control (HOTLINE_SHED_CONNECT_MS)" },
     ),
+    joinPressure: Type.Object(
+      {
+        joinMs: Type.Number({
+          description:
+            "mean time from an agent's answer to the caller put through, last busy half second (ms)",
+        }),
+        busyShare: Type.Number({
+          description: 'share of new callers told the line is busy for slow joins (0..1)',
+        }),
+        turnedAway: Type.Integer({ description: 'callers told the line is busy for slow joins since start' }),
+      },
+      {
+        description:
+          'the same control fed with joins, for sockets and parked callers alike (HOTLINE_SHED_JOIN_MS)',
+      },
+    ),
   }),
   sipEdge: Type.Optional(
     Type.Object({
@@ -104,6 +120,11 @@ export const healthPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = a
             connectMs: Math.round((parts.pressure().lastMeanMs || 0) * 10) / 10,
             busyShare: parts.pressure().share,
             turnedAway: parts.pressure().turnedAway,
+          },
+          joinPressure: {
+            joinMs: Math.round((parts.joinPressure().lastMeanMs || 0) * 10) / 10,
+            busyShare: parts.joinPressure().share,
+            turnedAway: parts.joinPressure().turnedAway,
           },
         },
         ...(parts.sipEdgeStatus() ? { sipEdge: parts.sipEdgeStatus()! } : {}),

@@ -294,7 +294,8 @@ const uuidBridge: ApiFn = async (core, args) => {
     if (!ch.answered) core.answer(ch);
   }
   const truthy = (v: string | undefined) => /^(true|yes|on|1)$/i.test(v ?? '');
-  setImmediate(() => {
+  const later = (f: () => void) => (core.joinDelayMs > 0 ? setTimeout(f, core.joinDelayMs) : setImmediate(f));
+  later(() => {
     if (!a.up || !b.up) {
       if (underSocket && a.up) {
         if (truthy(a.vars.get('uuid_bridge_park_on_cancel'))) return settle('park');

@@ -57,6 +57,8 @@ export class Core extends EventEmitter {
    * tens of ms or more (it reads the command a byte at a time behind every runnable thread), against a few ms.
    */
   connectDelayMs = 0;
+  /** Staged overload: uuid_bridge joins this many ms late (an overloaded switch gets round to them late). */
+  joinDelayMs = 0;
   private sessionCounter = 0;
   private readonly dtmfHandlers = new Map<string, DtmfHandler>();
   private readonly startedMs = Date.now();
