@@ -477,6 +477,27 @@ export async function placeCall(fs: { carrierPort: number }, o: CallerOptions): 
   };
 }
 
+/**
+ * Many calls from one sipp at a steady rate, each with its own caller id (sipp's `-inf`: `[field0]` in the
+ * scenario), for what a burst of separate sipp processes cannot pace. The trace holds every call's messages.
+ */
+export async function placeCalls(
+  fs: { carrierPort: number },
+  o: Omit<CallerOptions, 'callerId'> & { callerIds: string[]; perSecond: number },
+): Promise<Sipp> {
+  const csvDir = mkdtempSync(path.join(os.tmpdir(), 'realsipp-ids-'));
+  const csv = path.join(csvDir, 'callers.csv');
+  writeFileSync(csv, `SEQUENTIAL\n${o.callerIds.map((id) => `${id};`).join('\n')}\n`);
+  const n = String(o.callerIds.length);
+  const sipp = await run(
+    callerScenario({ ...o, callerId: '[field0]' }),
+    ['-inf', csv, '-r', String(o.perSecond), '-m', n, '-l', n, `127.0.0.1:${fs.carrierPort}`],
+    { timeoutS: o.timeoutS ?? 60, ip: o.ip },
+  );
+  void sipp.done.finally(() => rmSync(csvDir, { recursive: true, force: true }));
+  return sipp;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Phones registered at the SIP edge
 
