@@ -118,7 +118,7 @@ export class HotlineRouter {
    */
   readonly parkPressure: SwitchPressure;
   /**
-   * The same control for every caller, fed with each join's time (ChannelControl.joinMs): the arrival signals above
+   * The same control for socket and parked callers alike (offered by originate, the default), fed with each join's time (ChannelControl.joinMs): the arrival signals above
    * miss an overload that shows after the arrival, where the agent who answered hears silence until FreeSWITCH
    * gets round to the join (realfs at 45 calls/s: joins over 1 s, 187 agents gone before the caller was put through).
    */
@@ -510,13 +510,7 @@ export class HotlineRouter {
           ivr: this.parts.ivr,
           agentDialString: sipEdge ? (ext) => sipEdge.agentDialString(ext) : undefined,
           link: this.parts.fsLink,
-          switchBusy: () => {
-            const now = Date.now();
-            // Both asked, so that each keeps its own even spread of the callers it turns away.
-            const slowArrivals = pressure.turnAway(now);
-            const slowJoins = this.joinPressure.turnAway(now);
-            return slowArrivals || slowJoins;
-          },
+          switchBusy: () => SwitchPressure.turnAwayAny([pressure, this.joinPressure], Date.now()),
           log: log.child({ component: 'call' }),
         },
         channel,
@@ -552,7 +546,9 @@ export class HotlineRouter {
       { share: pressure.share, [meanName]: Math.round(pressure.lastMeanMs) },
       turning
         ? `FreeSWITCH overloaded (${why}): turning a share of new callers away as busy`
-        : 'FreeSWITCH keeps up again: no caller turned away',
+        : this.turningAway.size
+          ? `FreeSWITCH keeps up again (no more ${why}); another control still turns callers away`
+          : `FreeSWITCH keeps up again (no more ${why}): no caller turned away`,
     );
   }
 

@@ -184,7 +184,8 @@ export function loadConfig(env: Env = process.env): Config {
       connectMs: r.int('HOTLINE_SHED_CONNECT_MS', 30, 0, 60_000),
       // The same for parked callers: the mean time from a caller's CHANNEL_PARK to its claim here.
       parkMs: r.int('HOTLINE_SHED_PARK_MS', 250, 0, 60_000),
-      // The same for every caller: the mean time from an agent's answer to the caller put through (the join).
+      // The same for callers offered by originate (the default), socket or parked: the mean time from an agent's
+      // answer to the caller put through (the join).
       joinMs: r.int('HOTLINE_SHED_JOIN_MS', 250, 0, 60_000),
     },
     agentsDomain: r.str('HOTLINE_AGENTS_DOMAIN', 'hotline.local', (v) =>

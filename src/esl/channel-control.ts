@@ -277,7 +277,8 @@ export class ChannelControl extends EventEmitter {
    * agent's leg is originated at once by a FreeSWITCH thread (`bgapi originate ... &park()` on this socket, whose
    * BACKGROUND_JOB comes back here by its Job-Owner-UUID), and joined to the caller with `uuid_bridge` when the
    * agent answers. The caller keeps hearing what they heard (hold music, or a ringback tone as early media) until then.
-   * Emits 'bridge' when the agent answered, and 'join'(joinMs) once the join is done or given up (joinMs);
+   * Emits 'bridge' when the agent answered, and 'join'(ms) once the join is done or given up (not when the caller
+   * hung up first);
    * resolves when the conversation is over (CHANNEL_UNBRIDGE or a hangup)
    * or the agent's leg failed (its hangup cause as disposition). See src/esl/README.md for what the caller's
    * channel does after the conversation.
@@ -326,8 +327,10 @@ export class ChannelControl extends EventEmitter {
         settled = true;
         this.joined = false;
         if (answered) r.joined = putThrough;
-        // A join given up (the agent's leg went first) took at least this long; a caller who hung up says nothing.
-        if (answered && !putThrough && !this.hungUp) joinTimed();
+        // A join given up (the agent's leg went first) took at least this long. A caller who hung up says nothing
+        // (a parked caller's hangup event may come after the join's -ERR: rare, and a short sample); nor does a leg
+        // this router ended itself (a transfer asked for at once), which times the router, not the switch.
+        if (answered && !putThrough && !this.hungUp && !this.legKilled) joinTimed();
         this.link.off('CHANNEL_BRIDGE', onCallerBridge);
         // The agent did not answer: the ringback must not go on under what the caller hears next.
         if (!r.bridged && o.ringback && !this.hungUp && !this.closed)

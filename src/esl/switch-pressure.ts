@@ -63,16 +63,43 @@ export class SwitchPressure {
 
   /** Whether the next new caller is to be turned away. */
   turnAway(now: number): boolean {
-    if (!this.opts.highMs) return false;
+    return this.spread(this.shareAt(now), this);
+  }
+
+  /** The share to turn away at `now` (closes the windows that ended by then). */
+  shareAt(now: number): number {
+    if (!this.opts.highMs) return 0;
     this.roll(now);
-    if (this.share <= 0) {
+    return this.share;
+  }
+
+  /**
+   * One decision for several controls (a caller's arrival and the joins): the largest share, spread evenly by one
+   * diffuser, so that together they never turn away more than any one of them would (never above maxShare), and each
+   * caller turned away is counted once, by the control that asked for the most.
+   */
+  static turnAwayAny(controls: readonly SwitchPressure[], now: number): boolean {
+    const [first, ...rest] = controls;
+    if (!first) return false;
+    let top = first;
+    let share = first.shareAt(now);
+    for (const c of rest) {
+      const s = c.shareAt(now);
+      if (s > share) [top, share] = [c, s];
+    }
+    return first.spread(share, top);
+  }
+
+  /** Error diffusion of `share` on this control's counter; `counted` counts the caller turned away. */
+  private spread(share: number, counted: SwitchPressure): boolean {
+    if (share <= 0) {
       this.owed = 0;
       return false;
     }
-    this.owed += this.share;
+    this.owed += share;
     if (this.owed < 1) return false;
     this.owed -= 1;
-    this.turnedAway++;
+    counted.turnedAway++;
     return true;
   }
 

@@ -449,11 +449,16 @@ const SIPP_BIND_ERROR = 254;
 
 /** One call from the "carrier" (sipp on 127.0.0.1) to FreeSWITCH's carrier profile. */
 export async function placeCall(fs: { carrierPort: number }, o: CallerOptions): Promise<Sipp> {
-  const start = () =>
+  return calling(() =>
     run(callerScenario(o), ['-m', '1', '-l', '1', `127.0.0.1:${fs.carrierPort}`], {
       timeoutS: o.timeoutS ?? 60,
       ip: o.ip,
-    });
+    }),
+  );
+}
+
+/** A caller's sipp, started again (up to twice) when it lost its port before it sent anything. */
+async function calling(start: () => Promise<Sipp>): Promise<Sipp> {
   let current = await start();
   // freeSipPort checks a port and closes it before sipp binds it: another process may take it in between, and sipp
   // then exits before sending anything. That caller never called: it calls again from a fresh port.
@@ -489,10 +494,12 @@ export async function placeCalls(
   const csv = path.join(csvDir, 'callers.csv');
   writeFileSync(csv, `SEQUENTIAL\n${o.callerIds.map((id) => `${id};`).join('\n')}\n`);
   const n = String(o.callerIds.length);
-  const sipp = await run(
-    callerScenario({ ...o, callerId: '[field0]' }),
-    ['-inf', csv, '-r', String(o.perSecond), '-m', n, '-l', n, `127.0.0.1:${fs.carrierPort}`],
-    { timeoutS: o.timeoutS ?? 60, ip: o.ip },
+  const sipp = await calling(() =>
+    run(
+      callerScenario({ ...o, callerId: '[field0]' }),
+      ['-inf', csv, '-r', String(o.perSecond), '-m', n, '-l', n, `127.0.0.1:${fs.carrierPort}`],
+      { timeoutS: o.timeoutS ?? 60, ip: o.ip },
+    ),
   );
   void sipp.done.finally(() => rmSync(csvDir, { recursive: true, force: true }));
   return sipp;

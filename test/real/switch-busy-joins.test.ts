@@ -4,6 +4,7 @@
 // each recorded as busy, while the rest are put through. (A truly overloaded switch takes the realfs bench:
 // `npm run bench -- realfs --modes=routerpark --rates=45`.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMessageLog } from '../../src/bench/realfs-sipp.ts';
 import { waitFor } from '../helpers/stack.ts';
 import { havePeers } from './freeswitch.ts';
 import { QUICK_12345 } from './routers.ts';
@@ -16,7 +17,8 @@ describe.skipIf(!havePeers)('real FreeSWITCH: slow joins turn callers away', () 
   // The shipped directory's ten softphones (1001-1010).
   const extensions = Array.from({ length: 10 }, (_, i) => String(1001 + i));
   beforeAll(async () => {
-    s = await startRealStack({ HOTLINE_SHED_JOIN_MS: '1' });
+    // The arrival control off: one slow connect on a loaded machine must not turn callers away for another reason.
+    s = await startRealStack({ HOTLINE_SHED_JOIN_MS: '1', HOTLINE_SHED_CONNECT_MS: '0' });
     // FreeSWITCH's default of 30 new sessions a second would refuse some of 20 callers and their agents' legs a
     // second (503, DESTINATION_OUT_OF_ORDER): that limit is not what this test is about.
     await s.fs.api('fsctl sps 1000');
@@ -57,25 +59,23 @@ describe.skipIf(!havePeers)('real FreeSWITCH: slow joins turn callers away', () 
     const busy = recs.filter((r) => r.outcome === 'busy');
     expect(busy.length).toBeGreaterThan(0);
     expect(busy.length).toBeLessThan(callerIds.length);
-    // Only callers who came after joins had been measured: never the first ones.
+    // The join control's first half second starts at the first caller's verdict, and it needs two of them with
+    // five joins each: nobody is turned away in the first second, whatever the phones do.
     const firstTen = new Set(callerIds.slice(0, 10));
     expect(busy.filter((r) => firstTen.has(r.caller))).toHaveLength(0);
     expect(recs.filter((r) => r.outcome === 'answered').length).toBeGreaterThanOrEqual(10);
     // What each busy caller's phone got: 486, never a 200 OK to its INVITE.
-    const byCaller = new Map<string, string[]>();
-    for (const m of sipp.messages().split(/^-{10,}.*$/m)) {
-      const from = /^From: "(\d+)"/m.exec(m)?.[1];
-      if (from) byCaller.set(from, [...(byCaller.get(from) ?? []), m]);
-    }
+    const responses = parseMessageLog(sipp.messages()).filter(
+      (m) => m.dir === 'recv' && m.status > 0 && m.cseqMethod === 'INVITE',
+    );
     for (const r of busy) {
       expect(r).toMatchObject({ ivrPath: ['线路繁忙'] });
       expect(r.answeredAt).toBeUndefined();
-      const trace = (byCaller.get(r.caller) ?? []).join('\n');
-      expect(trace).toMatch(/SIP\/2\.0 486 /);
-      expect(trace).not.toMatch(/SIP\/2\.0 200 OK[\s\S]*CSeq: 1 INVITE/);
+      const statuses = responses.filter((m) => m.fromUser === r.caller).map((m) => m.status);
+      expect(statuses).toContain(486);
+      expect(statuses).not.toContain(200);
     }
     const health = (await s.admin('/health')).body;
     expect(health.socketServer.joinPressure.turnedAway).toBe(busy.length);
-    expect(health.socketServer.switchPressure.turnedAway).toBe(0);
   }, 120_000);
 });

@@ -84,4 +84,30 @@ describe('SwitchPressure', () => {
     feed(off, 0, 10, 15, 900);
     expect(off.turnAway(5000)).toBe(false);
   });
+
+  it('decides for several controls at once on the larger share: never more than maxShare, each caller counted once', () => {
+    const arrivals = new SwitchPressure();
+    const joins = new SwitchPressure({ ...DEFAULT_SWITCH_PRESSURE, highMs: 250 });
+    // Both at their highest: together they still let a fifth of callers through, evenly.
+    let t = feed(arrivals, 0, 10, 15, 80);
+    feed(joins, 0, 10, 15, 900);
+    const both = Array.from({ length: 100 }, () => SwitchPressure.turnAwayAny([arrivals, joins], t));
+    expect(arrivals.share).toBe(DEFAULT_SWITCH_PRESSURE.maxShare);
+    expect(joins.share).toBe(DEFAULT_SWITCH_PRESSURE.maxShare);
+    expect(both.filter(Boolean)).toHaveLength(80);
+    for (let i = 0; i + 5 <= both.length; i += 5)
+      expect(both.slice(i, i + 5).filter(Boolean)).toHaveLength(4);
+    expect(arrivals.turnedAway + joins.turnedAway).toBe(80);
+    // Quick arrivals, slow joins: the joins' share decides, and the joins' control counts the callers.
+    t = feed(arrivals, t, 20, 15, 5);
+    feed(joins, t - 20 * DEFAULT_SWITCH_PRESSURE.windowMs, 20, 15, 900);
+    const before = { arrivals: arrivals.turnedAway, joins: joins.turnedAway };
+    const later = Array.from({ length: 10 }, () => SwitchPressure.turnAwayAny([arrivals, joins], t));
+    expect(arrivals.share).toBe(0);
+    expect(later.filter(Boolean)).toHaveLength(8);
+    expect(arrivals.turnedAway).toBe(before.arrivals);
+    expect(joins.turnedAway).toBe(before.joins + 8);
+    // Neither: nobody.
+    expect(SwitchPressure.turnAwayAny([new SwitchPressure(), new SwitchPressure()], 0)).toBe(false);
+  });
 });
