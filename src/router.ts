@@ -118,9 +118,10 @@ export class HotlineRouter {
    */
   readonly parkPressure: SwitchPressure;
   /**
-   * The same control for socket and parked callers alike (offered by originate, the default), fed with each join's time (ChannelControl.joinMs): the arrival signals above
-   * miss an overload that shows after the arrival, where the agent who answered hears silence until FreeSWITCH
-   * gets round to the join (realfs at 45 calls/s: joins over 1 s, 187 agents gone before the caller was put through).
+   * The same control for socket and parked callers alike (offered by originate, the default), fed with each join's
+   * time (ChannelControl.joinMs): the arrival signals above miss an overload that shows after the arrival, where the
+   * agent who answered hears silence until FreeSWITCH gets round to the join (realfs at 45 calls/s: joins over 1 s,
+   * 187 agents gone before the caller was put through).
    */
   readonly joinPressure: SwitchPressure;
   /** The controls whose last log line said callers are being turned away. */

@@ -63,7 +63,7 @@ export class SwitchPressure {
 
   /** Whether the next new caller is to be turned away. */
   turnAway(now: number): boolean {
-    return this.spread(this.shareAt(now), this);
+    return SwitchPressure.turnAwayAny([this], now);
   }
 
   /** The share to turn away at `now` (closes the windows that ended by then). */
@@ -87,19 +87,15 @@ export class SwitchPressure {
       const s = c.shareAt(now);
       if (s > share) [top, share] = [c, s];
     }
-    return first.spread(share, top);
-  }
-
-  /** Error diffusion of `share` on this control's counter; `counted` counts the caller turned away. */
-  private spread(share: number, counted: SwitchPressure): boolean {
+    // Error diffusion on the first control's counter.
     if (share <= 0) {
-      this.owed = 0;
+      first.owed = 0;
       return false;
     }
-    this.owed += share;
-    if (this.owed < 1) return false;
-    this.owed -= 1;
-    counted.turnedAway++;
+    first.owed += share;
+    if (first.owed < 1) return false;
+    first.owed -= 1;
+    top.turnedAway++;
     return true;
   }
 
