@@ -33,6 +33,8 @@ export async function startBenchRouter(
   // CPU per call goes; NODE_OPTIONS may not carry --cpu-prof.
   const prof = process.env.REALFS_ROUTER_PROF;
   const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  // REALFS_ROUTER_NODE_ARGS: more node/V8 flags for the router (GC settings), which NODE_OPTIONS may not carry.
+  nodeArgs.push(...(process.env.REALFS_ROUTER_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: repo,
     env: fullEnv,
