@@ -3,7 +3,9 @@
 // FreeSWITCH's CPU per call. One real FreeSWITCH 1.10.12 (the test tier's harness), inbound sockets sending
 // `api global_getvar <name>` (a lookup that does nothing else) one after another, with names padded to 21, 220 and
 // 1020 bytes per command; FreeSWITCH's utime+stime over the commands. Baseline: the 21-byte command in the same run.
-// Asked for by name: `npm run bench -- eslbytes` (or BENCH_ESLBYTES=1 in a full run); needs /opt/peers/freeswitch.
+// Then the parked-call event socket's nudge (a bare newline that wakes the listener's poll: parked-calls.ts): one
+// socket subscribed to an event, a newline every ms for 5 s against 5 s without, FreeSWITCH's CPU and this
+// process's per nudge. Asked for by name: `npm run bench -- eslbytes` (or BENCH_ESLBYTES=1 in a full run); needs /opt/peers/freeswitch.
 import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { type BenchContext, type BenchGroup, type BenchRow, row } from './types.ts';
@@ -70,6 +72,46 @@ async function measure(
   return cpu;
 }
 
+/**
+ * A nudge's cost: an event socket with an event subscribed and nothing queued sleeps in poll (20 ms); a newline wakes
+ * it. FreeSWITCH's and this process's CPU ms over `spanMs` with a nudge every ms, and over as long without.
+ */
+async function measureNudges(
+  eslPort: number,
+  pid: number,
+  spanMs: number,
+): Promise<{ nudges: number; fsMs: number; fsIdleMs: number; selfMs: number; selfIdleMs: number }> {
+  const s = net.connect(eslPort, '127.0.0.1');
+  s.setNoDelay(true);
+  const reply = () => new Promise((r) => s.once('data', r));
+  await reply(); // auth/request
+  s.write('auth ClueCon\n\n');
+  await reply();
+  s.write('event plain CHANNEL_PARK\n\n');
+  await reply();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await sleep(300);
+  const span = async (nudge: boolean) => {
+    const fs0 = treeCpuMs(pid);
+    const me0 = process.cpuUsage();
+    let n = 0;
+    const t = nudge
+      ? setInterval(() => {
+          s.write('\n');
+          n++;
+        }, 1)
+      : null;
+    await sleep(spanMs);
+    if (t) clearInterval(t);
+    const me = process.cpuUsage(me0);
+    return { n, fs: treeCpuMs(pid) - fs0, self: (me.user + me.system) / 1000 };
+  };
+  const idle = await span(false);
+  const on = await span(true);
+  s.destroy();
+  return { nudges: on.n, fsMs: on.fs, fsIdleMs: idle.fs, selfMs: on.self, selfIdleMs: idle.self };
+}
+
 async function runEslBytes(ctx: BenchContext): Promise<BenchRow[]> {
   const argv = process.argv.slice(2);
   const named = argv.filter((a) => !a.startsWith('--')).some((f) => 'eslbytes'.includes(f));
@@ -122,6 +164,16 @@ async function runEslBytes(ctx: BenchContext): Promise<BenchRow[]> {
         ),
       );
     }
+    const k = await measureNudges(fs.eslPort, fs.pid, 5000);
+    const fsUs = ((k.fsMs - k.fsIdleMs) * 1000) / k.nudges;
+    const selfUs = ((k.selfMs - k.selfIdleMs) * 1000) / k.nudges;
+    ctx.log(
+      `eslbytes: ${k.nudges} nudges in 5 s: FreeSWITCH ${k.fsMs} ms (${k.fsIdleMs} ms without), this process ${k.selfMs.toFixed(0)} ms (${k.selfIdleMs.toFixed(0)} without)`,
+    );
+    const nudgeNote =
+      'eslbytes nudge: a bare newline every ms to an event socket whose listener sleeps in poll, 5 s against 5 s without; CPU per nudge over the idle span';
+    rows.push(row('eslbytes.nudge.freeswitch_us', fsUs, 'us', undefined, nudgeNote));
+    rows.push(row('eslbytes.nudge.sender_us', selfUs, 'us', undefined, nudgeNote));
   } finally {
     await fs.stop();
   }
