@@ -20,6 +20,39 @@ function command(bytes: number): string {
   return `api global_getvar ${'x'.repeat(Math.max(1, bytes - fixed))}\n\n`;
 }
 
+/** An authenticated event socket and a wait for its next whole frame (a reply, or the auth request). */
+interface EslConn {
+  socket: net.Socket;
+  next(): Promise<void>;
+}
+
+async function openEsl(eslPort: number): Promise<EslConn> {
+  const socket = net.connect(eslPort, '127.0.0.1');
+  socket.setNoDelay(true);
+  let buf = '';
+  let wake: (() => void) | null = null;
+  const next = () => new Promise<void>((r) => (wake = r));
+  // A frame is complete at its body's end (Content-Length) or, without one, at its blank line.
+  socket.on('data', (d: Buffer) => {
+    buf += d.toString('latin1');
+    for (;;) {
+      const head = buf.indexOf('\n\n');
+      if (head < 0) return;
+      const len = /Content-Length: (\d+)/.exec(buf.slice(0, head));
+      const end = head + 2 + (len ? Number(len[1]) : 0);
+      if (buf.length < end) return;
+      buf = buf.slice(end);
+      const w = wake;
+      wake = null;
+      w?.();
+    }
+  });
+  await next(); // auth/request
+  socket.write('auth ClueCon\n\n');
+  await next();
+  return { socket, next };
+}
+
 /** Sends `n` commands over `sockets` connections, each waiting for its reply; FreeSWITCH's CPU ms for them. */
 async function measure(
   eslPort: number,
@@ -28,47 +61,21 @@ async function measure(
   sockets: number,
   pid: number,
 ): Promise<number> {
-  const conns: net.Socket[] = [];
-  const replies = new Map<net.Socket, { buf: string; wake: (() => void) | null }>();
-  const next = (s: net.Socket) => new Promise<void>((r) => (replies.get(s)!.wake = r));
-  for (let i = 0; i < sockets; i++) {
-    const s = net.connect(eslPort, '127.0.0.1');
-    s.setNoDelay(true);
-    const st: { buf: string; wake: (() => void) | null } = { buf: '', wake: null };
-    replies.set(s, st);
-    // A frame is complete at its body's end (Content-Length) or, without one, at its blank line.
-    s.on('data', (d: Buffer) => {
-      st.buf += d.toString('latin1');
-      for (;;) {
-        const head = st.buf.indexOf('\n\n');
-        if (head < 0) return;
-        const len = /Content-Length: (\d+)/.exec(st.buf.slice(0, head));
-        const end = head + 2 + (len ? Number(len[1]) : 0);
-        if (st.buf.length < end) return;
-        st.buf = st.buf.slice(end);
-        const w = st.wake;
-        st.wake = null;
-        w?.();
-      }
-    });
-    await next(s); // auth/request
-    s.write('auth ClueCon\n\n');
-    await next(s);
-    conns.push(s);
-  }
+  const conns: EslConn[] = [];
+  for (let i = 0; i < sockets; i++) conns.push(await openEsl(eslPort));
   await new Promise((r) => setTimeout(r, 300));
   const before = treeCpuMs(pid);
   await Promise.all(
-    conns.map(async (s) => {
+    conns.map(async (c) => {
       for (let i = 0; i < n / sockets; i++) {
-        const got = next(s);
-        s.write(cmd);
+        const got = c.next();
+        c.socket.write(cmd);
         await got;
       }
     }),
   );
   const cpu = treeCpuMs(pid) - before;
-  for (const s of conns) s.destroy();
+  for (const c of conns) c.socket.destroy();
   return cpu;
 }
 
@@ -81,14 +88,10 @@ async function measureNudges(
   pid: number,
   spanMs: number,
 ): Promise<{ nudges: number; fsMs: number; fsIdleMs: number; selfMs: number; selfIdleMs: number }> {
-  const s = net.connect(eslPort, '127.0.0.1');
-  s.setNoDelay(true);
-  const reply = () => new Promise((r) => s.once('data', r));
-  await reply(); // auth/request
-  s.write('auth ClueCon\n\n');
-  await reply();
+  const { socket: s, next } = await openEsl(eslPort);
+  const subscribed = next();
   s.write('event plain CHANNEL_PARK\n\n');
-  await reply();
+  await subscribed;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await sleep(300);
   const span = async (nudge: boolean) => {
