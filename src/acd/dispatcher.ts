@@ -15,6 +15,11 @@ const AFTER_OUTAGE_HOLD_MS = 1000;
 
 const NO_AGENTS: readonly AgentView[] = [];
 
+/** After Redis refused a caller for one earlier in its line: the next round waits this long for the stream's news. */
+const NOT_FIRST_RETRY_MS = 20;
+/** Rounds in a row refused so before the replica is loaded again (about a second of retries). */
+const NOT_FIRST_RELOAD_AFTER = 50;
+
 /** Every this many sweeps (2 s apart), the sweep reads every agent instead of the replica's pending ones. */
 const FULL_SWEEP_EVERY = 15;
 
@@ -52,6 +57,10 @@ export class Dispatcher {
   /** Bumped when the Redis connection closes: a round that began before cannot trust what it read. */
   private outages = 0;
   rounds = 0;
+  /** Reservations Redis refused because a caller earlier in the line could take the agent (see behindInLine). */
+  notFirst = 0;
+  private notFirstRounds = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly acd: AcdStore,
@@ -104,6 +113,7 @@ export class Dispatcher {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.replica.stop();
   }
 
@@ -192,6 +202,7 @@ export class Dispatcher {
       pairs.map((a) => this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS, this.instanceId)),
     );
     let made = 0;
+    const notFirstBefore = this.notFirst;
     for (const [i, r] of results.entries()) {
       const a = pairs[i]!;
       if (!r.ok) {
@@ -212,7 +223,30 @@ export class Dispatcher {
         skill: r.skill || undefined,
       });
     }
+    if (this.notFirst !== notFirstBefore) this.behindInLine();
+    else this.notFirstRounds = 0;
     return made;
+  }
+
+  /**
+   * Redis refused a later caller because one earlier in its line could take the agent: this replica missed that
+   * caller (another router queued it a moment ago), or skipped it on a liveness reading that is out of date, or the
+   * round's pairing for it was refused. Another round at once would decide the same; one a moment later has the
+   * stream's news and fresh liveness readings. A replica still behind after many tries is loaded again.
+   */
+  private behindInLine(): void {
+    this.replica.staleOwners();
+    if (++this.notFirstRounds === NOT_FIRST_RELOAD_AFTER) {
+      this.log.warn({ rounds: this.notFirstRounds }, 'ACD replica behind the queues; reloading it');
+      this.replica.resync();
+      this.notFirstRounds = 0;
+    }
+    if (this.again || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.request();
+    }, NOT_FIRST_RETRY_MS);
+    this.retryTimer.unref();
   }
 
   /**
@@ -221,10 +255,16 @@ export class Dispatcher {
    */
   private refused(callId: string, agentId: string, reason: string): void {
     if (reason === 'owner-gone') {
+      // Rare (a router died): worth a line in the log, as a post-mortem of callers served out of order needs it.
+      this.log.warn({ callId, agentId }, "reservation refused: the call's router is gone");
       void this.acd
         .getCall(callId)
         .then((c) => c && this.replica.markOwnerGone(c.owner))
         .catch(() => undefined);
+      return;
+    }
+    if (reason === 'not-first') {
+      this.notFirst++;
       return;
     }
     if (reason === 'call-not-waiting') this.replica.state.forgetCall(callId);

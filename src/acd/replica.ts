@@ -113,6 +113,11 @@ export class AcdReplica extends EventEmitter {
     return c.owner !== '*' && this.deadOwners.has(c.owner);
   }
 
+  /** The next refresh reads every owner's liveness again, however recent the last reading. */
+  staleOwners(): void {
+    this.ownersReadAt = 0;
+  }
+
   markOwnerGone(owner: string): void {
     this.deadOwners.add(owner);
   }

@@ -127,9 +127,11 @@ return done('queued')
 `;
 
 /**
- * ARGV: prefix, callId, agentId, via, now, ttlS, the deciding router's instance id. Checks the call still waits
- * and the agent is still ready with the skill it was chosen by, then reserves both. Returns the call's owner
- * instance, or an error naming what changed since the decision was taken.
+ * ARGV: prefix, callId, agentId, via, now, ttlS, the deciding router's instance id, '1' for an offer to a named
+ * agent (a transfer) instead of a queue decision. Checks the call still waits
+ * and the agent is still ready with the skill it was chosen by, and that no caller earlier in its line could take
+ * the agent instead, then reserves both. Returns the call's owner instance, or an error naming what changed since
+ * the decision was taken.
  */
 export const RESERVE = `${LIB}
 local callId, agentId, via, now, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -154,7 +156,25 @@ local owner = c[2] or ''
 if owner ~= '*' and owner ~= ARGV[7] and redis.call('EXISTS', P .. 'alive:' .. owner) == 0 then
   return redis.error_reply('owner-gone')
 end
-redis.call('ZREM', P .. 'queue:' .. (c[3] or '') .. ':' .. (c[4] or 'normal'), callId)
+local qk = P .. 'queue:' .. (c[3] or '') .. ':' .. (c[4] or 'normal')
+-- Nobody earlier in the call's own line (same skill and class) is passed over: a deciding router whose replica is a
+-- moment behind (a caller another router queued, an agent it saw ready that had just been taken) must not let a
+-- later caller overtake an earlier one. The policy passes over only callers whose router is gone or who already
+-- missed this agent; so does this check. The line's head is the usual case: no read beyond the rank.
+-- A transfer to a named agent (ARGV[8] '1') is no queue decision: it skips the check.
+local rank = ARGV[8] ~= '1' and redis.call('ZRANK', qk, callId)
+if rank and rank > 0 then
+  for _, id in ipairs(redis.call('ZRANGE', qk, 0, math.min(rank, 32) - 1)) do
+    local e = redis.call('HMGET', P .. 'call:' .. id, 'state', 'owner', 'tried')
+    if e[1] == 'queued' and not string.find(e[3] or '', '"' .. agentId .. '"', 1, true) then
+      local o = e[2] or ''
+      if o == '*' or o == ARGV[7] or redis.call('EXISTS', P .. 'alive:' .. o) == 1 then
+        return redis.error_reply('not-first')
+      end
+    end
+  end
+end
+redis.call('ZREM', qk, callId)
 redis.call('HSET', ck, 'state', 'offering', 'agent', agentId)
 -- When the call was first offered, for its record when a router other than the one offering it records the call.
 redis.call('HSETNX', ck, 'firstOfferedAt', now)

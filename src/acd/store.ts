@@ -380,10 +380,21 @@ export class AcdStore {
     ttlS: number,
     /** The deciding router's instance id: its own calls skip the liveness check. */
     self = '',
+    /** An offer to a named agent (a transfer), not a queue decision: callers earlier in the line do not hold it. */
+    directed = false,
   ): Promise<{ ok: true; owner: string; skill: string } | { ok: false; reason: string }> {
     try {
       // '<owner>\n<the call's skill>' (instance ids and skills have no newline).
-      const reply = (await this.run(RESERVE, callId, agentId, via, Date.now(), ttlS, self)) as string;
+      const reply = (await this.run(
+        RESERVE,
+        callId,
+        agentId,
+        via,
+        Date.now(),
+        ttlS,
+        self,
+        directed ? '1' : '0',
+      )) as string;
       const nl = reply.lastIndexOf('\n');
       return { ok: true, owner: reply.slice(0, nl), skill: reply.slice(nl + 1) };
     } catch (err) {

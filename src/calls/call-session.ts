@@ -789,6 +789,7 @@ export class CallSession {
           via,
           deps.config.reservationTtlS,
           deps.config.instanceId,
+          true,
         );
         if (r.ok) return this.offer(target.agentId, undefined, r.skill);
       }

@@ -21,7 +21,7 @@ export function startRouterProcess(env: Record<string, string>): Promise<RouterP
       ...process.env,
       HOTLINE_HTTP_PORT: '0',
       HOTLINE_ESL_LISTEN_PORT: '0',
-      HOTLINE_LOG_LEVEL: 'info',
+      HOTLINE_LOG_LEVEL: process.env.HOTLINE_CHAOS_LOG_LEVEL ?? 'info',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

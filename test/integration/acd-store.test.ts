@@ -89,7 +89,8 @@ describe('ACD store', () => {
       skills: { 'hrss-x': 2, general_2: 1 },
     });
     await acd.setAgentState('a9', 'ready');
-    await arrive('c9');
+    // A line of its own: c2 still waits in hrss's, and nobody overtakes a caller earlier in their line.
+    await arrive('c9', 'tax');
     const changes: unknown[] = [];
     acd.onChanges = (c) => changes.push(...c);
     expect(await acd.reserve('c9', 'a9', 'hrss', 30)).toEqual({ ok: false, reason: 'agent-lacks-skill' });
@@ -136,11 +137,11 @@ describe('ACD store', () => {
   });
 
   it('an answer or an end applied twice (sent again after a reply lost to a Redis restart) changes nothing more', async () => {
-    await arrive('d1');
-    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a', skill: 'hrss' });
+    await arrive('d1', 'tax');
+    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a', skill: 'tax' });
     // The same reservation again is the same answer (no agent left reserved with nobody ringing them); another
     // agent for the call is refused.
-    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a', skill: 'hrss' });
+    expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: true, owner: 'inst-a', skill: 'tax' });
     expect(await acd.reserve('d1', 'a2', 'hrss', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
     await acd.setRinging('a1', 'd1');
     expect(await acd.reserve('d1', 'a1', 'hrss', 30)).toEqual({ ok: false, reason: 'call-not-waiting' });
@@ -201,6 +202,7 @@ describe('ACD store', () => {
     });
     expect((await acd.getAgent('a1'))!.state).toBe('ready');
     expect((await acd.waiting(['hrss'])).map((c) => c.id)).toEqual(['c5']);
+    await acd.finish('c5', 0);
   });
 
   it('refuses to offer a call whose router is gone', async () => {
