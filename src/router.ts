@@ -393,6 +393,7 @@ export class HotlineRouter {
       ...(config.sipEdge ? { sipInvitesRejected: () => this.sipEdge?.stats.rejected ?? null } : {}),
     });
     this.dispatcher.onRound = (s) => this.metrics.observeRound(s);
+    this.dispatcher.onRefused = (reason) => this.metrics.observeRefused(reason);
     // Missed-call callback: callers who never reached a human, called back when agents are idle.
     this.missed = new MissedCallbacks(
       redis,

@@ -52,6 +52,8 @@ export class Dispatcher {
   private sweeping = false;
   /** Hears each round's duration, s (the metrics). */
   onRound: ((seconds: number) => void) | null = null;
+  /** Hears each reservation Redis refused, by reason (the metrics). */
+  onRefused: ((reason: string) => void) | null = null;
   /** No rounds before this time (see afterRedisOutage). */
   private holdUntil = 0;
   /** Bumped when the Redis connection closes: a round that began before cannot trust what it read. */
@@ -207,6 +209,7 @@ export class Dispatcher {
       const a = pairs[i]!;
       if (!r.ok) {
         this.log.debug({ ...a, reason: r.reason }, 'reservation refused');
+        this.onRefused?.(r.reason);
         this.refused(a.callId, a.agentId, r.reason);
         continue;
       }

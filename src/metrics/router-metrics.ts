@@ -31,6 +31,14 @@ function followCount(): (key: string, count: number) => number {
   };
 }
 
+const REFUSAL_REASONS = new Set([
+  'call-not-waiting',
+  'agent-not-ready',
+  'agent-lacks-skill',
+  'owner-gone',
+  'not-first',
+]);
+
 export class RouterMetrics {
   readonly registry = new Registry();
   private readonly calls = new Counter({
@@ -57,6 +65,17 @@ export class RouterMetrics {
     name: 'hotline_acd_round_seconds',
     help: 'ACD decision rounds, from start to offers made',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  /**
+   * Reservations Redis refused, by what had changed since the decision: a few are the cost of deciding over a
+   * replica; a steady stream of `not-first` means a router's replica lags behind the others'.
+   */
+  private readonly refused = new Counter({
+    name: 'hotline_acd_reservations_refused_total',
+    help: 'ACD reservations refused by Redis at apply time, by reason',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
@@ -147,5 +166,10 @@ export class RouterMetrics {
 
   observeRound(seconds: number): void {
     this.round.observe(seconds);
+  }
+
+  observeRefused(reason: string): void {
+    // The scripts' reasons are a fixed set; anything else is a connection's error text, kept out of the labels.
+    this.refused.inc({ reason: REFUSAL_REASONS.has(reason) ? reason : 'error' });
   }
 }

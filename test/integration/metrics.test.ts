@@ -53,6 +53,7 @@ describe('GET /metrics', () => {
       expect(Number(m?.[1])).toBeLessThan(1);
     }
     expect(text).toMatch(/hotline_acd_round_seconds_count \d+/);
+    expect(text).toContain('# TYPE hotline_acd_reservations_refused_total counter');
     expect(text).toContain('# TYPE hotline_queue_waiting gauge');
     expect(text).not.toContain('13812340000');
   });
@@ -117,5 +118,27 @@ describe('GET /metrics', () => {
     const text = await m.registry.metrics();
     expect(text).toContain('# TYPE hotline_sip_invites_rejected_total counter');
     expect(text).not.toMatch(/^hotline_protocol_errors /m);
+  });
+
+  it("counts refused reservations by the scripts' reasons; a connection's error text is no label", async () => {
+    const m = new RouterMetrics({
+      agentsByState: async () => ({}),
+      queueDepth: () => [],
+      connections: () => [],
+      latencies: async () => [],
+      protocolErrors: () => [],
+    });
+    m.observeRefused('not-first');
+    m.observeRefused('not-first');
+    m.observeRefused('agent-not-ready');
+    m.observeRefused('Connection is closed.');
+    const got = (await m.registry.getSingleMetric('hotline_acd_reservations_refused_total')!.get()).values;
+    expect(new Map(got.map((v) => [v.labels.reason, v.value]))).toEqual(
+      new Map([
+        ['not-first', 2],
+        ['agent-not-ready', 1],
+        ['error', 1],
+      ]),
+    );
   });
 });
