@@ -403,7 +403,8 @@ export async function runChaos(
             for (const line of routerTrail(routers, [x.id, y.id], y.queuedAt!, x.answeredAt!, start))
               log(`  ${line}`);
         }
-    // For a post-mortem: HOTLINE_CHAOS_DUMP=<dir> keeps both routers' logs of a run that went wrong.
+    // For a post-mortem: HOTLINE_CHAOS_DUMP=<dir> keeps both routers' logs of a run that went wrong
+    // (HOTLINE_CHAOS_LOG_LEVEL=debug adds each refused reservation and its reason).
     const dump = process.env.HOTLINE_CHAOS_DUMP;
     if (dump && (outOfOrder || lost)) {
       mkdirSync(dump, { recursive: true });
