@@ -17,8 +17,11 @@ const NO_AGENTS: readonly AgentView[] = [];
 
 /** After Redis refused a caller for one earlier in its line: the next round waits this long for the stream's news. */
 const NOT_FIRST_RETRY_MS = 20;
-/** Rounds in a row refused so before the replica is loaded again (about a second of retries). */
-const NOT_FIRST_RELOAD_AFTER = 50;
+/**
+ * How long one caller may go on being refused so, round after round, before the replica is loaded again. Callers
+ * refused once or twice (the stream a moment behind, as under load with several routers) never cost a load.
+ */
+const NOT_FIRST_RELOAD_AFTER_MS = 1000;
 
 /** Every this many sweeps (2 s apart), the sweep reads every agent instead of the replica's pending ones. */
 const FULL_SWEEP_EVERY = 15;
@@ -61,8 +64,12 @@ export class Dispatcher {
   rounds = 0;
   /** Reservations Redis refused because a caller earlier in the line could take the agent (see behindInLine). */
   notFirst = 0;
-  private notFirstRounds = 0;
+  /** Callers refused so in every round since the time noted (cleared by a round without such a refusal). */
+  private refusedSince = new Map<string, number>();
   private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** The callers refused as not first in the current round. */
+  private notFirstIds: string[] = [];
 
   constructor(
     private readonly acd: AcdStore,
@@ -78,6 +85,7 @@ export class Dispatcher {
   ) {}
 
   async start(): Promise<void> {
+    this.stopped = false;
     // A call joining a queue or an agent becoming ready, on any router: a round at once.
     this.replica.on('wake', () => this.request());
     await this.replica.start();
@@ -115,7 +123,9 @@ export class Dispatcher {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.replica.stop();
   }
 
@@ -204,7 +214,7 @@ export class Dispatcher {
       pairs.map((a) => this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS, this.instanceId)),
     );
     let made = 0;
-    const notFirstBefore = this.notFirst;
+    this.notFirstIds = [];
     for (const [i, r] of results.entries()) {
       const a = pairs[i]!;
       if (!r.ok) {
@@ -226,8 +236,8 @@ export class Dispatcher {
         skill: r.skill || undefined,
       });
     }
-    if (this.notFirst !== notFirstBefore) this.behindInLine();
-    else this.notFirstRounds = 0;
+    if (this.notFirstIds.length) this.behindInLine(this.notFirstIds);
+    else this.refusedSince.clear();
     return made;
   }
 
@@ -235,19 +245,24 @@ export class Dispatcher {
    * Redis refused a later caller because one earlier in its line could take the agent: this replica missed that
    * caller (another router queued it a moment ago), or skipped it on a liveness reading that is out of date, or the
    * round's pairing for it was refused. Another round at once would decide the same; one a moment later has the
-   * stream's news and fresh liveness readings. A replica still behind after many tries is loaded again.
+   * stream's news and fresh liveness readings. A replica that keeps a caller refused for a second is loaded again.
    */
-  private behindInLine(): void {
+  private behindInLine(callIds: readonly string[]): void {
     this.replica.staleOwners();
-    if (++this.notFirstRounds === NOT_FIRST_RELOAD_AFTER) {
-      this.log.warn({ rounds: this.notFirstRounds }, 'ACD replica behind the queues; reloading it');
+    const now = Date.now();
+    const since = new Map<string, number>();
+    for (const id of callIds) since.set(id, this.refusedSince.get(id) ?? now);
+    // Only callers refused in this round stay noted: one that got through, or left, starts afresh.
+    this.refusedSince = since;
+    if ([...since.values()].some((t) => now - t >= NOT_FIRST_RELOAD_AFTER_MS)) {
+      this.log.warn({ callers: since.size }, 'ACD replica behind the queues; reloading it');
       this.replica.resync();
-      this.notFirstRounds = 0;
+      this.refusedSince.clear();
     }
-    if (this.again || this.retryTimer) return;
+    if (this.stopped || this.again || this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      this.request();
+      if (!this.stopped) this.request();
     }, NOT_FIRST_RETRY_MS);
     this.retryTimer.unref();
   }
@@ -268,6 +283,7 @@ export class Dispatcher {
     }
     if (reason === 'not-first') {
       this.notFirst++;
+      this.notFirstIds.push(callId);
       return;
     }
     if (reason === 'call-not-waiting') this.replica.state.forgetCall(callId);

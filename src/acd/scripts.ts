@@ -162,15 +162,17 @@ local qk = P .. 'queue:' .. (c[3] or '') .. ':' .. (c[4] or 'normal')
 -- later caller overtake an earlier one. The policy passes over only callers whose router is gone or who already
 -- missed this agent; so does this check. The line's head is the usual case: no read beyond the rank.
 -- A transfer to a named agent (ARGV[8] '1') is no queue decision: it skips the check.
+-- The 32 nearest ahead are read: behind a dead router's callers (the head, until a survivor adopts them) they are
+-- the live ones a lagging replica would pass over. Each router's liveness is read once.
 local rank = ARGV[8] ~= '1' and redis.call('ZRANK', qk, callId)
 if rank and rank > 0 then
-  for _, id in ipairs(redis.call('ZRANGE', qk, 0, math.min(rank, 32) - 1)) do
+  local live = {['*'] = true, [ARGV[7]] = true}
+  for _, id in ipairs(redis.call('ZRANGE', qk, math.max(0, rank - 32), rank - 1)) do
     local e = redis.call('HMGET', P .. 'call:' .. id, 'state', 'owner', 'tried')
     if e[1] == 'queued' and not string.find(e[3] or '', '"' .. agentId .. '"', 1, true) then
       local o = e[2] or ''
-      if o == '*' or o == ARGV[7] or redis.call('EXISTS', P .. 'alive:' .. o) == 1 then
-        return redis.error_reply('not-first')
-      end
+      if live[o] == nil then live[o] = redis.call('EXISTS', P .. 'alive:' .. o) == 1 end
+      if live[o] then return redis.error_reply('not-first') end
     end
   end
 end

@@ -72,6 +72,23 @@ describe('HTTP API', () => {
     expect(agents.body.map((a: { id: string }) => a.id)).toEqual(['a1']);
   });
 
+  it("a new line's skill gets a queue, and an operator's queue settings are kept", async () => {
+    const put = (skill: string) =>
+      stack.admin('/admin/lines/12398', {
+        method: 'PUT',
+        body: { number: '12398', name: '测试热线', nameEn: 'test', mergeMode: 'merged', skill },
+      });
+    expect((await put('testline')).status).toBe(200);
+    const queues = (await stack.admin('/admin/queues')).body as Array<{ skill: string; maxWaitS: number }>;
+    const q = queues.find((x) => x.skill === 'testline');
+    expect(q).toMatchObject({ skill: 'testline', name: '测试热线' });
+    const tuned = { ...q!, maxWaitS: q!.maxWaitS + 7 };
+    expect((await stack.admin('/admin/queues/testline', { method: 'PUT', body: tuned })).status).toBe(200);
+    expect((await put('testline')).status).toBe(200);
+    const again = (await stack.admin('/admin/queues')).body as Array<{ skill: string; maxWaitS: number }>;
+    expect(again.find((x) => x.skill === 'testline')!.maxWaitS).toBe(tuned.maxWaitS);
+  });
+
   it('serves OpenAPI documentation generated from the route schemas', async () => {
     const spec = await fetch(`${stack.http}/docs/json`).then((r) => r.json());
     expect(Object.keys(spec.paths)).toEqual(

@@ -161,6 +161,8 @@ export const adminPlugin: FastifyPluginAsyncTypebox<{ parts: RouterParts }> = as
           .send({ error: 'bad_request', message: 'a sub-center line needs subcenterUri' });
       }
       await parts.numberPlan.putLine(req.body);
+      // A line's callers wait in its skill's queue: a new skill gets one (an operator's settings are kept).
+      await parts.acdConfig.seed([req.body.skill], { [req.body.skill]: req.body.name }, parts.config.wrapupS);
       return req.body;
     },
   );
