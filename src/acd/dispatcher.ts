@@ -62,14 +62,10 @@ export class Dispatcher {
   /** Bumped when the Redis connection closes: a round that began before cannot trust what it read. */
   private outages = 0;
   rounds = 0;
-  /** Reservations Redis refused because a caller earlier in the line could take the agent (see behindInLine). */
-  notFirst = 0;
-  /** Callers refused so in every round since the time noted (cleared by a round without such a refusal). */
+  /** Callers refused as not first in every round since the time noted (see behindInLine). */
   private refusedSince = new Map<string, number>();
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** The callers refused as not first in the current round. */
-  private notFirstIds: string[] = [];
 
   constructor(
     private readonly acd: AcdStore,
@@ -214,13 +210,14 @@ export class Dispatcher {
       pairs.map((a) => this.acd.reserve(a.callId, a.agentId, a.via, this.reservationTtlS, this.instanceId)),
     );
     let made = 0;
-    this.notFirstIds = [];
+    const notFirst: string[] = [];
     for (const [i, r] of results.entries()) {
       const a = pairs[i]!;
       if (!r.ok) {
         this.log.debug({ ...a, reason: r.reason }, 'reservation refused');
         this.onRefused?.(r.reason);
-        this.refused(a.callId, a.agentId, r.reason);
+        if (r.reason === 'not-first') notFirst.push(a.callId);
+        else this.refused(a.callId, a.agentId, r.reason);
         continue;
       }
       made++;
@@ -236,7 +233,7 @@ export class Dispatcher {
         skill: r.skill || undefined,
       });
     }
-    if (this.notFirstIds.length) this.behindInLine(this.notFirstIds);
+    if (notFirst.length) this.behindInLine(notFirst);
     else this.refusedSince.clear();
     return made;
   }
@@ -279,11 +276,6 @@ export class Dispatcher {
         .getCall(callId)
         .then((c) => c && this.replica.markOwnerGone(c.owner))
         .catch(() => undefined);
-      return;
-    }
-    if (reason === 'not-first') {
-      this.notFirst++;
-      this.notFirstIds.push(callId);
       return;
     }
     if (reason === 'call-not-waiting') this.replica.state.forgetCall(callId);

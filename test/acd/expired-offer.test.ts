@@ -3,12 +3,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AcdConfigStore } from '../../src/acd/config-store.ts';
-import { Dispatcher } from '../../src/acd/dispatcher.ts';
 import { AcdReplica } from '../../src/acd/replica.ts';
 import { AcdStore } from '../../src/acd/store.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { Keys } from '../../src/redis/keys.ts';
-import { callInfo } from '../helpers/acd.ts';
+import { callInfo, testDispatcher } from '../helpers/acd.ts';
 import { waitFor } from '../helpers/stack.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 
@@ -38,22 +37,17 @@ describe('an offer whose router died', () => {
     const expired: Array<[string, string]> = [];
     const config = new AcdConfigStore(redis, keys);
     await config.seed(['general']);
-    const d = new Dispatcher(
+    const d = testDispatcher({
       acd,
       config,
       redis,
       sub,
       keys,
-      'S',
-      30,
-      {
-        onOffer: () => undefined,
-        onFallback: () => undefined,
-        onReservationExpired: (a, c) => expired.push([a, c]),
-      },
+      instance: 'S',
+      handlers: { onReservationExpired: (a, c) => expired.push([a, c]) },
       log,
-      new AcdReplica(acd, keys, async () => ['general'], log),
-    );
+      replica: new AcdReplica(acd, keys, async () => ['general'], log),
+    });
     await d.start();
     try {
       await waitFor(() => expired.length > 0, 8000, 'the expired offer');

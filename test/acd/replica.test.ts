@@ -4,12 +4,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcdConfigStore } from '../../src/acd/config-store.ts';
-import { Dispatcher } from '../../src/acd/dispatcher.ts';
 import { AcdReplica } from '../../src/acd/replica.ts';
 import { AcdStore } from '../../src/acd/store.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { Keys } from '../../src/redis/keys.ts';
-import { callInfo as call } from '../helpers/acd.ts';
+import { callInfo as call, testDispatcher } from '../helpers/acd.ts';
 import { cleanup, REDIS_URL, testPrefix } from '../helpers/redis.ts';
 import { waitFor as until } from '../helpers/stack.ts';
 
@@ -105,18 +104,17 @@ describe('ACD replica', () => {
     await config.putQueue({ ...q, overflowAfterS: 0 });
     const offers: Array<[string, string]> = [];
     const sub = new Redis(REDIS_URL);
-    const d = new Dispatcher(
-      acdA,
+    const d = testDispatcher({
+      acd: acdA,
       config,
-      ra,
+      redis: ra,
       sub,
       keys,
-      'A',
-      30,
-      { onOffer: (c, a) => offers.push([c, a]), onFallback: () => undefined },
+      instance: 'A',
+      handlers: { onOffer: (c, a) => offers.push([c, a]) },
       log,
-      repA,
-    );
+      replica: repA,
+    });
     try {
       await acdA.setAgentState('g2', 'ready');
       await repA.refresh(Date.now(), true);

@@ -1,5 +1,11 @@
 // A call as the call flow creates it in the ACD store, for tests that drive the store directly.
-import type { CallInfo } from '../../src/acd/store.ts';
+import type { Redis } from 'ioredis';
+import type { AcdConfigStore } from '../../src/acd/config-store.ts';
+import { type DispatchHandlers, Dispatcher } from '../../src/acd/dispatcher.ts';
+import type { AcdReplica } from '../../src/acd/replica.ts';
+import type { AcdStore, CallInfo } from '../../src/acd/store.ts';
+import type { Logger } from '../../src/logging/logger.ts';
+import type { Keys } from '../../src/redis/keys.ts';
 
 export function callInfo(id: string, owner = 'A', skill = 'general'): CallInfo {
   return {
@@ -16,4 +22,20 @@ export function callInfo(id: string, owner = 'A', skill = 'general'): CallInfo {
     ivrPath: [],
     arrivedAt: Date.now(),
   };
+}
+
+/** A dispatcher for tests: reservations held 30 s, handlers that do nothing unless given. */
+export function testDispatcher(p: {
+  acd: AcdStore;
+  config: AcdConfigStore;
+  redis: Redis;
+  sub: Redis;
+  keys: Keys;
+  instance: string;
+  handlers: Partial<DispatchHandlers>;
+  log: Logger;
+  replica: AcdReplica;
+}): Dispatcher {
+  const handlers = { onOffer: () => undefined, onFallback: () => undefined, ...p.handlers };
+  return new Dispatcher(p.acd, p.config, p.redis, p.sub, p.keys, p.instance, 30, handlers, p.log, p.replica);
 }
